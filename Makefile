@@ -1,0 +1,51 @@
+# GeneTx: the commands the README documents. Run `make help` for the list.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo runs with debug on: local secret key, static files served by runserver.
+DEMO_ENV := DJANGO_DEBUG=$(or $(DJANGO_DEBUG),1)
+
+.PHONY: help install demo serve test lint format lock bench clean
+
+help:
+	@echo "make demo     install, migrate, load the demo content, serve on http://$(HOST):$(PORT)/"
+	@echo "make test     run the whole test suite (SQLite, or DATABASE_URL)"
+	@echo "make lint     ruff check and format check"
+	@echo "make format   apply ruff format and fixes"
+	@echo "make lock     re-resolve requirements/lock.txt from pyproject.toml"
+	@echo "make bench    the performance benchmark on PostgreSQL (see README)"
+
+# The virtual environment is rebuilt whenever the lock file changes.
+$(BIN)/.installed: requirements/lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo
+	$(DEMO_ENV) $(BIN)/python manage.py ensure_admin
+	@echo "Serving GeneTx at http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: install
+	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --output-file requirements/lock.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

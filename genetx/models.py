@@ -1,0 +1,131 @@
+"""The publishing base every public content model shares."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+# Dates outside this window are typing mistakes in this domain; the database refuses them.
+EARLIEST_DATE = datetime.date(1800, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: sources and figures are often dated only by year."""
+
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """Records readers may see: status published."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def in_review(self):
+        """Records an editor has submitted and a publisher has not yet decided on."""
+        return self.filter(status=Status.REVIEW)
+
+    def visible_to(self, user):
+        """Published records, plus every record for staff who may change this model.
+
+        This is the one explicit branch through which staff preview drafts at their
+        public URL; everyone else gets published records only.
+        """
+        opts = self.model._meta
+        if (
+            user.is_authenticated
+            and user.is_staff
+            and user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        ):
+            return self.all()
+        return self.published()
+
+
+class Publishable(models.Model):
+    status = models.CharField(
+        max_length=16,
+        choices=Status,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Draft and In review are visible to staff only; Published is public.",
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set on first publication and kept when the record is republished.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    # inherit=True gives every concrete subclass its own history table.
+    history = HistoricalRecords(inherit=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="%(app_label)s_%(class)s_published_has_date",
+            ),
+        ]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def mark_published(self) -> None:
+        """Set the status to published, stamping published_at the first time only."""
+        self.status = Status.PUBLISHED
+        if self.published_at is None:
+            self.published_at = timezone.now()
+
+
+def partial_date_constraints(field: str, precision_field: str) -> list[models.CheckConstraint]:
+    """Constraints keeping a date and the precision it is known to together."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{precision_field}__in": [*DatePrecision.values, ""]}),
+            name=f"%(app_label)s_%(class)s_{precision_field}_valid",
+        ),
+        models.CheckConstraint(
+            condition=(
+                Q(**{f"{field}__isnull": True}, **{precision_field: ""})
+                | (Q(**{f"{field}__isnull": False}) & ~Q(**{precision_field: ""}))
+            ),
+            name=f"%(app_label)s_%(class)s_{field}_has_precision",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{field}__isnull": True})
+            | Q(**{f"{field}__gte": EARLIEST_DATE, f"{field}__lte": LATEST_DATE}),
+            name=f"%(app_label)s_%(class)s_{field}_year_range",
+        ),
+    ]
+
+
+def format_partial_date(value, precision: str) -> str:
+    """A date shown only as precisely as it is known: 2018, March 2025, 14 March 2025."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value.year}"
+    if precision == DatePrecision.MONTH:
+        return value.strftime("%B %Y")
+    return f"{value.day} {value.strftime('%B %Y')}"

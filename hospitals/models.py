@@ -1,0 +1,201 @@
+"""Hospitals, regulators and other institutions, and their programmes for therapies."""
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+
+from genetx.models import Publishable, PublishableQuerySet, Status
+
+from .validators import validate_country_code, validate_ror_id
+
+
+class InstitutionQuerySet(PublishableQuerySet):
+    def offering(self, therapy):
+        """Institutions with a published programme (any role) for this therapy."""
+        return self.filter(
+            programmes__therapy=therapy, programmes__status=Status.PUBLISHED
+        ).distinct()
+
+    def with_programme_count(self):
+        """Annotate programme_count: published programmes of each institution."""
+        return self.annotate(
+            programme_count=Count(
+                "programmes", filter=Q(programmes__status=Status.PUBLISHED), distinct=True
+            )
+        )
+
+    def for_listing(self):
+        """Published institutions with their programme counts."""
+        return self.published().with_programme_count()
+
+    def for_detail(self):
+        """Published institutions with published programmes and their therapies."""
+        from sources.models import Claim
+
+        return self.published().prefetch_related(
+            Prefetch(
+                "programmes",
+                queryset=Programme.objects.published()
+                .filter(therapy__status=Status.PUBLISHED)
+                .select_related("therapy__modality"),
+            ),
+            Prefetch("claims", queryset=Claim.objects.published().with_sources()),
+            Prefetch("decisions", queryset=_published_decisions()),
+        )
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+def _published_decisions():
+    from therapies.models import RegulatoryDecision
+
+    return RegulatoryDecision.objects.filter(therapy__status=Status.PUBLISHED).select_related(
+        "therapy", "source"
+    )
+
+
+class InstitutionKind(models.TextChoices):
+    HOSPITAL = "hospital", "Hospital"
+    CHILDRENS_HOSPITAL = "childrens_hospital", "Children's hospital"
+    RESEARCH_CENTRE = "research_centre", "Research centre"
+    REGULATOR = "regulator", "Regulator"
+    MINISTRY = "ministry", "Ministry or health authority"
+    COMPANY = "company", "Company"
+    PUBLISHER = "publisher", "Publisher"
+
+
+class Institution(Publishable):
+    Kind = InstitutionKind
+
+    name = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=250, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    city = models.CharField(max_length=120, blank=True, db_index=True)
+    region = models.CharField(
+        max_length=120, blank=True, db_index=True, help_text="e.g. Community of Madrid, Catalonia."
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        db_index=True,
+        validators=[validate_country_code],
+        help_text="Two-letter ISO code: ES, US.",
+    )
+    website = models.URLField(max_length=300, blank=True)
+    ror_id = models.CharField(
+        "ROR id",
+        max_length=9,
+        blank=True,
+        validators=[validate_ror_id],
+        help_text="Research Organization Registry id, e.g. 05mc5tw50.",
+    )
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            *Publishable._meta.constraints,
+            models.CheckConstraint(
+                condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["ror_id"], condition=~Q(ror_id=""), name="institution_ror_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="institution_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="institution_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="institution_coordinates_pair",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("hospitals:institution-detail", kwargs={"slug": self.slug})
+
+    @property
+    def ror_url(self) -> str:
+        return f"https://ror.org/{self.ror_id}" if self.ror_id else ""
+
+    @property
+    def place(self) -> str:
+        """City, region and country as one line: Madrid, Community of Madrid, ES."""
+        return ", ".join(part for part in (self.city, self.region, self.country) if part)
+
+
+class ProgrammeQuerySet(PublishableQuerySet):
+    def get_by_natural_key(self, institution_slug, therapy_slug, role):
+        return self.get(institution__slug=institution_slug, therapy__slug=therapy_slug, role=role)
+
+
+class ProgrammeRole(models.TextChoices):
+    DEVELOPS = "develops", "Develops"
+    IMPLEMENTS = "implements", "Implements"
+    TREATS = "treats", "Treats patients"
+    TRIAL_SITE = "trial_site", "Trial site"
+    DESIGNATED_CENTRE = "designated_centre", "Designated centre"
+    AUTHORISES = "authorises", "Authorises treatment requests"
+
+
+class Programme(Publishable):
+    """What an institution does with a therapy: develops it, gives it, trials it, ..."""
+
+    Role = ProgrammeRole
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="programmes"
+    )
+    therapy = models.ForeignKey(
+        "therapies.Therapy", on_delete=models.CASCADE, related_name="programmes"
+    )
+    role = models.CharField(max_length=20, choices=Role)
+    since = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year the role began, when known."
+    )
+    summary = models.TextField(blank=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["institution__name", "role"]
+        constraints = [
+            *Publishable._meta.constraints,
+            models.CheckConstraint(
+                condition=Q(role__in=ProgrammeRole.values), name="programme_role_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "therapy", "role"], name="programme_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(since__gte=1950, since__lte=2100),
+                name="programme_since_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.get_role_display().lower()} {self.therapy}"
+
+    def natural_key(self):
+        return (self.institution.slug, self.therapy.slug, self.role)
+
+    natural_key.dependencies = ["hospitals.institution", "therapies.therapy"]
+
+    def get_absolute_url(self):
+        return self.institution.get_absolute_url() + f"#programme-{self.pk}"

@@ -1,0 +1,535 @@
+"""References and the claims they support."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from genetx.models import (
+    DatePrecision,
+    Publishable,
+    PublishableQuerySet,
+    Status,
+    format_partial_date,
+    partial_date_constraints,
+)
+
+from .validators import normalise_doi, validate_doi
+
+
+class SourceQuerySet(PublishableQuerySet):
+    def cited(self):
+        """Sources that at least one claim cites."""
+        return self.filter(citations__isnull=False).distinct()
+
+    def with_citation_count(self):
+        """Annotate citation_count: how many published claims cite each source."""
+        return self.annotate(
+            citation_count=Count(
+                "citations", filter=Q(citations__claim__status=Status.PUBLISHED), distinct=True
+            )
+        )
+
+    def for_listing(self):
+        """Published sources with what a list row shows, in one query per page."""
+        return (
+            self.published()
+            .select_related("reported_by")
+            .prefetch_related("authors")
+            .with_citation_count()
+        )
+
+    def for_detail(self):
+        """Published sources with authors and the published claims that cite them."""
+        return self.published().select_related("reported_by").prefetch_related("authors")
+
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class SourceKind(models.TextChoices):
+    JOURNAL_ARTICLE = "journal_article", "Journal article"
+    NEWS_ARTICLE = "news_article", "News article"
+    WEB_ARTICLE = "web_article", "Web article"
+    PRESS_RELEASE = "press_release", "Press release"
+    REPORT = "report", "Report"
+    BOOK = "book", "Book"
+    DATABASE = "database", "Database or registry"
+    ATTRIBUTION = "attribution", "Attribution without a full reference"
+
+
+class Source(Publishable):
+    Kind = SourceKind
+
+    key = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="A short stable citation key, e.g. catala-2022. Used in URLs and imports.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind, help_text="What kind of work this is.")
+    title = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The title in English as cited. Leave empty when the title is not known.",
+    )
+    original_title = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The title in the work's own language when it is not English.",
+    )
+    container_title = models.CharField(
+        "journal or site",
+        max_length=300,
+        blank=True,
+        help_text="The journal, newspaper or website the work appeared in.",
+    )
+    publisher = models.CharField(max_length=300, blank=True)
+    issued = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Publication date. Enter the first day of the month or year when only "
+        "those are known, and set the precision.",
+    )
+    issued_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision,
+        blank=True,
+        help_text="How much of the publication date is known.",
+    )
+    volume = models.CharField(max_length=20, blank=True)
+    issue = models.CharField(max_length=20, blank=True)
+    pages = models.CharField(max_length=40, blank=True, help_text="e.g. 327-332")
+    doi = models.CharField(
+        "DOI",
+        max_length=200,
+        blank=True,
+        validators=[validate_doi],
+        help_text="Bare or as a link; stored as the bare lower-case DOI, unique.",
+    )
+    url = models.URLField("URL", max_length=500, blank=True)
+    language = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Language of the work as a code: en, es, ...",
+    )
+    accessed = models.DateField(null=True, blank=True, help_text="When the URL was last read.")
+    reported_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributions",
+        help_text="For an attribution without a full reference: the source that makes it "
+        "(e.g. the article that says 'a study in The Lancet').",
+    )
+    note = models.TextField(blank=True, help_text="Editorial note shown with the reference.")
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued", "key"]
+        constraints = [
+            *Publishable._meta.constraints,
+            *partial_date_constraints("issued", "issued_precision"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
+            models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="source_doi_unique"),
+            models.CheckConstraint(
+                condition=Q(doi="") | Q(doi__startswith="10."), name="source_doi_format"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="attribution") | Q(reported_by__isnull=False),
+                name="source_attribution_reported_by",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "issued"]), models.Index(fields=["language"])]
+
+    def __str__(self):
+        return self.short_label
+
+    def natural_key(self):
+        return (self.key,)
+
+    def clean(self):
+        self.doi = normalise_doi(self.doi)
+        if self.kind == self.Kind.ATTRIBUTION and self.reported_by_id is None:
+            raise ValidationError(
+                {"reported_by": "An attribution must name the source that makes it."}
+            )
+        if self.issued and not self.issued_precision:
+            self.issued_precision = DatePrecision.DAY
+
+    def save(self, *args, **kwargs):
+        # Normalise on every save path (imports, fixtures, shell), not only through forms,
+        # so the unique constraint compares like with like.
+        self.doi = normalise_doi(self.doi)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("sources:source-detail", kwargs={"key": self.key})
+
+    @property
+    def is_full_reference(self) -> bool:
+        return self.kind != self.Kind.ATTRIBUTION
+
+    @property
+    def year(self):
+        return self.issued.year if self.issued else None
+
+    @property
+    def issued_display(self) -> str:
+        return format_partial_date(self.issued, self.issued_precision)
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def short_label(self) -> str:
+        """Author-year label for lists: Catalá et al. (2022)."""
+        if self.kind == self.Kind.ATTRIBUTION:
+            return f"A study in {self.container_title} (as reported)"
+        authors = list(self.authors.all())
+        if not authors:
+            name = self.publisher or self.container_title or self.title
+        elif len(authors) == 1:
+            name = authors[0].family_or_literal
+        elif len(authors) == 2:
+            name = f"{authors[0].family_or_literal} & {authors[1].family_or_literal}"
+        else:
+            name = f"{authors[0].family_or_literal} et al."
+        return f"{name} ({self.year})" if self.year else name
+
+
+class AuthorQuerySet(models.QuerySet):
+    def get_by_natural_key(self, source_key, position):
+        return self.get(source__key=source_key, position=position)
+
+
+class Author(models.Model):
+    """One author of a source, in the order the work lists them."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveSmallIntegerField(help_text="1 for the first author.")
+    family = models.CharField("family name", max_length=200, blank=True)
+    given = models.CharField("given names or initials", max_length=200, blank=True)
+    literal = models.CharField(
+        "organisation",
+        max_length=300,
+        blank=True,
+        help_text="For an organisation as author (U.S. Food and Drug Administration); "
+        "leave the names empty.",
+    )
+    et_al = models.BooleanField(
+        "followed by et al.",
+        default=False,
+        help_text="Tick on the last recorded author when the full author list is not known.",
+    )
+
+    history = HistoricalRecords()
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "position"], name="author_unique_position"),
+            models.CheckConstraint(
+                condition=~Q(family="") | ~Q(literal=""), name="author_has_name"
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="author_position_positive"),
+        ]
+
+    def __str__(self):
+        return self.family_or_literal
+
+    def natural_key(self):
+        return (*self.source.natural_key(), self.position)
+
+    natural_key.dependencies = ["sources.source"]
+
+    @property
+    def family_or_literal(self) -> str:
+        return self.literal or self.family
+
+
+class ClaimQuerySet(PublishableQuerySet):
+    def needing_review(self):
+        """Claims an editor flagged for review or marked disputed."""
+        return self.filter(review_status__in=[Claim.Review.NEEDS_REVIEW, Claim.Review.DISPUTED])
+
+    def current(self):
+        """Claims not superseded by a newer one."""
+        return self.filter(superseded_by__isnull=True)
+
+    def figures(self):
+        """Claims that carry a number."""
+        return self.filter(value__isnull=False)
+
+    def citing(self, source):
+        """Claims that cite this source."""
+        return self.filter(citations__source=source).distinct()
+
+    def with_sources(self):
+        """Prefetch each claim's citations with their sources and authors, in order."""
+        return self.prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related("source__reported_by")
+                .prefetch_related("source__authors")
+                .order_by("position", "pk"),
+            ),
+            Prefetch("superseded_by", queryset=Claim.objects.published()),
+        )
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class ClaimReview(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    DISPUTED = "disputed", "Disputed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ClaimUnit(models.TextChoices):
+    PERCENT = "percent", "%"
+    COUNT = "count", "count"
+    PATIENTS = "patients", "patients"
+    MONTHS = "months", "months"
+    YEARS = "years", "years"
+    EUR = "eur", "EUR"
+    USD = "usd", "USD"
+
+
+class ClaimQualifier(models.TextChoices):
+    EXACT = "", "exactly"
+    MORE_THAN = "more_than", "more than"
+    LESS_THAN = "less_than", "less than"
+    ABOUT = "about", "about"
+
+
+class Claim(Publishable):
+    """A statement readers see, with the sources behind it and, optionally, a figure."""
+
+    Review = ClaimReview
+
+    Unit = ClaimUnit
+
+    Qualifier = ClaimQualifier
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="A stable key for this claim, used in imports."
+    )
+    statement = models.TextField(help_text="The claim in one or two plain sentences.")
+    measure = models.SlugField(
+        max_length=120,
+        blank=True,
+        help_text="For a figure: what it measures, shared by every figure of the same measure "
+        "(e.g. spain-car-t-requests) so a newer one can supersede an older one.",
+    )
+    value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The number, when the claim is a figure.",
+    )
+    unit = models.CharField(max_length=10, choices=Unit, blank=True)
+    qualifier = models.CharField(max_length=10, choices=Qualifier, blank=True, default="")
+    as_of = models.DateField(
+        null=True, blank=True, help_text="The date the figure describes or was reported."
+    )
+    as_of_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    event_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the claim is about a dated event (a plan, an approval), its date. "
+        "Dated claims appear on the timeline.",
+    )
+    event_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    therapy = models.ForeignKey(
+        "therapies.Therapy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    condition = models.ForeignKey(
+        "therapies.Condition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    institution = models.ForeignKey(
+        "hospitals.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    programme = models.ForeignKey(
+        "hospitals.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    review_status = models.CharField(
+        max_length=16,
+        choices=Review,
+        default=Review.VERIFIED,
+        db_index=True,
+        help_text="Needs review and Disputed are shown to readers as such.",
+    )
+    review_note = models.TextField(
+        blank=True, help_text="Why the claim needs review or is disputed; readers see it."
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        help_text="A newer claim or figure that replaces this one. The old one stays as history.",
+    )
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-event_date", "-as_of", "slug"]
+        constraints = [
+            *Publishable._meta.constraints,
+            *partial_date_constraints("as_of", "as_of_precision"),
+            *partial_date_constraints("event_date", "event_date_precision"),
+            models.CheckConstraint(
+                condition=Q(review_status__in=ClaimReview.values), name="claim_review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=[*ClaimUnit.values, ""]), name="claim_unit_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=ClaimQualifier.values), name="claim_qualifier_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit="percent") | Q(value__gte=0, value__lte=100),
+                name="claim_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | ~Q(unit=""), name="claim_value_has_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded_by__isnull=True) | Q(review_status="superseded"),
+                name="claim_superseded_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(superseded_by=models.F("pk")), name="claim_not_superseding_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["measure", "as_of"])]
+
+    def __str__(self):
+        return self.statement[:80]
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        errors = {}
+        if self.value is not None and not self.unit:
+            errors["unit"] = "A figure needs a unit."
+        if (
+            self.unit == self.Unit.PERCENT
+            and self.value is not None
+            and not (0 <= self.value <= 100)
+        ):
+            errors["value"] = "A percentage must be between 0 and 100."
+        if self.superseded_by_id and self.review_status != self.Review.SUPERSEDED:
+            errors["review_status"] = "A claim with a newer one replacing it is Superseded."
+        if self.superseded_by_id and self.superseded_by_id == self.pk:
+            errors["superseded_by"] = "A claim cannot supersede itself."
+        for field in ("as_of", "event_date"):
+            if getattr(self, field) and not getattr(self, f"{field}_precision"):
+                setattr(self, f"{field}_precision", DatePrecision.DAY)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self):
+        return reverse("sources:claim-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_figure(self) -> bool:
+        return self.value is not None
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.review_status in {self.Review.NEEDS_REVIEW, self.Review.DISPUTED}
+
+    @property
+    def value_display(self) -> str:
+        """The figure as readers read it: more than 1,859; 85.5%."""
+        if self.value is None:
+            return ""
+        number = self.value.normalize()
+        text = f"{number:,f}" if number == number.to_integral() else f"{number:,}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        qualifier = self.get_qualifier_display() if self.qualifier else ""
+        unit = "%" if self.unit == self.Unit.PERCENT else f" {self.get_unit_display()}"
+        if self.unit == self.Unit.COUNT:
+            unit = ""
+        return f"{qualifier} {text}{unit}".strip()
+
+    @property
+    def as_of_display(self) -> str:
+        return format_partial_date(self.as_of, self.as_of_precision)
+
+    @property
+    def event_date_display(self) -> str:
+        return format_partial_date(self.event_date, self.event_date_precision)
+
+
+class CitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_slug, source_key):
+        return self.get(claim__slug=claim_slug, source__key=source_key)
+
+
+class Citation(models.Model):
+    """A claim citing a source, optionally with where in it and in what words."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="citations",
+        help_text="A cited source cannot be deleted while this citation exists.",
+    )
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Where in the source: p. 329, section 'CAR-T'."
+    )
+    quote = models.TextField(blank=True, help_text="The supporting words, quoted exactly.")
+    position = models.PositiveSmallIntegerField(
+        default=1, help_text="Order among the claim's sources."
+    )
+
+    history = HistoricalRecords()
+
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "source"], name="citation_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug} cites {self.source.key}"
+
+    def natural_key(self):
+        return (*self.claim.natural_key(), *self.source.natural_key())
+
+    natural_key.dependencies = ["sources.claim", "sources.source"]

@@ -1,0 +1,19 @@
+"""Test settings: the real settings, with a throwaway key and a fast password hasher."""
+
+import os
+
+# The real settings refuse to start without a secret key outside debug; tests run with
+# debug off, as production does, so they get a key that protects nothing.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+# Tests talk plain HTTP through Django's test client.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+
+from genetx.settings import *  # noqa: E402,F403 -- the test settings extend the real ones
+
+# Hashing passwords slowly is a production feature; in tests it only costs time.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Manifest storage needs collectstatic; tests render templates without running it.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
