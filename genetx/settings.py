@@ -4,6 +4,7 @@ Every variable read here is listed in the README's environment table. Production
 fail loudly when missing instead of falling back to something unsafe.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "csp",
+    "axes",
     "genetx",
     "therapies",
     "hospitals",
@@ -77,6 +80,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The two header middlewares sit above WhiteNoise so static responses (SVG included)
+    # carry the same Content-Security-Policy and Permissions-Policy as pages.
+    "genetx.middleware.ContentSecurityPolicyMiddleware",
+    "genetx.middleware.PermissionsPolicyMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +94,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user on every history row an admin save creates.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes turns a locked-out login into the lockout page; its documentation asks
+    # for it last, so it sees the response every other middleware produced.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a login while its username and address are locked out, before the password
+    # is even checked; it never logs anyone in itself.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "genetx.urls"
@@ -207,6 +224,68 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+# Lax (Django's default, stated here on purpose): the session and CSRF cookies are not
+# sent on cross-site POSTs, a second line behind the CSRF token.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy (django-csp 4). Every public page runs without inline script or
+# style, and every asset comes from this host, so the policy can be strict: a script
+# injected into a page cannot run, and the page cannot be framed or post elsewhere.
+# JSON-LD blocks are data, not script, and are unaffected.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Added to the policy under ADMIN_URL only (see genetx.middleware): templates of
+# django-simple-history and django-import-export that the admin renders use inline style
+# attributes; Django's own admin needs nothing extra. Scripts stay 'self'-only there too.
+ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {"style-src-attr": ["'unsafe-inline'"]}
+
+# Permissions-Policy: browser features the site never uses, switched off for every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
+# Login throttling (django-axes) ------------------------------------------------------------
+# After DJANGO_LOGIN_FAILURE_LIMIT failed logins for one username from one address, that
+# pair is locked out for DJANGO_LOGIN_COOLOFF_MINUTES (other users and addresses are not
+# affected). `manage.py axes_reset` (or axes_reset_username USERNAME) lifts a lockout early.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts during a lockout do not extend it: the documented cool-off is what
+# a locked-out editor actually waits.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "genetx.security.client_ip_address"
+# The number of proxies in front of the app that append to X-Forwarded-For (0: clients
+# connect directly). Read by genetx.security.client_ip_address for the lockout address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,

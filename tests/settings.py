@@ -21,3 +21,9 @@ STORAGES = {
 # live server used by browser tests has its CSS.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# django-axes refuses authenticate() calls that carry no request, and the test client's
+# login() makes exactly such a call. Throttling is therefore off by default in tests and
+# switched on, through the settings fixture, by the tests that exercise it
+# (tests/genetx/test_login_throttling.py); force_login() never authenticates and works
+# either way.
+AXES_ENABLED = False

@@ -1,0 +1,42 @@
+"""Response headers Django does not set on its own: Permissions-Policy and the CSP split."""
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+
+
+class PermissionsPolicyMiddleware:
+    """Add a Permissions-Policy header switching off browser features the site never uses.
+
+    The site has no camera, microphone, location or payment features, so a script that got
+    in anyway (or an embedded page) cannot ask for them either.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the admin's narrower exception applied by path.
+
+    Public pages get CONTENT_SECURITY_POLICY unchanged. Pages under the admin URL also get
+    ADMIN_CONTENT_SECURITY_POLICY_UPDATE added, because third-party admin templates we do
+    not own (django-simple-history, django-import-export) still carry inline style
+    attributes. The exception is kept to the admin path, where only signed-in staff go.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        admin_update = getattr(settings, "ADMIN_CONTENT_SECURITY_POLICY_UPDATE", None)
+        if admin_update and request.path_info.startswith(f"/{settings.ADMIN_URL}"):
+            parts.update = {**admin_update, **(parts.update or {})}
+        return parts

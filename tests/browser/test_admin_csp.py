@@ -1,0 +1,106 @@
+"""The admin and the public pages work in a real Chromium under the Content Security Policy.
+
+A page's CSP violations are collected from the browser's securitypolicyviolation events,
+registered by an init script (init scripts are injected by the browser driver and are
+not themselves subject to the page's policy).
+"""
+
+import contextlib
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+
+from tests.factories import (
+    make_claim,
+    make_decision,
+    make_figure,
+    make_programme,
+    make_user,
+)
+from tests.parts import chromium_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+COLLECT_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile}:${event.lineNumber} (${event.sample})`
+  );
+});
+"""
+
+
+@pytest.fixture
+def browser_page():
+    executable = chromium_path()
+    # Playwright's sync API runs an event loop in this thread; Django's database calls made
+    # by the test itself (not the live server) would otherwise be refused as async-unsafe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        context = browser.new_context()
+        context.add_init_script(COLLECT_VIOLATIONS)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.js_errors = errors
+        yield page
+        browser.close()
+
+
+def visit(page, url):
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    return response, page.evaluate("window.__cspViolations")
+
+
+def admin_urls() -> list[str]:
+    """Index, then every registered model's changelist, add form, change form and history."""
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        with contextlib.suppress(NoReverseMatch):
+            urls.append(reverse("admin:{}_{}_add".format(*info)))
+        obj = model._default_manager.first()
+        if obj is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+            urls.append(reverse("admin:{}_{}_history".format(*info), args=[obj.pk]))
+    return urls
+
+
+def test_admin_pages_run_without_csp_violations_or_script_errors(live_server, browser_page):
+    make_claim()
+    make_figure(value=42)
+    make_decision()
+    make_programme()
+    user = make_user(is_staff=True, is_superuser=True, username="csp-admin")
+    page = browser_page
+    page.goto(f"{live_server.url}/{settings.ADMIN_URL}login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", f"pw-{user.username}")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/{settings.ADMIN_URL}")
+
+    problems = {}
+    for path in admin_urls():
+        response, violations = visit(page, f"{live_server.url}{path}")
+        assert response.status < 500, path
+        if violations or page.js_errors:
+            problems[path] = violations + page.js_errors
+        page.js_errors.clear()
+    assert problems == {}
+
+
+def test_public_home_runs_without_csp_violations(live_server, browser_page):
+    response, violations = visit(browser_page, f"{live_server.url}/")
+    assert response.status == 200
+    assert violations == []
+    assert browser_page.js_errors == []
