@@ -6,7 +6,6 @@ not themselves subject to the page's policy).
 """
 
 import contextlib
-import os
 
 import pytest
 from django.conf import settings
@@ -37,10 +36,12 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def browser_page():
+    """A Chromium page that records CSP violations and script errors.
+
+    Request it after every fixture that writes to the database: once Playwright's event
+    loop runs in this thread, Django refuses database calls from the test itself.
+    """
     executable = chromium_path()
-    # Playwright's sync API runs an event loop in this thread; Django's database calls made
-    # by the test itself (not the live server) would otherwise be refused as async-unsafe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -76,12 +77,21 @@ def admin_urls() -> list[str]:
     return urls
 
 
-def test_admin_pages_run_without_csp_violations_or_script_errors(live_server, browser_page):
+@pytest.fixture
+def admin_site_data():
+    """Superuser and one record of each model; returns the user and the admin URLs."""
     make_claim()
     make_figure(value=42)
     make_decision()
     make_programme()
     user = make_user(is_staff=True, is_superuser=True, username="csp-admin")
+    return user, admin_urls()
+
+
+def test_admin_pages_run_without_csp_violations_or_script_errors(
+    live_server, admin_site_data, browser_page
+):
+    user, urls = admin_site_data
     page = browser_page
     page.goto(f"{live_server.url}/{settings.ADMIN_URL}login/")
     page.fill("#id_username", user.username)
@@ -90,7 +100,7 @@ def test_admin_pages_run_without_csp_violations_or_script_errors(live_server, br
     page.wait_for_url(f"{live_server.url}/{settings.ADMIN_URL}")
 
     problems = {}
-    for path in admin_urls():
+    for path in urls:
         response, violations = visit(page, f"{live_server.url}{path}")
         assert response.status < 500, path
         if violations or page.js_errors:

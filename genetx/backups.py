@@ -1,0 +1,75 @@
+"""Whole-database backup and restore, as a Django fixture file.
+
+A backup holds every row of every model, primary keys included, so history rows stay
+attached to the records they describe and a restore gives back the same database. It
+leaves out only transient state: sessions (restoring them would log people back in) and
+django-axes' login attempts and lockouts.
+
+Primary keys are kept rather than replaced by natural keys: history rows refer to records
+by id, including records deleted since, and natural keys would renumber the first and fail
+on the second. Content types and permissions are therefore backed up too, and a restore
+empties the database without re-creating them, so every id in the file still means what
+it meant.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+EXCLUDED = ["sessions", "axes"]
+
+
+def write_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Write the whole database to path (JSON; gzip-compressed when it ends in .gz).
+
+    The file is written beside the target and renamed into place, so a failed backup
+    never leaves a half-written file under the final name. It is readable by its owner
+    only: it holds password hashes.
+    """
+    path = Path(path)
+    suffix = "".join(path.suffixes) or ".json"
+    fd, temporary = tempfile.mkstemp(prefix=".backup-", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        with transaction.atomic(using=using):
+            connection = connections[using]
+            if connection.vendor == "postgresql":
+                # One snapshot for every table, so a backup taken while editors work still
+                # has each claim's sources and each programme's institution.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            call_command(
+                "dumpdata",
+                exclude=EXCLUDED,
+                format="json",
+                output=temporary,
+                database=using,
+                use_base_manager=True,
+                verbosity=0,
+            )
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def restore_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Replace every row in the database with the contents of a backup file.
+
+    All or nothing: the emptying and the loading run in one transaction, so a file that
+    fails to load (damaged, or from another schema) leaves the database as it was.
+    The database must be migrated to the same version the backup was taken from.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No backup file at {path}.")
+    with transaction.atomic(using=using):
+        # inhibit_post_migrate: content types and permissions come from the backup, with
+        # their original ids, rather than being re-created with new ones.
+        call_command(
+            "flush", interactive=False, inhibit_post_migrate=True, database=using, verbosity=0
+        )
+        call_command("loaddata", str(path), database=using, verbosity=0)
