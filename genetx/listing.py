@@ -192,6 +192,8 @@ class FacetedListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        # Filtered and sorted variants are the same page to a search engine.
+        context["canonical_url"] = self.request.build_absolute_uri(self.request.path)
         context["filters_active"] = any(
             value for key, value in self.request.GET.items() if key not in {"page", "sort"}
         )
