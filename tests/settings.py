@@ -17,3 +17,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files straight from the app folders (no collectstatic before tests), so the
+# live server used by browser tests has its CSS.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
