@@ -90,7 +90,11 @@ TYPES = {
             label="Therapies",
             label_singular="Therapy",
             model=Therapy,
-            weights={"A": ("name", "inn", "brand_name", "code"), "B": ("summary",), "C": ("mechanism",)},
+            weights={
+                "A": ("name", "inn", "brand_name", "code"),
+                "B": ("summary",),
+                "C": ("mechanism",),
+            },
             name_field="name",
             excerpt_field="summary",
             fallback_fields=("name", "inn", "brand_name", "code", "summary"),
@@ -143,6 +147,7 @@ TYPES = {
 }
 # Claims have no short name, so typo tolerance (which compares names) leaves them out.
 TRIGRAM_TYPES = {"therapies", "conditions", "institutions", "sources"}
+TYPO_MIN_LENGTH = 4
 
 
 @dataclass
@@ -197,9 +202,7 @@ class HitSequence:
 
     def count(self) -> int:
         if self._count is None:
-            self._count = (
-                len(self._items) if isinstance(self._items, list) else self._items.count()
-            )
+            self._count = len(self._items) if isinstance(self._items, list) else self._items.count()
         return self._count
 
     def __len__(self) -> int:
@@ -218,22 +221,48 @@ class PostgresSearch:
         self.query = query
         self._counts = None
 
-    def _queryset(self, search_type: SearchType):
-        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
-        document = search_type.document()
-        matches = Q(document=query)
-        rank = SearchRank(document, query)
-        if search_type.key in TRIGRAM_TYPES:
-            name = search_type.name_field
-            matches |= Q(**{f"{name}__trigram_word_similar": self.query})
-            # Word similarity adds to the rank, so a near-miss on a name still sorts well.
-            rank = rank + Coalesce(
-                TrigramWordSimilarity(self.query, name), Value(0.0), output_field=FloatField()
-            )
+    def _search_query(self):
+        return SearchQuery(self.query, search_type="websearch", config=CONFIG)
+
+    def _typo_tolerant(self, search_type: SearchType) -> bool:
+        # Below four characters nearly every name shares a trigram with the query; and a
+        # query using websearch syntax (a phrase, an exclusion, "or") asks for exactness.
+        return (
+            search_type.key in TRIGRAM_TYPES
+            and len(self.query) >= TYPO_MIN_LENGTH
+            and not uses_operators(self.query)
+        )
+
+    def match_condition(self, search_type: SearchType) -> Q:
+        """The document matches the query, or the name nearly does.
+
+        Both halves are served by the GIN indexes of genetx/migrations/0001_search.py,
+        given a queryset that aliases `document` to search_type.document().
+        """
+        matches = Q(document=self._search_query())
+        if self._typo_tolerant(search_type):
+            matches |= Q(**{f"{search_type.name_field}__trigram_word_similar": self.query})
+        return matches
+
+    def matching(self, search_type: SearchType):
+        """Published records matching the query."""
         return (
             search_type.published()
-            .alias(document=document)
-            .filter(matches)
+            .alias(document=search_type.document())
+            .filter(self.match_condition(search_type))
+        )
+
+    def _queryset(self, search_type: SearchType):
+        rank = SearchRank(search_type.document(), self._search_query())
+        if self._typo_tolerant(search_type):
+            # Word similarity adds to the rank, so a near-miss on a name still sorts well.
+            rank = rank + Coalesce(
+                TrigramWordSimilarity(self.query, search_type.name_field),
+                Value(0.0),
+                output_field=FloatField(),
+            )
+        return (
+            self.matching(search_type)
             .annotate(rank=rank)
             .order_by("-rank", F(search_type.name_field).asc(), "pk")
         )
@@ -245,7 +274,7 @@ class PostgresSearch:
 
     def hits(self, key: str) -> HitSequence:
         search_type = TYPES[key]
-        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
+        query = self._search_query()
         queryset = self._queryset(search_type).annotate(
             headline=SearchHeadline(
                 search_type.excerpt_field,
@@ -291,6 +320,13 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 _WORD = re.compile(r"\w+")
 # websearch syntax words that are operators, not terms.
 _OPERATORS = {"or", "and"}
+
+
+def uses_operators(query: str) -> bool:
+    """Whether the query uses websearch syntax: quotes, an exclusion or "or"."""
+    return '"' in query or any(
+        token.startswith("-") or token.lower() == "or" for token in query.split()
+    )
 
 
 def terms_of(query: str) -> list[str]:
