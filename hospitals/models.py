@@ -97,6 +97,7 @@ class Institution(Publishable):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_institution", "Can publish, unpublish and archive institutions")]
         ordering = ["name"]
         constraints = [
             *Publishable._meta.constraints,
@@ -174,6 +175,7 @@ class Programme(Publishable):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_programme", "Can publish, unpublish and archive programmes")]
         ordering = ["institution__name", "role"]
         constraints = [
             *Publishable._meta.constraints,
