@@ -84,7 +84,6 @@ class TherapyAdmin(PublishableAdmin):
     search_fields = ["name", "slug", "inn", "brand_name", "code"]
     autocomplete_fields = ["modality", "conditions"]
     prepopulated_fields = {"slug": ["name"]}
-    date_hierarchy = "updated_at"
     inlines = [RegulatoryDecisionInline, ProgrammeInline, ClaimInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "status"]}),
