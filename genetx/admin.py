@@ -15,6 +15,9 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from genetx.models import Status
@@ -33,6 +36,8 @@ from genetx.services import (
 )
 
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
+# Uploads bigger than this are refused before they are read: imports are edited by hand.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 class EstimatedCountPaginator(Paginator):
@@ -257,3 +262,26 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CsvImportForm(ImportForm):
+    """django-import-export's upload form with a size cap and a file type check."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if not (upload.name or "").lower().endswith(".csv"):
+            raise ValidationError("Choose a CSV file (.csv), for example one exported here.")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            )
+        return upload
+
+
+class CsvImportExportMixin(ImportExportMixin):
+    """CSV import (with django-import-export's dry-run preview) and export."""
+
+    import_form_class = CsvImportForm
+    import_formats = [CSV]
+    export_formats = [CSV]

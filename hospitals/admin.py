@@ -1,8 +1,9 @@
 from django.contrib import admin
 
-from genetx.admin import PublishableAdmin, PublishableInline
+from genetx.admin import CsvImportExportMixin, PublishableAdmin, PublishableInline
 
 from .models import Institution, Programme
+from .resources import InstitutionResource
 
 
 class InstitutionProgrammeInline(PublishableInline):
@@ -13,7 +14,8 @@ class InstitutionProgrammeInline(PublishableInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(PublishableAdmin):
+class InstitutionAdmin(CsvImportExportMixin, PublishableAdmin):
+    resource_classes = [InstitutionResource]
     list_display = [
         "name",
         "kind",

@@ -8,12 +8,13 @@ the real run share plan_import(), so what the editor confirms is what gets saved
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import bibtexparser
 import rispy
 from bibtexparser.bparser import BibTexParser
-from bibtexparser.customization import convert_to_unicode
+from bibtexparser.latexenc import latex_to_unicode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -192,9 +193,7 @@ def parse(file_format: str, text: str) -> list[SourceRow]:
 
 
 def parse_bibtex(text: str) -> list[SourceRow]:
-    parser = BibTexParser(
-        common_strings=True, ignore_nonstandard_types=False, customization=convert_to_unicode
-    )
+    parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
     try:
         entries = bibtexparser.loads(text, parser=parser).entries
     except Exception as exc:  # the parser raises many kinds of error on malformed input
@@ -203,7 +202,9 @@ def parse_bibtex(text: str) -> list[SourceRow]:
         raise ImportFileError("No BibTeX entries (@article{...}) were found in the file.")
     rows = []
     for number, entry in enumerate(entries, start=1):
-        entry = {name.lower(): value.strip() for name, value in entry.items()}
+        # Authors are split before LaTeX is decoded: braces mark an organisation's name.
+        author_field = entry.get("author", "")
+        entry = {name.lower(): _unbrace(latex_to_unicode(value)) for name, value in entry.items()}
         row = SourceRow(number=number, label=entry.get("id", ""))
         entry_type = entry.get("entrytype", "").lower()
         kind = BIBTEX_KINDS.get(entry_type)
@@ -216,11 +217,11 @@ def parse_bibtex(text: str) -> list[SourceRow]:
         row.values = {
             "key": entry.get("id", ""),
             "kind": kind or "",
-            "title": _unbrace(entry.get("title", "")),
-            "container_title": _unbrace(
-                entry.get("journal") or entry.get("booktitle") or entry.get("howpublished", "")
-            ),
-            "publisher": _unbrace(entry.get("publisher") or entry.get("institution", "")),
+            "title": entry.get("title", ""),
+            "container_title": entry.get("journal")
+            or entry.get("booktitle")
+            or entry.get("howpublished", ""),
+            "publisher": entry.get("publisher") or entry.get("institution", ""),
             "volume": entry.get("volume", ""),
             "issue": entry.get("number", ""),
             "pages": entry.get("pages", "").replace("--", "-"),
@@ -231,33 +232,54 @@ def parse_bibtex(text: str) -> list[SourceRow]:
         _set_issued(row, entry.get("year", ""), entry.get("month", ""), entry.get("day", ""))
         if entry.get("urldate"):
             row.values["accessed"] = _parse_iso_date(row, "accessed", entry["urldate"])
-        row.authors = _bibtex_authors(entry.get("author", ""))
+        row.authors = _bibtex_authors(author_field)
         rows.append(row)
     return rows
 
 
 def _unbrace(value: str) -> str:
-    """BibTeX protects capitals with braces ({CAR-T}); readers should not see them."""
-    return value.replace("{", "").replace("}", "").strip()
+    """BibTeX protects capitals with braces ({CAR-T}); readers should not see them.
+
+    LaTeX writes an accented i on a dotless i ({\\'\\i}); the result is composed into the
+    one character (í) that search and comparison expect.
+    """
+    value = re.sub("\u0131(?=[\u0300-\u036f])", "i", value.replace("{", "").replace("}", ""))
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _split_names(value: str) -> list[str]:
+    """Split a BibTeX author list on "and", except inside braces ({Food and Drug ...})."""
+    names, depth, start = [], 0, 0
+    for match in re.finditer(r"[{}]|\s+and\s+", value):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            names.append(value[start : match.start()])
+            start = match.end()
+    names.append(value[start:])
+    return [name.strip() for name in names if name.strip()]
 
 
 def _bibtex_authors(value: str) -> list[dict]:
     authors = []
-    names = [name.strip() for name in re.split(r"\s+and\s+", value) if name.strip()]
-    for name in names:
+    for name in _split_names(value):
         if name.lower() == "others":
             if authors:
                 authors[-1]["et_al"] = True
             continue
-        authors.append(_person(name))
+        if name.startswith("{") and name.endswith("}"):
+            literal = _unbrace(latex_to_unicode(name[1:-1]))
+            authors.append({"literal": literal, "family": "", "given": "", "et_al": False})
+        else:
+            authors.append(_person(_unbrace(latex_to_unicode(name))))
     return authors
 
 
 def _person(name: str) -> dict:
-    """A name as family and given ("Catalá, E." or "E. Catalá"), or an organisation ({FDA})."""
-    if name.startswith("{") and name.endswith("}"):
-        return {"literal": name[1:-1].strip(), "family": "", "given": "", "et_al": False}
-    name = _unbrace(name)
+    """A name as family and given: "Catalá, E." or "E. Catalá"."""
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))
     elif " " in name:
@@ -371,11 +393,12 @@ def _parse_iso_date(row: SourceRow, field_name: str, value: str):
 
 
 def _new_key(values: dict, authors: list[dict], taken: set[str]) -> str:
-    """A citation key like catala-2022 for a record that brings none, unique among taken."""
+    """A citation key like catala-2022 for a record that brings none, unique in the database."""
     first = authors[0] if authors else {}
     name = first.get("family") or first.get("literal") or values.get("title") or "source"
     year = values["issued"].year if values.get("issued") else ""
     base = slugify(f"{name} {year}")[:70].strip("-") or "source"
+    taken = taken | set(Source.objects.filter(key__startswith=base).values_list("key", flat=True))
     key, suffix = base, 2
     while key in taken:
         key, suffix = f"{base}-{suffix}", suffix + 1
@@ -394,12 +417,22 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
     by_doi = {s.doi: s for s in Source.objects.filter(doi__in=[d for d in dois if d])}
     by_key = {s.key: s for s in Source.objects.filter(key__in=[k for k in keys if k])}
     taken = set(by_key)
+    # A record with neither DOI nor key is the same work as a stored one with its title and
+    # year: importing the same file twice then updates instead of duplicating.
+    titles = [row.values.get("title", "") for row in rows if not row.values.get("key")]
+    by_title = {
+        (s.title.lower(), s.year): s
+        for s in Source.objects.filter(title__in=[t for t in titles if t])
+    }
     seen_doi: dict[str, int] = {}
     seen_key: dict[str, int] = {}
     planned = []
     for row, doi in zip(rows, dois, strict=True):
         values = dict(row.values, doi=doi)
         existing = by_doi.get(doi) if doi else None
+        if existing is None and not doi and not values["key"] and values.get("title"):
+            year = values["issued"].year if values.get("issued") else None
+            existing = by_title.get((values["title"].lower(), year))
         if existing is None and values["key"] in by_key:
             existing = by_key[values["key"]]
             if existing.doi and doi and existing.doi != doi:

@@ -2,12 +2,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from genetx.admin import GeneTxAdmin, PublishableAdmin, PublishableInline, validation_summary
+from genetx.admin import (
+    CsvImportExportMixin,
+    GeneTxAdmin,
+    PublishableAdmin,
+    PublishableInline,
+    validation_summary,
+)
 from genetx.services import TransitionRefused
 from hospitals.models import Programme
 from sources.models import Claim
 
 from .models import Condition, Modality, RegulatoryDecision, Therapy
+from .resources import TherapyResource
 from .services import therapy_publish
 
 
@@ -69,7 +76,8 @@ class ClaimInline(PublishableInline):
 
 
 @admin.register(Therapy)
-class TherapyAdmin(PublishableAdmin):
+class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
+    resource_classes = [TherapyResource]
     list_display = [
         "name",
         "kind",
