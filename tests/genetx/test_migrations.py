@@ -9,7 +9,7 @@ from tests.factories import make_claim, make_decision, make_programme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PROJECT_APPS = ["therapies", "hospitals", "sources"]
+PROJECT_APPS = ["genetx", "therapies", "hospitals", "sources"]
 
 
 def project_tables() -> set[str]:
