@@ -145,7 +145,7 @@ def _attribution_parts(source: Source) -> list[tuple[str, bool]]:
     if source.title:
         parts.append((f", on \u201c{source.title}\u201d", False))
     parts.append((". Not fully referenced; as reported by ", False))
-    reporter = source.reported_by
+    reporter = source.public_reporter
     parts.append((reporter.short_label if reporter else "an unknown source", False))
     parts.append((".", False))
     return parts
@@ -170,11 +170,11 @@ def apa_html(source: Source) -> SafeString:
     pieces = []
     for text, italic in _parts(source):
         pieces.append(format_html("<i>{}</i>", text) if italic else format_html("{}", text))
-    if source.kind == SourceKind.ATTRIBUTION and source.reported_by is not None:
+    if source.kind == SourceKind.ATTRIBUTION and source.public_reporter is not None:
         # Replace the plain reporter label with a link to its page.
-        label = source.reported_by.short_label
+        label = source.public_reporter.short_label
         pieces[-2] = format_html(
-            '<a href="{}">{}</a>', source.reported_by.get_absolute_url(), label
+            '<a href="{}">{}</a>', source.public_reporter.get_absolute_url(), label
         )
     html = SafeString("".join(pieces).strip())
     link = _link(source) if source.kind != SourceKind.ATTRIBUTION else ""
@@ -224,8 +224,8 @@ def bibtex_entry(source: Source) -> dict:
     notes = []
     if source.original_title and source.title and source.original_title != source.title:
         notes.append(f"Original title: {source.original_title}")
-    if source.kind == SourceKind.ATTRIBUTION and source.reported_by is not None:
-        notes.append(f"Not fully referenced; as reported by {source.reported_by.key}")
+    if source.kind == SourceKind.ATTRIBUTION and source.public_reporter is not None:
+        notes.append(f"Not fully referenced; as reported by {source.public_reporter.key}")
     if notes:
         fields["note"] = ". ".join(notes)
     entry.update({name: value for name, value in fields.items() if value})
@@ -289,8 +289,8 @@ def ris_entry(source: Source) -> dict:
             entry[key] = getattr(source, field)
     if source.url:
         entry["urls"] = [source.url]
-    if source.kind == SourceKind.ATTRIBUTION and source.reported_by is not None:
-        entry["notes"] = [f"Not fully referenced; as reported by {source.reported_by.key}"]
+    if source.kind == SourceKind.ATTRIBUTION and source.public_reporter is not None:
+        entry["notes"] = [f"Not fully referenced; as reported by {source.public_reporter.key}"]
     return entry
 
 
@@ -357,8 +357,8 @@ def csl_json(source: Source) -> dict:
         item["page"] = _pages(source.pages).replace(_EN_DASH, "-")
     if source.accessed:
         item["accessed"] = {"date-parts": [[*source.accessed.timetuple()[:3]]]}
-    if source.kind == SourceKind.ATTRIBUTION and source.reported_by is not None:
-        item["note"] = f"Not fully referenced; as reported by {source.reported_by.key}"
+    if source.kind == SourceKind.ATTRIBUTION and source.public_reporter is not None:
+        item["note"] = f"Not fully referenced; as reported by {source.public_reporter.key}"
     return item
 
 

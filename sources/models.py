@@ -179,6 +179,16 @@ class Source(Publishable):
         return reverse("sources:source-detail", kwargs={"key": self.key})
 
     @property
+    def public_reporter(self):
+        """The source reporting this attribution, or None while readers may not see it.
+
+        Pages and downloads name the reporter through this, so an unpublished source is
+        never named or linked from a published one.
+        """
+        reporter = self.reported_by
+        return reporter if reporter is not None and reporter.is_published else None
+
+    @property
     def is_full_reference(self) -> bool:
         return self.kind != self.Kind.ATTRIBUTION
 
@@ -285,7 +295,9 @@ class ClaimQuerySet(PublishableQuerySet):
         return self.prefetch_related(
             Prefetch(
                 "citations",
-                queryset=Citation.objects.select_related("source__reported_by")
+                # Only published sources: a claim never names a source readers cannot open.
+                queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
+                .select_related("source__reported_by")
                 .prefetch_related("source__authors", "source__reported_by__authors")
                 .order_by("position", "pk"),
             ),

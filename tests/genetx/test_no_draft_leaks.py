@@ -1,0 +1,233 @@
+"""No draft, in-review or archived record reaches a reader, on any public URL.
+
+Hidden records of every type are built with titles found nowhere else, and published
+records link to each of them. A reader then crawls the whole public site from its fixed
+URLs (home, lists, search, timeline, sitemap, feed, robots), following every link, every
+filter choice, every export and every download, and no response may name a hidden record
+or link to its page.
+"""
+
+import itertools
+
+import django_filters
+import pytest
+from django.urls import reverse
+
+from genetx.models import Status
+from hospitals.models import Institution, Programme
+from sources.models import Citation, Claim, Source
+from tests.factories import (
+    make_claim,
+    make_condition,
+    make_decision,
+    make_institution,
+    make_programme,
+    make_source,
+    make_therapy,
+    make_user,
+)
+from tests.public_site import crawl, fixed_routes, public_routes, record_routes
+from therapies.models import Condition, Therapy
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = [Status.DRAFT, Status.REVIEW, Status.ARCHIVED]
+# One programme role per hidden status: an institution has one programme per therapy and role.
+ROLES = dict(zip(HIDDEN, ["develops", "trial_site", "designated_centre"], strict=True))
+_numbers = itertools.count(1)
+
+
+def secret(label: str, status: str) -> str:
+    """A title no page would show unless it shows this record."""
+    return f"Secret {label} {status} {next(_numbers)} Quokka"
+
+
+class HiddenWorld:
+    """Hidden records of every type, each linked from published ones."""
+
+    def __init__(self):
+        self.titles: list[str] = []
+        self.hidden: list = []
+        published_condition = make_condition(name="Public condition")
+        self.therapy = make_therapy(name="Public therapy", conditions=[published_condition])
+        self.institution = make_institution(name="Public institution")
+        self.source = make_source(title="Public source")
+        self.public_claim = make_claim(
+            statement="Public claim.", therapy=self.therapy, sources=[self.source]
+        )
+        self.public = [
+            published_condition,
+            self.therapy,
+            self.institution,
+            self.source,
+            self.public_claim,
+        ]
+        for status in HIDDEN:
+            self.build(status, published_condition)
+
+    def hide(self, obj, title):
+        self.titles.append(title)
+        self.hidden.append(obj)
+        return obj
+
+    def build(self, status, published_condition):
+        hidden = {"status": status, "published_at": None}
+        # A hidden condition under a published one, and one a published therapy treats.
+        title = secret("condition", status)
+        child = self.hide(
+            make_condition(name=title, parent=published_condition, summary="Quokka", **hidden),
+            title,
+        )
+        self.therapy.conditions.add(child)
+        # A hidden therapy for a published condition, at a published institution, with a
+        # published programme, a decision and a published claim about it.
+        title = secret("therapy", status)
+        therapy = self.hide(
+            make_therapy(name=title, conditions=[published_condition], **hidden), title
+        )
+        make_programme(institution=self.institution, therapy=therapy, summary="Public link.")
+        make_decision(therapy=therapy, indication=secret("decision", status))
+        self.titles.append(f"Secret decision {status}")
+        make_claim(statement=f"Claim about a hidden therapy ({status}).", therapy=therapy)
+        # A hidden institution acting as the agency of a decision on a published therapy,
+        # and running a programme of it.
+        title = secret("institution", status)
+        institution = self.hide(make_institution(name=title, summary="Quokka", **hidden), title)
+        make_programme(institution=institution, therapy=self.therapy)
+        # A hidden programme of published records.
+        title = secret("programme", status)
+        self.hide(
+            make_programme(
+                institution=self.institution,
+                therapy=self.therapy,
+                role=ROLES[status],
+                summary=title,
+                **hidden,
+            ),
+            title,
+        )
+        # A hidden source cited by a published claim, reporting a published attribution,
+        # behind a decision on the published therapy.
+        title = secret("source", status)
+        source = self.hide(
+            make_source(title=title, container_title="Quokka Journal", **hidden), title
+        )
+        Citation.objects.create(claim=self.public_claim, source=source, position=9)
+        make_source(kind="attribution", reported_by=source, container_title="Lancet")
+        make_decision(therapy=self.therapy, source=source, agency=institution)
+        # A hidden claim about every published record, citing the published source, and a
+        # published claim it supersedes.
+        title = secret("claim", status)
+        claim = self.hide(
+            make_claim(
+                statement=title,
+                therapy=self.therapy,
+                condition=published_condition,
+                institution=self.institution,
+                sources=[self.source],
+                event_date="2024-05-01",
+                event_date_precision="day",
+                value=7,
+                unit="count",
+                measure="quokkas",
+                **hidden,
+            ),
+            title,
+        )
+        make_claim(
+            statement=f"Older public figure ({status}).",
+            superseded_by=claim,
+            review_status=Claim.Review.SUPERSEDED,
+            measure="quokkas",
+            value=5,
+            unit="count",
+            therapy=self.therapy,
+        )
+
+    def hidden_paths(self) -> list[str]:
+        return [
+            route.path_for(obj)
+            for obj in self.hidden
+            for route in record_routes(type(obj))
+            if route.model is not None
+        ]
+
+
+def start_urls(world: HiddenWorld) -> list[str]:
+    """Fixed URLs, searches for the hidden titles, and filters naming hidden records."""
+    urls = [route.path_with({}) for route in fixed_routes()]
+    urls += [reverse("search") + f"?q={term}" for term in ("Secret", "Quokka", "Quokka+2024")]
+    urls += [reverse("search") + f"?q=Secret&type={kind}" for kind in _search_types()]
+    for route in fixed_routes():
+        filterset_class = getattr(route.view_class, "filterset_class", None)
+        if filterset_class is None:
+            continue
+        base = route.path_with({})
+        urls += [f"{base}?q=Secret", f"{base}?q=Quokka", f"{base}?format=csv&q=Secret"]
+        for name, filter_ in filterset_class.base_filters.items():
+            if isinstance(filter_, django_filters.ModelChoiceFilter):
+                model = filter_.extra["queryset"].model
+                field = filter_.extra.get("to_field_name") or "pk"
+                urls += [
+                    f"{base}?{name}={getattr(obj, field)}"
+                    for obj in world.hidden
+                    if isinstance(obj, model)
+                ]
+    return urls
+
+
+def _search_types():
+    from genetx import search
+
+    return list(search.TYPES)
+
+
+@pytest.fixture
+def world():
+    return HiddenWorld()
+
+
+@pytest.fixture(params=["anonymous", "staff without change permission"])
+def reader(request, client):
+    """A reader; staff who may not change a model must not preview its drafts either."""
+    if request.param != "anonymous":
+        client.force_login(make_user(is_staff=True))
+    return client
+
+
+def test_no_public_url_names_or_links_a_hidden_record(reader, world):
+    hidden_paths = world.hidden_paths()
+    assert len(world.titles) >= 6 * len(HIDDEN)
+    fetched, leaks = [], []
+    for url, response in crawl(reader, start_urls(world)):
+        assert response.status_code < 500, url
+        fetched.append(url)
+        body = response.content.decode("utf-8", errors="replace")
+        leaks += [(url, title) for title in world.titles if title in body]
+        leaks += [(url, path) for path in hidden_paths if f'{path}"' in body]
+    assert leaks == []
+    # The crawl reached what links to the hidden records, so the check above meant something.
+    reached = set(fetched)
+    for obj in world.public:
+        assert obj.get_absolute_url() in reached, obj
+    for route in fixed_routes():
+        assert route.path_with({}) in reached
+    assert any("format=csv" in url for url in reached)
+    assert any("format=json" in url for url in reached)
+    assert any(url.endswith(".bib") for url in reached)
+
+
+@pytest.mark.parametrize("model", [Condition, Therapy, Institution, Programme, Source, Claim])
+def test_every_hidden_record_has_no_public_page(client, world, model):
+    hidden = [obj for obj in world.hidden if isinstance(obj, model)]
+    assert {obj.status for obj in hidden} == set(HIDDEN)
+    for obj in hidden:
+        for route in record_routes(model):
+            path = route.path_for(obj)
+            assert client.get(path).status_code == 404, path
+
+
+def test_every_public_route_is_checked():
+    """A new public route must be a fixed URL or a record's page, so the crawl covers it."""
+    for route in public_routes():
+        assert not route.converters or route.model is not None, route.route
