@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .updates import latest_updates
 
@@ -28,7 +29,9 @@ class LatestUpdatesFeed(Feed):
         return f"{item.type_label}: {item.title}"
 
     def item_description(self, item):
-        return item.summary
+        # Atom marks the summary as type="html", so feed readers render it as HTML: the
+        # editor's plain text is escaped first, or markup typed into a summary would run.
+        return escape(item.summary)
 
     def item_link(self, item):
         return item.url
