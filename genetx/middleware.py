@@ -1,7 +1,8 @@
-"""Response headers Django does not set on its own: Permissions-Policy and the CSP split."""
+"""Request and response hardening Django does not do on its own: headers and the CSP split."""
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 
 
 class PermissionsPolicyMiddleware:
@@ -40,3 +41,22 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if admin_update and request.path_info.startswith(f"/{settings.ADMIN_URL}"):
             parts.update = {**admin_update, **(parts.update or {})}
         return parts
+
+
+class RefuseNulHeadersMiddleware:
+    """Answer 400 to a request whose headers contain a NUL byte.
+
+    HTTP forbids NUL in header values, so no browser sends one; a request that does is
+    malformed or probing. Refusing it here keeps the byte away from code that stores
+    headers (django-axes records the User-Agent of failed logins), where PostgreSQL would
+    reject it with a server error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                return HttpResponseBadRequest("Malformed request header.")
+        return self.get_response(request)

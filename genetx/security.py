@@ -27,3 +27,21 @@ def client_ip_address(request) -> str | None:
             except ValueError:
                 pass
     return remote
+
+
+# django-axes stores the username of a failed login in a 255-character column.
+_AXES_USERNAME_LENGTH = 255
+
+
+def login_username(request, credentials=None) -> str | None:
+    """The username django-axes records for a login attempt, cut to what it can store.
+
+    Django's login form accepts usernames of any length, and a longer one would make the
+    attempt's database row fail to save (a server error on PostgreSQL instead of a lock).
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    return None if username is None else str(username)[:_AXES_USERNAME_LENGTH]

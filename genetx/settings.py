@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # carry the same Content-Security-Policy and Permissions-Policy as pages.
     "genetx.middleware.ContentSecurityPolicyMiddleware",
     "genetx.middleware.PermissionsPolicyMiddleware",
+    # Before anything reads headers: a NUL byte in one is refused with 400 (see the class).
+    "genetx.middleware.RefuseNulHeadersMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -289,6 +291,7 @@ AXES_RESET_ON_SUCCESS = True
 # a locked-out editor actually waits.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "genetx.security.client_ip_address"
+AXES_USERNAME_CALLABLE = "genetx.security.login_username"
 # The number of proxies in front of the app that append to X-Forwarded-For (0: clients
 # connect directly). Read by genetx.security.client_ip_address for the lockout address.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

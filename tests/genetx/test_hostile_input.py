@@ -214,3 +214,8 @@ def test_admin_login_survives_hostile_credentials(client, settings, field):
         assert response.status_code < 500
 
     check()
+
+
+@pytest.mark.parametrize("header", ["HTTP_USER_AGENT", "HTTP_ACCEPT", "HTTP_REFERER"])
+def test_a_nul_byte_in_a_request_header_is_a_bad_request(client, header):
+    assert client.get("/", **{header: "a\x00b"}).status_code == 400

@@ -152,3 +152,22 @@ def test_test_client_login_and_force_login_work_with_throttling_off(settings, cl
     client.logout()
     client.force_login(editor)
     assert client.get(f"/{settings.ADMIN_URL}").status_code == 200
+
+
+def test_an_overlong_username_is_throttled_not_a_server_error(client, editor):
+    long_name = "x" * 400
+    for _ in range(3):
+        response = attempt(client, long_name, "wrong")
+    assert response.status_code == 429
+    assert AccessAttempt.objects.get().username == long_name[:255]
+
+
+def test_a_nul_byte_in_a_header_is_refused_not_a_server_error(client, editor):
+    response = client.post(
+        LOGIN,
+        {"username": "editor", "password": "wrong"},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="agent\x00with nul",
+    )
+    assert response.status_code == 400
+    assert not AccessAttempt.objects.exists()

@@ -54,8 +54,10 @@ def payload_for(field: models.Field, number: int) -> str:
         return "https://example.org/" + IMAGE.replace(" ", "%20") + SCRIPT
     text = start + "cmd|' /C calc'!A0 " + " ".join(PAYLOADS)
     if field.max_length and len(text) > field.max_length:
-        fitting = [p for p in PAYLOADS if len(start + p) <= field.max_length]
-        text = start + " ".join(fitting)
+        text = start
+        for payload in PAYLOADS:
+            if len(text) + 1 + len(payload) <= field.max_length:
+                text += " " + payload
     return text
 
 
