@@ -32,7 +32,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     Public pages get CONTENT_SECURITY_POLICY unchanged. Pages under the admin URL also get
     ADMIN_CONTENT_SECURITY_POLICY_UPDATE added, because third-party admin templates we do
     not own (django-simple-history, django-import-export) still carry inline style
-    attributes. The exception is kept to the admin path, where only signed-in staff go.
+    attributes and one inline event handler. The exception is kept to the admin path,
+    where only signed-in staff go.
     """
 
     def get_policy_parts(self, request, response, report_only=False):

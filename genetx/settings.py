@@ -255,10 +255,18 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-# Added to the policy under ADMIN_URL only (see genetx.middleware): templates of
-# django-simple-history and django-import-export that the admin renders use inline style
-# attributes; Django's own admin needs nothing extra. Scripts stay 'self'-only there too.
-ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {"style-src-attr": ["'unsafe-inline'"]}
+# Added to the policy under ADMIN_URL only (see genetx.middleware), for third-party admin
+# templates we do not own; Django's own admin needs nothing extra (checked in Chromium by
+# tests/browser/test_admin_csp.py):
+# - style attributes: django-simple-history's history list and django-import-export's
+#   export form use a few;
+# - one event handler: the export form's "Select all" box has
+#   onchange="onSelectToggleChange(event)"; its hash allows exactly that code and no other
+#   inline script ('unsafe-hashes' covers event handlers, never <script> elements).
+ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {
+    "style-src-attr": ["'unsafe-inline'"],
+    "script-src-attr": ["'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+}
 
 # Permissions-Policy: browser features the site never uses, switched off for every page.
 PERMISSIONS_POLICY = {
