@@ -12,14 +12,47 @@ empties the database without re-creating them, so every id in the file still mea
 it meant.
 """
 
+import datetime
 import os
 import tempfile
 from pathlib import Path
 
+from django.core import serializers
 from django.core.management import call_command
+from django.core.serializers import json
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 EXCLUDED = ["sessions", "axes"]
+# The serialisation format backups are written in (this module registers it below).
+FORMAT = "backup-json"
+
+
+class PreciseJSONEncoder(DjangoJSONEncoder):
+    """Django's encoder, keeping times to the microsecond.
+
+    DjangoJSONEncoder (what dumpdata uses) cuts times to milliseconds, so a restored
+    database would not quite be the one backed up. The file is still plain JSON that
+    loaddata reads with its ordinary deserialiser.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        if isinstance(o, datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+class Serializer(json.Serializer):
+    def _init_options(self):
+        super()._init_options()
+        self.json_kwargs["cls"] = PreciseJSONEncoder
+
+
+Deserializer = json.Deserializer
+serializers.register_serializer(FORMAT, __name__)
 
 
 def write_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -44,7 +77,7 @@ def write_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
             call_command(
                 "dumpdata",
                 exclude=EXCLUDED,
-                format="json",
+                format=FORMAT,
                 output=temporary,
                 database=using,
                 use_base_manager=True,

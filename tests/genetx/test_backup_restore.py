@@ -1,5 +1,6 @@
 """manage.py backup / restore give back the same database, all or nothing."""
 
+import datetime
 import gzip
 import json
 import stat
@@ -13,7 +14,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from genetx.backups import EXCLUDED
+from genetx.backups import EXCLUDED, FORMAT
 from genetx.models import Status
 from hospitals.models import Institution
 from sources.models import Claim, Source
@@ -89,7 +90,8 @@ def snapshot() -> dict[str, str | list]:
             fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
             tables[model._meta.label] = sorted(rows.values_list(*fields))
         else:
-            tables[model._meta.label] = serializers.serialize("json", rows)
+            # The backup's own format: times to the microsecond, so none can be lost.
+            tables[model._meta.label] = serializers.serialize(FORMAT, rows)
     return tables
 
 
@@ -149,6 +151,18 @@ def test_backup_leaves_out_sessions_and_login_attempts(tmp_path, client):
     assert "sessions.session" not in labels
     assert not any(label.startswith("axes.") for label in labels)
     assert {"therapies.therapy", "sources.claim", "auth.user", "admin.logentry"} <= labels
+
+
+def test_backup_keeps_times_to_the_microsecond(tmp_path):
+    therapy = make_therapy()
+    Therapy.objects.filter(pk=therapy.pk).update(
+        published_at=datetime.datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=datetime.UTC)
+    )
+    path = tmp_path / "genetx.json"
+    call_command("backup", str(path))
+    call_command("restore", str(path), interactive=False)
+    therapy.refresh_from_db()
+    assert therapy.published_at.microsecond == 589793
 
 
 def test_backup_file_is_compressed_and_private(tmp_path):
