@@ -35,6 +35,10 @@ from genetx.services import (
     publishable_unpublish,
 )
 
+admin.site.site_header = "GeneTx editors"
+admin.site.site_title = "GeneTx editors"
+admin.site.index_title = "Therapies, institutions and sources"
+
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
 # Uploads bigger than this are refused before they are read: imports are edited by hand.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -237,6 +241,11 @@ class PublishableAdmin(GeneTxAdmin):
                 messages.WARNING,
             )
         return changed, refused
+
+
+def counted(number: int, singular: str, plural: str) -> str:
+    """ "1 claim", "2 claims": the count with the noun that agrees with it."""
+    return f"{number} {singular if number == 1 else plural}"
 
 
 def validation_summary(error: ValidationError) -> str:

@@ -7,6 +7,7 @@ from genetx.admin import (
     GeneTxAdmin,
     PublishableAdmin,
     PublishableInline,
+    counted,
     validation_summary,
 )
 from genetx.services import TransitionRefused
@@ -118,17 +119,18 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
                 parts["programmes"] += result.programmes
                 parts["claims"] += result.claims
                 self.log_change(request, therapy, "Published")
-        noun = "therapy" if changed == 1 else "therapies"
         self.message_user(
             request,
-            f"{changed} {noun} published, with {parts['programmes']} programmes and "
-            f"{parts['claims']} claims.",
+            f"{counted(changed, 'therapy', 'therapies')} published, with "
+            f"{counted(parts['programmes'], 'programme', 'programmes')} and "
+            f"{counted(parts['claims'], 'claim', 'claims')}.",
             messages.SUCCESS if changed else messages.WARNING,
         )
         if refused:
-            noun = "therapy" if len(refused) == 1 else "therapies"
             self.message_user(
-                request, f"{len(refused)} {noun} refused: " + "; ".join(refused), messages.WARNING
+                request,
+                f"{counted(len(refused), 'therapy', 'therapies')} refused: " + "; ".join(refused),
+                messages.WARNING,
             )
 
 
