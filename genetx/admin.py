@@ -78,28 +78,33 @@ class PublishingFormMixin:
     """Refuses a status change the user may not make, with a message that says why.
 
     ``publishing_user`` is set on the form class per request (see publishing_form()). The
-    status the record has in the database is compared, not the one on the form's
-    instance: a history revert hands the form an old version of the record.
+    change form compares with the status stored in the database, not the one on its
+    instance: a history revert hands the form an old version of the record. Inline forms
+    are built from rows just read from the database, so their initial status is the stored
+    one and costs no query per row.
     """
 
     publishing_user = None
+    initial_is_stored = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.stored_status = self._read_stored_status()
         field = self.fields.get("status")
         if field is not None and not can_publish(self.publishing_user, self._meta.model):
             # Offer editors only the states they may choose; clean_status() still checks
             # whatever is posted.
-            current = self._stored_status()
             field.widget.choices = [
                 (value, label)
                 for value, label in field.choices
-                if value in (Status.DRAFT, Status.REVIEW, current)
+                if value in (Status.DRAFT, Status.REVIEW, self.stored_status)
             ]
 
-    def _stored_status(self):
+    def _read_stored_status(self):
         if self.instance.pk is None:
             return None
+        if self.initial_is_stored:
+            return self.initial.get("status")
         model = self._meta.model
         return (
             model._base_manager.filter(pk=self.instance.pk).values_list("status", flat=True).first()
@@ -108,9 +113,10 @@ class PublishingFormMixin:
     def clean_status(self):
         status = self.cleaned_data["status"]
         model = self._meta.model
-        stored = self._stored_status()
-        if not may_set_status(self.publishing_user, model, stored, status):
-            raise ValidationError(status_refusal(model, stored, status), code="not_publisher")
+        if not may_set_status(self.publishing_user, model, self.stored_status, status):
+            raise ValidationError(
+                status_refusal(model, self.stored_status, status), code="not_publisher"
+            )
         if status == Status.PUBLISHED and self.instance.published_at is None:
             # Stamped here, not in save(): the database constraint that a published record
             # has a date is checked while the form validates.
@@ -118,12 +124,16 @@ class PublishingFormMixin:
         return status
 
 
-def publishing_form(form_class, user):
+def publishing_form(form_class, user, *, initial_is_stored=False):
     """The form class with the status check bound to this user."""
     return type(
         form_class.__name__,
         (PublishingFormMixin, form_class),
-        {"publishing_user": user, "__module__": form_class.__module__},
+        {
+            "publishing_user": user,
+            "initial_is_stored": initial_is_stored,
+            "__module__": form_class.__module__,
+        },
     )
 
 
@@ -166,7 +176,7 @@ class PublishableInline(admin.TabularInline):
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["form"] = publishing_form(self.form, request.user)
+        kwargs["form"] = publishing_form(self.form, request.user, initial_is_stored=True)
         formset = super().get_formset(request, obj, **kwargs)
         formset.publishing_user = request.user
         return formset

@@ -265,6 +265,7 @@ class ClaimAdmin(PublishableAdmin):
     list_select_related = ["therapy"]
     search_fields = ["slug", "statement", "measure", "review_note"]
     autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]
+    prepopulated_fields = {"slug": ["statement"]}
     date_hierarchy = "event_date"
     show_full_result_count = False
     inlines = [CitationInline]

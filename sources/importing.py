@@ -454,7 +454,7 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
         if existing is not None:
             # An update keeps the stored key and every value the file leaves empty.
             values["key"] = existing.key
-            source = Source.objects.get(pk=existing.pk)
+            source = existing
             changes = []
             for name in IMPORTED_FIELDS:
                 new = values.get(name)
