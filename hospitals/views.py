@@ -35,7 +35,8 @@ class InstitutionListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return Institution.objects.for_listing()
+        # Meta ordering does not apply to grouped (annotated) queries: order explicitly.
+        return Institution.objects.for_listing().order_by("name")
 
 
 class InstitutionDetailView(PreviewDetailView):

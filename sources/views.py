@@ -37,7 +37,8 @@ class SourceListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return Source.objects.for_listing()
+        # Meta ordering does not apply to grouped (annotated) queries: order explicitly.
+        return Source.objects.for_listing().order_by("-issued", "key")
 
 
 class SourceDetailView(PreviewDetailView):

@@ -83,7 +83,8 @@ class ConditionListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return Condition.objects.for_listing()
+        # Meta ordering does not apply to grouped (annotated) queries: order explicitly.
+        return Condition.objects.for_listing().order_by("name")
 
 
 class ConditionDetailView(PreviewDetailView):

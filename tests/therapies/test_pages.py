@@ -313,6 +313,7 @@ def test_staff_with_change_permission_preview_a_draft_with_a_banner(client):
     body = response.content.decode()
     assert "Draft — not public" in body
     assert '<meta name="robots" content="noindex">' in body
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_published_therapy_has_no_preview_banner_even_for_staff(client):

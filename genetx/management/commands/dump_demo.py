@@ -1,0 +1,44 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+# The demo fixture files and the models each holds, in load order. Listing models (rather
+# than whole apps) leaves out the history tables, and decisions get their own file because
+# they cite sources, which load after the therapies file.
+DEMO_FILES = {
+    "10-therapies.json": ["therapies.modality", "therapies.condition", "therapies.therapy"],
+    "20-hospitals.json": ["hospitals.institution", "hospitals.programme"],
+    "30-sources.json": ["sources.source", "sources.author", "sources.claim", "sources.citation"],
+    "40-decisions.json": ["therapies.regulatorydecision"],
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the content of the database to the demo fixtures (fixtures/*.json) with "
+        "natural keys only, so content edited in the admin becomes the new demo."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--output-dir",
+            type=Path,
+            default=settings.BASE_DIR / "fixtures",
+            help="Where to write the files (default: the project's fixtures/ folder).",
+        )
+
+    def handle(self, *args, output_dir: Path, **options):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, labels in DEMO_FILES.items():
+            call_command(
+                "dumpdata",
+                *labels,
+                natural_foreign=True,
+                natural_primary=True,
+                indent=2,
+                output=str(output_dir / name),
+                verbosity=0,
+            )
+            self.stdout.write(f"Wrote {output_dir / name}")

@@ -1,0 +1,127 @@
+"""Each list and detail page runs a fixed number of queries, however many rows it shows.
+
+Every page is measured on a small world, then again after ten times the rows; both
+measurements must equal the page's budget.
+"""
+
+import datetime
+import itertools
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    make_claim,
+    make_condition,
+    make_decision,
+    make_figure,
+    make_institution,
+    make_modality,
+    make_programme,
+    make_source,
+    make_therapy,
+)
+
+pytestmark = pytest.mark.django_db
+
+_serial = itertools.count(1)
+
+
+class World:
+    """A therapy, condition, institution, source and claim at the centre of growing data."""
+
+    def __init__(self):
+        self.modality = make_modality(slug="car-t", name="CAR-T")
+        self.condition = make_condition(slug="focus-condition")
+        self.therapy = make_therapy(
+            slug="focus-therapy", modality=self.modality, conditions=[self.condition]
+        )
+        self.institution = make_institution(slug="focus-institution", kind="regulator")
+        self.source = make_source(key="focus-source", authors=[("Catalá", "E."), ("Barba", "P.")])
+        self.claim = make_figure(
+            value=2000,
+            slug="focus-claim",
+            therapy=self.therapy,
+            sources=[self.source],
+            measure="requests",
+        )
+
+    def grow(self, k: int) -> None:
+        """Add k more of every related row around the focus records."""
+        for _ in range(k):
+            n = next(_serial)
+            child = make_condition(parent=self.condition)
+            other = make_therapy(modality=self.modality, conditions=[child, self.condition])
+            self.therapy.conditions.add(child)
+            other_source = make_source(authors=[(f"Author{n}", "A."), ("Second", "B.")])
+            attribution = make_source(
+                kind="attribution", container_title="The Lancet", reported_by=other_source
+            )
+            make_programme(institution=self.institution, therapy=other)
+            make_programme(therapy=self.therapy)
+            make_decision(
+                therapy=self.therapy,
+                agency=self.institution,
+                source=other_source,
+                date=datetime.date(2000, 1, 1) + datetime.timedelta(days=n),
+            )
+            make_claim(
+                therapy=self.therapy,
+                condition=self.condition,
+                institution=self.institution,
+                sources=[self.source, other_source, attribution],
+                review_status="needs_review",
+                review_note="Check.",
+            )
+            make_figure(
+                value=n,
+                therapy=self.therapy,
+                measure="requests",
+                superseded_by=self.claim,
+                review_status="superseded",
+                sources=[other_source],
+            )
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+# Page: (its URL in the world, the queries it may run). A list runs the count, the page of
+# rows, its prefetches, and one aggregate per facet; a filtered list also checks the
+# chosen related value (modality) exists, once. A detail page runs the record,
+# its prefetches and one query per section.
+PAGES = {
+    "therapy-list": (lambda w: reverse("therapies:therapy-list"), 10),
+    "therapy-list-filtered": (
+        lambda w: reverse("therapies:therapy-list") + "?modality=car-t&country=ES&sort=name",
+        11,
+    ),
+    "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 10),
+    "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
+    "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
+    "institution-list": (lambda w: reverse("hospitals:institution-list"), 6),
+    "institution-detail": (lambda w: w.institution.get_absolute_url(), 8),
+    "source-list": (lambda w: reverse("sources:source-list"), 8),
+    "source-detail": (lambda w: w.source.get_absolute_url(), 8),
+    "source-bibtex": (
+        lambda w: reverse("sources:source-bibtex", kwargs={"key": "focus-source"}),
+        2,
+    ),
+    "claim-list": (lambda w: reverse("sources:claim-list"), 9),
+    "claim-detail": (lambda w: w.claim.get_absolute_url(), 7),
+    "therapy-csv": (lambda w: reverse("therapies:therapy-list") + "?format=csv", 2),
+    "claim-json": (lambda w: reverse("sources:claim-list") + "?format=json", 5),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_query_count_does_not_grow_with_rows(client, world, django_assert_num_queries, page):
+    url_of, budget = PAGES[page]
+    world.grow(2)
+    with django_assert_num_queries(budget):
+        assert client.get(url_of(world)).status_code == 200
+    world.grow(18)
+    with django_assert_num_queries(budget):
+        assert client.get(url_of(world)).status_code == 200

@@ -1,0 +1,258 @@
+"""The source and claim lists and detail pages, and the per-source downloads."""
+
+import datetime
+import json
+
+import bibtexparser
+import pytest
+import rispy
+from django.urls import reverse
+
+from genetx.models import Status
+from sources.models import Author, Claim, Source
+from tests.factories import (
+    make_claim,
+    make_decision,
+    make_figure,
+    make_source,
+    make_therapy,
+)
+from tests.pages_helpers import (
+    HOSTILE_VALUES,
+    assert_no_reflected_markup,
+    marker_targets,
+    staff_with_change_permission,
+)
+
+pytestmark = pytest.mark.django_db
+
+SOURCE_LIST = reverse("sources:source-list")
+CLAIM_LIST = reverse("sources:claim-list")
+LIST_PARAMS = {
+    SOURCE_LIST: ["q", "kind", "year", "language", "journal", "sort", "page", "format"],
+    CLAIM_LIST: ["q", "review", "therapy", "measure", "figures", "sort", "page", "format"],
+}
+DOI = "10.1016/j.medcli.2021.10.005"
+
+
+def catala():
+    return make_source(
+        key="catala-2022",
+        authors=[("Catalá", "Elena"), ("Iacoboni", "Gloria"), ("Barba", "Pere")],
+        title="Therapy with T lymphocytes with chimeric antigen receptor (CAR-T)",
+        container_title="Medicina Clínica",
+        volume="158",
+        issue="7",
+        pages="327-332",
+        doi=DOI,
+        language="es",
+    )
+
+
+def test_source_list_filters_by_kind_year_language_and_journal(client):
+    catala()
+    make_source(
+        title="A news story",
+        kind="news_article",
+        container_title="Medicina Responsable",
+        issued=datetime.date(2023, 7, 5),
+        issued_precision="day",
+        language="es",
+    )
+    make_source(title="Draft source", status=Status.DRAFT)
+    body = client.get(SOURCE_LIST).content.decode()
+    assert "Draft source" not in body
+    assert '<option value="2022">2022 (1)</option>' in body
+    assert '<option value="news_article">News article (1)</option>' in body
+    for params in (
+        {"kind": "journal_article"},
+        {"year": "2022"},
+        {"journal": "Medicina Clínica"},
+        {"q": "Catalá"},
+    ):
+        body = client.get(SOURCE_LIST, params).content.decode()
+        assert "chimeric antigen receptor" in body, params
+        assert "A news story" not in body, params
+    body = client.get(SOURCE_LIST, {"language": "es"}).content.decode()
+    assert "chimeric antigen receptor" in body and "A news story" in body
+
+
+@pytest.mark.parametrize("year", ["abc", "99999999999999999999", "1200", "2022.5"])
+def test_invalid_year_filter_shows_error(client, year):
+    response = client.get(SOURCE_LIST, {"year": year})
+    assert response.status_code == 400
+    assert "Some filters could not be used" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", list(LIST_PARAMS))
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_hostile_query_strings_never_give_500_or_reflect_markup(client, url, value):
+    make_claim(therapy=make_therapy(), measure="requests")
+    for param in LIST_PARAMS[url]:
+        response = client.get(url, {param: value})
+        assert response.status_code in {200, 400, 404}, (param, value)
+        assert_no_reflected_markup(response)
+
+
+def test_source_exports_have_published_rows_only(client):
+    catala()
+    make_source(title="Draft source", status=Status.DRAFT)
+    data = client.get(SOURCE_LIST, {"format": "json"}).json()
+    assert [row["key"] for row in data["results"]] == ["catala-2022"]
+    assert data["results"][0]["doi"] == DOI
+    assert data["results"][0]["reference"].startswith("Catalá, E., Iacoboni, G., & Barba, P.")
+    csv_text = client.get(SOURCE_LIST, {"format": "csv"}).content.decode()
+    assert "catala-2022" in csv_text and "Draft source" not in csv_text
+
+
+def test_source_detail_shows_reference_doi_authors_cited_by_and_downloads(client):
+    source = catala()
+    therapy = make_therapy(name="CAR-T therapy")
+    make_claim(therapy=therapy, sources=[source], statement="CAR-T changed lymphoma care.")
+    make_claim(sources=[source], statement="A draft claim.", status=Status.DRAFT)
+    make_decision(therapy=therapy, source=source)
+    response = client.get(source.get_absolute_url())
+    body = response.content.decode()
+    assert f'<a href="https://doi.org/{DOI}" rel="external">https://doi.org/{DOI}</a>' in body
+    assert body.index("Elena Catalá") < body.index("Gloria Iacoboni") < body.index("Pere Barba")
+    assert "<i>Medicina Clínica</i>, <i>158</i>(7), 327–332." in body
+    cited_by = body[body.index("Cited by") :]
+    assert "CAR-T changed lymphoma care." in cited_by
+    assert "A draft claim." not in body
+    assert "approval of" in cited_by and f'href="{therapy.get_absolute_url()}"' in cited_by
+    assert marker_targets(body) == ["ref-1"]
+    for name in ("source-bibtex", "source-ris", "source-csl"):
+        assert f'href="{reverse(f"sources:{name}", kwargs={"key": source.key})}"' in body
+    assert '<meta name="citation_title" content="Therapy with T lymphocytes' in body
+    assert '<meta name="citation_author" content="Catalá, Elena">' in body
+    assert '<meta name="citation_doi" content="10.1016/j.medcli.2021.10.005">' in body
+    assert '<meta name="citation_journal_title" content="Medicina Clínica">' in body
+    assert '<meta name="citation_publication_date" content="2022">' in body
+    assert '"@type": "ScholarlyArticle"' in body
+
+
+def test_source_with_url_links_it(client):
+    source = make_source(kind="news_article", url="https://medicinaresponsable.com/x")
+    body = client.get(source.get_absolute_url()).content.decode()
+    assert '<a href="https://medicinaresponsable.com/x" rel="external">' in body
+    assert '"@type": "NewsArticle"' in body
+
+
+def test_downloads_parse_back(client):
+    source = catala()
+    bib = client.get(reverse("sources:source-bibtex", kwargs={"key": source.key}))
+    assert bib["Content-Type"].startswith("application/x-bibtex")
+    entry = bibtexparser.loads(bib.content.decode()).entries[0]
+    assert entry["doi"] == DOI and entry["ID"] == "catala-2022"
+    ris = client.get(reverse("sources:source-ris", kwargs={"key": source.key}))
+    (record,) = rispy.loads(ris.content.decode())
+    assert record["doi"] == DOI
+    assert record["authors"][0] == "Catalá, Elena"
+    csl = client.get(reverse("sources:source-csl", kwargs={"key": source.key}))
+    (item,) = json.loads(csl.content.decode())
+    assert item["DOI"] == DOI and item["author"][2] == {"family": "Barba", "given": "Pere"}
+
+
+def test_attribution_page_says_not_fully_referenced_and_links_the_reporter(client):
+    article = make_source(kind="web_article", title="Gene Therapies: Revolutionizing Disease")
+    Author.objects.create(source=article, position=1, literal="Sermes CRO")
+    lancet = make_source(
+        kind="attribution",
+        title="",
+        container_title="The Lancet",
+        reported_by=article,
+        issued=None,
+        issued_precision="",
+    )
+    body = client.get(lancet.get_absolute_url()).content.decode()
+    assert "Not fully referenced" in body
+    assert f'as reported by <a href="{article.get_absolute_url()}">Sermes CRO (2022)</a>' in body
+    assert "citation_title" not in body
+    reporter = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="{lancet.get_absolute_url()}"' in reporter
+
+
+def test_draft_source_and_its_downloads_are_404_and_previewable_by_staff(client):
+    draft = make_source(status=Status.DRAFT)
+    bib_url = reverse("sources:source-bibtex", kwargs={"key": draft.key})
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(bib_url).status_code == 404
+    client.force_login(staff_with_change_permission(Source))
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 200
+    assert "Draft — not public" in response.content.decode()
+
+
+def test_claim_list_filters_by_review_status_therapy_and_measure(client):
+    therapy = make_therapy(name="CAR-T", slug="car-t")
+    make_claim(statement="Verified statement.", therapy=therapy)
+    make_claim(
+        statement="Flagged statement.",
+        review_status="needs_review",
+        review_note="Odd venue.",
+        measure="requests",
+    )
+    make_claim(statement="Draft statement.", status=Status.DRAFT)
+    body = client.get(CLAIM_LIST).content.decode()
+    assert "Draft statement." not in body
+    assert "Needs review (1)" in body and "Verified (1)" in body
+    body = client.get(CLAIM_LIST, {"review": "needs_review"}).content.decode()
+    assert "Flagged statement." in body and "Verified statement." not in body
+    assert "Odd venue." in body
+    body = client.get(CLAIM_LIST, {"therapy": "car-t"}).content.decode()
+    assert "Verified statement." in body and "Flagged statement." not in body
+    body = client.get(CLAIM_LIST, {"measure": "requests"}).content.decode()
+    assert "Flagged statement." in body and "Verified statement." not in body
+    assert client.get(CLAIM_LIST, {"review": "bogus"}).status_code == 400
+
+
+def test_claim_list_markers_link_to_its_reference_list(client):
+    shared = make_source(title="Shared source")
+    make_claim(sources=[shared])
+    make_claim(sources=[shared, make_source(title="Second")])
+    body = client.get(CLAIM_LIST).content.decode()
+    assert sorted(set(marker_targets(body))) == ["ref-1", "ref-2"]
+    assert body.count('<li id="ref-') == 2
+
+
+def test_claim_exports_have_published_rows_only(client):
+    make_figure(value=85.5, unit="percent", statement="Approved share.")
+    make_claim(statement="Draft claim.", status=Status.DRAFT)
+    data = client.get(CLAIM_LIST, {"format": "json"}).json()
+    assert [row["statement"] for row in data["results"]] == ["Approved share."]
+    assert data["results"][0]["figure"] == "85.5%"
+
+
+def test_claim_detail_shows_statement_figure_sources_and_history(client):
+    source = make_source(title="Ministry report")
+    newer = make_figure(
+        value=2500,
+        statement="CAR-T requests.",
+        measure="requests",
+        sources=[source],
+        as_of=datetime.date(2024, 1, 1),
+        as_of_precision="year",
+    )
+    older = make_figure(
+        value=1859,
+        statement="CAR-T requests, earlier.",
+        measure="requests",
+        superseded_by=newer,
+        review_status="superseded",
+        as_of=datetime.date(2023, 1, 1),
+        as_of_precision="year",
+    )
+    body = client.get(newer.get_absolute_url()).content.decode()
+    assert "2,500" in body and "CAR-T requests." in body and "Ministry report" in body
+    assert "Earlier figures this one replaces" in body and "1,859" in body
+    assert set(marker_targets(body)) == {"ref-1", "ref-2"}
+    old_body = client.get(older.get_absolute_url()).content.decode()
+    assert "Superseded by a newer figure" in old_body
+    assert f'href="{newer.get_absolute_url()}"' in old_body
+
+
+def test_draft_claim_is_404_and_previewable_by_staff(client):
+    draft = make_claim(status=Status.DRAFT)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(staff_with_change_permission(Claim))
+    assert "Draft — not public" in client.get(draft.get_absolute_url()).content.decode()
