@@ -15,6 +15,7 @@ from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline
 from .citations import bibtex_entry, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
+from .validators import DOI_PATTERN, normalise_doi
 
 IMPORT_SALT = "genetx.sources.import"
 
@@ -197,6 +198,14 @@ class SourceAdmin(PublishableAdmin):
             content_type=f"{content_type}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="genetx-sources.{extension}"'},
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Editors paste DOIs as links or in capitals; stored DOIs are bare and lower-case,
+        # and an exact match uses the unique index instead of scanning every title.
+        doi = normalise_doi(search_term)
+        if DOI_PATTERN.match(doi):
+            return queryset.filter(doi=doi), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_queryset(self, request):
         # The label (Catalá et al. (2022)) reads the authors: one query for the page,
