@@ -224,33 +224,33 @@ class PublishableAdmin(GeneTxAdmin):
     def archive(self, request, queryset):
         self.apply_transition(request, queryset, publishable_archive, "archived")
 
-    def apply_transition(self, request, queryset, service, done: str, describe=None):
-        """Run a service on each selected record; report what changed and what was refused."""
-        changed, refused = 0, []
+    def apply_transition(self, request, queryset, service, done: str, summarise=None):
+        """Run a service on each selected record; report what changed and what was refused.
+
+        summarise(results) may add to the success message, e.g. ", with 2 claims".
+        """
+        results, refused = [], []
         for obj in queryset:
             try:
-                result = service(obj=obj, user=request.user)
+                results.append(service(obj=obj, user=request.user))
             except TransitionRefused as exc:
                 refused.append(f"“{obj}”: {exc}")
             except ValidationError as exc:
                 refused.append(f"“{obj}”: {validation_summary(exc)}")
             else:
-                changed += 1
                 self.log_change(request, obj, capfirst(done))
-                if describe:
-                    describe(result)
         opts = self.model._meta
-        noun = opts.verbose_name if changed == 1 else opts.verbose_name_plural
-        level = messages.SUCCESS if changed else messages.WARNING
-        self.message_user(request, f"{changed} {noun} {done}.", level)
+        message = f"{counted(len(results), opts.verbose_name, opts.verbose_name_plural)} {done}"
+        if summarise and results:
+            message += summarise(results)
+        self.message_user(request, message + ".", messages.SUCCESS if results else messages.WARNING)
         if refused:
-            noun = opts.verbose_name if len(refused) == 1 else opts.verbose_name_plural
             self.message_user(
                 request,
-                f"{len(refused)} {noun} refused: " + "; ".join(refused),
+                f"{counted(len(refused), opts.verbose_name, opts.verbose_name_plural)} refused: "
+                + "; ".join(refused),
                 messages.WARNING,
             )
-        return changed, refused
 
 
 def counted(number: int, singular: str, plural: str) -> str:

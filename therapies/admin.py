@@ -1,5 +1,4 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Count
 
 from genetx.admin import (
@@ -8,9 +7,7 @@ from genetx.admin import (
     PublishableAdmin,
     PublishableInline,
     counted,
-    validation_summary,
 )
-from genetx.services import TransitionRefused
 from hospitals.models import Programme
 from sources.models import Claim
 
@@ -105,33 +102,18 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
         description="Publish (with its draft programmes and claims)", permissions=["publish"]
     )
     def publish(self, request, queryset):
-        parts = {"programmes": 0, "claims": 0}
-        changed, refused = 0, []
-        for therapy in queryset:
-            try:
-                result = therapy_publish(therapy=therapy, user=request.user)
-            except TransitionRefused as exc:
-                refused.append(f"“{therapy}”: {exc}")
-            except ValidationError as exc:
-                refused.append(f"“{therapy}”: {validation_summary(exc)}")
-            else:
-                changed += 1
-                parts["programmes"] += result.programmes
-                parts["claims"] += result.claims
-                self.log_change(request, therapy, "Published")
-        self.message_user(
-            request,
-            f"{counted(changed, 'therapy', 'therapies')} published, with "
-            f"{counted(parts['programmes'], 'programme', 'programmes')} and "
-            f"{counted(parts['claims'], 'claim', 'claims')}.",
-            messages.SUCCESS if changed else messages.WARNING,
-        )
-        if refused:
-            self.message_user(
-                request,
-                f"{counted(len(refused), 'therapy', 'therapies')} refused: " + "; ".join(refused),
-                messages.WARNING,
+        def publish_with_parts(*, obj, user):
+            return therapy_publish(therapy=obj, user=user)
+
+        def parts(results):
+            programmes = sum(result.programmes for result in results)
+            claims = sum(result.claims for result in results)
+            return (
+                f", with {counted(programmes, 'programme', 'programmes')} and "
+                f"{counted(claims, 'claim', 'claims')}"
             )
+
+        self.apply_transition(request, queryset, publish_with_parts, "published", parts)
 
 
 @admin.register(RegulatoryDecision)
