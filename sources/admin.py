@@ -10,7 +10,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline
+from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
 
 from .citations import bibtex_entry, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
@@ -151,8 +151,8 @@ class SourceAdmin(PublishableAdmin):
             result = sources_import(rows=confirm.cleaned_data["payload"], user=request.user)
             self.message_user(
                 request,
-                f"Import saved: {result.created} sources created (as drafts), "
-                f"{result.updated} updated.",
+                f"Import saved: {counted(result.created, 'source', 'sources')} created "
+                f"(new sources are drafts), {result.updated} updated.",
                 messages.SUCCESS,
             )
             if result.refused:

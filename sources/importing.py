@@ -132,6 +132,15 @@ class PlannedRow:
     replace_authors: bool = False
 
     @property
+    def change_labels(self) -> list[str]:
+        """The changed fields as editors know them: "journal or site", not container_title."""
+        return [
+            name if name == "authors" else str(Source._meta.get_field(name).verbose_name)
+            for name in self.changes
+            if name != "issued_precision"
+        ]
+
+    @property
     def errors(self) -> list[str]:
         """Each problem as "field: message", for the preview and the refusal message."""
         return [

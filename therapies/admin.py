@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
+from django.forms import Textarea
 
 from genetx.admin import (
     CsvImportExportMixin,
@@ -69,6 +71,7 @@ class ClaimInline(PublishableInline):
     model = Claim
     fk_name = "therapy"
     fields = ["slug", "statement", "review_status", "status"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
     # The claim's citations are edited on the claim's own page (change link).
     verbose_name_plural = "claims (open a claim to add its sources)"
 

@@ -134,3 +134,33 @@ def test_editor_writes_publisher_publishes_reader_reads(live_server, browser, ed
     assert "Draft — not public" not in body
     assert "The first patients were treated in 2017." in body
     assert re.search(r"Catalá, E\., & Iacoboni, G\. \(2022\)", body)
+
+
+def test_editor_imports_sources_after_a_preview(live_server, browser, editor, tmp_path):
+    bib = tmp_path / "references.bib"
+    bib.write_text(
+        "@article{catala-2022,\n"
+        "  author = {Catal{\\'a}, Elena and Iacoboni, Gloria},\n"
+        "  title = {CAR-T cells in Spain},\n"
+        "  journal = {Medicina Clinica},\n"
+        "  year = {2022},\n"
+        "  doi = {10.1016/j.medcli.2021.10.005}\n"
+        "}\n"
+        "@patent{a-patent, author = {Inventor, I.}, title = {A patent}, year = {2020}}\n",
+        encoding="utf-8",
+    )
+    page = log_in(browser, live_server.url, "edna", "pw-edna")
+    page.goto("/admin/sources/source/")
+    page.click("text=Import BibTeX or RIS")
+    page.set_input_files("#id_file", str(bib))
+    page.click("input[value='Preview import']")
+    preview = page.locator("#import-preview").inner_text()
+    assert "Create (draft)" in preview
+    assert "kind: BibTeX type @patent is not one GeneTx records" in preview
+    shoot(page, "import-preview")
+    page.click("input[name=confirm]")
+    message = page.locator("ul.messagelist").inner_text()
+    assert "Import saved: 1 source created (new sources are drafts), 0 updated." in message
+    assert "row 2 (a-patent): kind:" in message
+    shoot(page, "import-done")
+    assert page.locator("#result_list").inner_text().count("catala-2022") == 1

@@ -122,7 +122,7 @@ def test_confirm_creates_and_updates_and_names_refused_rows(client, editor, exis
     client.force_login(editor)
     response = confirm(client, preview(client, "refs.bib", BIBTEX))
     messages = [str(message) for message in response.context["messages"]]
-    assert messages[0] == "Import saved: 2 sources created (as drafts), 1 updated."
+    assert messages[0] == "Import saved: 2 sources created (new sources are drafts), 1 updated."
     assert messages[1].startswith("2 refused: row 4 (bad-year): issued: the year")
     assert "row 5 (a-patent): kind: BibTeX type @patent" in messages[1]
 
