@@ -183,3 +183,20 @@ def test_server_error_page_renders_without_request_or_database(django_assert_num
         html = get_template("500.html").render({})
     assert "Something went wrong" in html
     assert "<html" in html and "/static/css/site.css" in html
+
+
+@pytest.mark.parametrize("kind", ["list", "detail", "home", "search", "timeline"])
+def test_every_page_has_one_canonical_link_and_one_open_graph_title(client, kind):
+    therapy = make_therapy(name="Canonical therapy")
+    url = {
+        "list": reverse("therapies:therapy-list") + "?page=1",
+        "detail": therapy.get_absolute_url(),
+        "home": reverse("home"),
+        "search": reverse("search") + "?q=canonical",
+        "timeline": reverse("timeline"),
+    }[kind]
+    html = client.get(url).content.decode()
+    assert html.count('rel="canonical"') == 1
+    assert html.count('property="og:title"') == 1
+    assert html.count('property="og:url"') == 1
+    assert f'<link rel="canonical" href="http://testserver{url.split("?")[0]}">' in html
