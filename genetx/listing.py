@@ -199,6 +199,10 @@ class FacetedListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        # Filters without counts (a yes/no choice, say) still appear in the form.
+        counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}
+        form = self.filterset.form
+        context["plain_filters"] = [form[name] for name in form.fields if name not in counted]
         # Filtered and sorted variants are the same page to a search engine.
         context["canonical_url"] = self.request.build_absolute_uri(self.request.path)
         context["filters_active"] = any(
