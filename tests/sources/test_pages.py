@@ -267,3 +267,10 @@ def test_claim_list_offers_the_figures_filter(client):
     body = client.get(CLAIM_LIST, {"figures": "yes"}).content.decode()
     assert "A figure." in body and "A plain statement." not in body
     assert '<option value="yes" selected>Figures only</option>' in body
+
+
+def test_year_facet_lists_the_newest_year_first(client):
+    for year in (2019, 2025, 2022):
+        make_source(issued=datetime.date(year, 1, 1), issued_precision="year")
+    body = client.get(SOURCE_LIST).content.decode()
+    assert body.index('value="2025"') < body.index('value="2022"') < body.index('value="2019"')
