@@ -318,6 +318,7 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 
 
 _WORD = re.compile(r"\w+")
+_EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 # websearch syntax words that are operators, not terms.
 _OPERATORS = {"or", "and"}
 
@@ -330,14 +331,18 @@ def uses_operators(query: str) -> bool:
 
 
 def terms_of(query: str) -> list[str]:
-    """The distinct folded words of a query, websearch operators and exclusions left out."""
+    """The distinct folded terms of a query, websearch operators and exclusions left out.
+
+    A term keeps its inner punctuation, so "car-t" and "ORPHA:98896" stay whole instead of
+    becoming the fragments "car" and "t".
+    """
     terms = []
     for token in query.split():
         if token.startswith("-"):
             continue
-        for word in _WORD.findall(fold(token)):
-            if word not in _OPERATORS and word not in terms:
-                terms.append(word)
+        term = _EDGE_PUNCTUATION.sub("", fold(token))
+        if term and term not in _OPERATORS and term not in terms:
+            terms.append(term)
     return terms
 
 

@@ -54,7 +54,10 @@ class HomeView(TemplateView):
             figures=figures,
             figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
             updates=latest_updates(self.update_limit),
-            conditions=Condition.objects.published().with_therapy_count().order_by("name"),
+            conditions=Condition.objects.published()
+            .with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("name"),
             modalities=Modality.objects.with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("name"),

@@ -200,3 +200,8 @@ def test_every_page_has_one_canonical_link_and_one_open_graph_title(client, kind
     assert html.count('property="og:title"') == 1
     assert html.count('property="og:url"') == 1
     assert f'<link rel="canonical" href="http://testserver{url.split("?")[0]}">' in html
+
+
+def test_condition_without_published_therapies_is_not_an_entry_point(client):
+    make_condition(name="Condition without therapies")
+    assert list(get_home(client).context["conditions"]) == []

@@ -288,3 +288,17 @@ def test_search_conditions_are_served_by_gin_indexes():
             assert f"search_{short}_doc" in plan, plan
             if key in search.TRIGRAM_TYPES:
                 assert f"search_{short}_trgm" in plan, plan
+
+
+def test_terms_keep_inner_punctuation_and_drop_operators():
+    assert search.terms_of('CAR-T or "Déu" -lymphoma ORPHA:98896,') == [
+        "car-t",
+        "deu",
+        "orpha:98896",
+    ]
+
+
+def test_a_hyphenated_name_is_matched_whole(client):
+    make_therapy(name="CAR-T therapy")
+    make_source(title="Cardiology today")
+    assert found_titles(get_search(client, q="CAR-T")) == ["CAR-T therapy"]
