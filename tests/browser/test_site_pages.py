@@ -99,6 +99,7 @@ def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(page_factory,
     if width < 1000:
         assert horizontal_overflow(page) <= 0
     assert page.foreign_requests == []
+    assert page.console_errors == []
     screenshot(page, f"{name}-{label}")
 
 
@@ -144,3 +145,14 @@ def test_over_long_words_do_not_widen_a_phone_screen(page_factory):
     page = page_factory(width=360)
     page.goto(reverse("search") + "?q=" + "x" * 300)
     assert horizontal_overflow(page) <= 0
+
+
+def test_strict_content_security_policy_reports_an_inline_style(page):
+    """The console check above would catch a violation: prove it with one."""
+    build_content()
+    page.goto(reverse("home"))
+    with page.expect_console_message(lambda message: message.type == "error") as message:
+        page.evaluate(
+            """document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>')"""
+        )
+    assert "Content Security Policy" in message.value.text
