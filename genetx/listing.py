@@ -102,13 +102,10 @@ class FacetedFilterSet(django_filters.FilterSet):
             return []
         views = []
         for facet in self.facets:
-            data = self.data.copy()
-            data.pop(facet.param, None)
-            data.pop("sort", None)
-            others = type(self)(data=data, queryset=base_queryset)
             lookups = [facet.value] + ([facet.label] if facet.label else [])
             rows = (
-                others.qs.filter(facet.only)
+                self._filtered(base_queryset, without=facet.param)
+                .filter(facet.only)
                 .order_by()
                 .values(*lookups)
                 .annotate(count=Count("pk", distinct=True))
@@ -138,6 +135,16 @@ class FacetedFilterSet(django_filters.FilterSet):
                 options.insert(0, Option(selected, str(label), 0, True))
             views.append(FacetView(facet.param, facet.title, options, selected))
         return views
+
+    def _filtered(self, queryset, *, without: str):
+        """The queryset with every valid filter applied but `without` (and the sort).
+
+        Uses the values this form already cleaned, so no filter is validated twice.
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name not in {without, "sort"}:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
 
 def _as_param(value) -> str:
