@@ -205,3 +205,11 @@ def test_every_page_has_one_canonical_link_and_one_open_graph_title(client, kind
 def test_condition_without_published_therapies_is_not_an_entry_point(client):
     make_condition(name="Condition without therapies")
     assert list(get_home(client).context["conditions"]) == []
+
+
+def test_a_failing_page_shows_the_custom_server_error_page(client, settings):
+    settings.ROOT_URLCONF = "tests.genetx.error_urls"
+    client.raise_request_exception = False
+    response = client.get("/fail/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
