@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from genetx import search
 from genetx.models import Status
@@ -199,6 +201,22 @@ def test_hostile_queries_never_fail_and_reflect_no_markup(client, query):
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         assert "\x00" not in html
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(query=st.text(max_size=300), search_type=st.sampled_from(["", "therapies", "claims"]))
+def test_any_query_gives_a_page_that_reflects_no_markup(client, query, search_type):
+    make_therapy(name="Gene <therapy>", summary="A gene therapy & more.")
+    response = client.get(reverse("search"), {"q": query, "type": search_type})
+    assert response.status_code == 200
+    main = response.content.decode().split("<main", 1)[1]
+    # Reader-supplied text never opens a tag: only the template's own tags remain.
+    assert "<therapy>" not in main
+    assert "<script" not in main.lower()
 
 
 def test_repeated_parameters_use_one_value_each(client):
