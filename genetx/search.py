@@ -64,7 +64,38 @@ class SearchType:
     fallback_fields: tuple[str, ...]
 
     def published(self):
-        return self.model.objects.published()
+        # Therapies show their modality beside the title; one join, no query per hit.
+        queryset = self.model.objects.published()
+        return queryset.select_related("modality") if self.model is Therapy else queryset
+
+    def fallback_only(self) -> tuple[str, ...]:
+        """The columns the fallback engine reads: key, compared fields, what a hit shows."""
+        key = "key" if self.model is Source else "slug"
+        shown = {
+            Therapy: ("modality__name",),
+            Condition: ("category",),
+            Institution: ("kind", "country"),
+            Source: ("kind", "issued"),
+            Claim: ("value", "unit", "qualifier", "review_status"),
+        }[self.model]
+        return ("pk", key, *self.fallback_fields, self.excerpt_field, *shown)
+
+    def meta(self, record) -> str:
+        """A short line telling hits of the same name apart."""
+        if self.model is Therapy:
+            return record.modality.name if record.modality_id else ""
+        if self.model is Condition:
+            return record.get_category_display()
+        if self.model is Institution:
+            return " · ".join(part for part in (record.get_kind_display(), record.place) if part)
+        if self.model is Source:
+            year = record.issued.year if record.issued else None
+            parts = (record.get_kind_display(), record.container_title, year and str(year))
+            return " · ".join(part for part in parts if part)
+        if self.model is Claim:
+            parts = (record.value_display, record.is_flagged and record.get_review_status_display())
+            return " · ".join(part for part in parts if part)
+        return ""
 
     def document(self):
         """The weighted search vector; must match the migration's expression index."""
@@ -157,6 +188,7 @@ class Hit:
     type: SearchType
     title: str
     url: str
+    meta: str = ""
     excerpt: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -294,6 +326,7 @@ class PostgresSearch:
                 type=search_type,
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
+                meta=search_type.meta(record),
                 excerpt=split_marked(record.headline),
             )
 
@@ -402,7 +435,7 @@ class FallbackSearch:
         fields = search_type.fallback_fields
         candidates = (
             search_type.published()
-            .only("pk", "slug" if search_type.model is not Source else "key", *fields)
+            .only(*search_type.fallback_only())
             .order_by(search_type.name_field, "pk")[:FALLBACK_CANDIDATES]
         )
         scored = []
@@ -440,6 +473,7 @@ class FallbackSearch:
                 type=search_type,
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
+                meta=search_type.meta(record),
                 excerpt=highlight(text, self.terms),
             )
 

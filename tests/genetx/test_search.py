@@ -10,6 +10,7 @@ from tests.factories import (
     make_claim,
     make_condition,
     make_institution,
+    make_modality,
     make_source,
     make_therapy,
 )
@@ -320,3 +321,18 @@ def test_a_hyphenated_name_is_matched_whole(client):
     make_therapy(name="CAR-T therapy")
     make_source(title="Cardiology today")
     assert found_titles(get_search(client, q="CAR-T")) == ["CAR-T therapy"]
+
+
+def test_hits_say_enough_to_tell_records_apart(client):
+    make_therapy(name="Retina therapy", modality=make_modality(name="AAV gene addition"))
+    make_institution(name="Retina Institute", kind="research_centre", city="Barcelona")
+    make_claim(
+        statement="Retina results were reported.",
+        review_status="needs_review",
+        review_note="Check the number.",
+    )
+    response = get_search(client, q="retina")
+    meta = {hit.title: hit.meta for group in response.context["groups"] for hit in group["hits"]}
+    assert meta["Retina therapy"] == "AAV gene addition"
+    assert meta["Retina Institute"] == "Research centre · Barcelona, Community of Madrid, ES"
+    assert meta["Retina results were reported."] == "Needs review"
