@@ -1,4 +1,6 @@
 import datetime
+import json
+import re
 
 import pytest
 from django.template.loader import get_template
@@ -213,3 +215,11 @@ def test_a_failing_page_shows_the_custom_server_error_page(client, settings):
     response = client.get("/fail/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_home_describes_the_site_and_its_search_for_search_engines(client):
+    html = get_home(client).content.decode()
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block)
+    assert data["@type"] == "WebSite"
+    assert data["potentialAction"]["target"] == "http://testserver/search/?q={search_term_string}"
