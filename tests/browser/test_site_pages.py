@@ -20,8 +20,14 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# (name, width, colour scheme): desktop and phone widths, and the dark theme on a phone.
-VIEWS = [("desktop", 1280, "light"), ("phone", 390, "light"), ("phone-dark", 390, "dark")]
+# (name, width, colour scheme): desktop and phone widths, the narrowest phone we support,
+# and the dark theme on a phone.
+VIEWS = [
+    ("desktop", 1280, "light"),
+    ("phone", 390, "light"),
+    ("narrow", 360, "light"),
+    ("phone-dark", 390, "dark"),
+]
 
 
 def build_content():
@@ -138,6 +144,21 @@ def test_skip_link_moves_focus_to_the_main_content(page):
     assert skip.is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_keyboard_focus_is_visible(page_factory, scheme):
+    build_content()
+    page = page_factory(color_scheme=scheme)
+    page.goto(reverse("home"))
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand link
+    outline = page.evaluate(
+        "(() => { const style = getComputedStyle(document.activeElement);"
+        " return [style.outlineStyle, parseFloat(style.outlineWidth)]; })()"
+    )
+    assert outline[0] != "none"
+    assert outline[1] >= 2
 
 
 def test_over_long_words_do_not_widen_a_phone_screen(page_factory):
