@@ -301,7 +301,7 @@ class PostgresSearch:
 
     def counts(self) -> dict[str, int]:
         if self._counts is None:
-            self._counts = {key: self._queryset(t).count() for key, t in TYPES.items()}
+            self._counts = {key: self.matching(t).count() for key, t in TYPES.items()}
         return self._counts
 
     def hits(self, key: str) -> HitSequence:
