@@ -39,6 +39,26 @@ NAMES = {
 }
 
 
+class PostgreSQLOnlyBackwards:
+    """Skip unapplying an extension on other databases.
+
+    Django's extension operations do nothing on SQLite going forwards but still query
+    pg_extension going backwards, which would make this migration irreversible there.
+    """
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Unaccent(PostgreSQLOnlyBackwards, UnaccentExtension):
+    pass
+
+
+class Trigram(PostgreSQLOnlyBackwards, TrigramExtension):
+    pass
+
+
 def document(weights):
     vector = None
     for weight, fields in weights.items():
@@ -90,7 +110,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Both are no-ops on databases other than PostgreSQL.
-        UnaccentExtension(),
-        TrigramExtension(),
+        Unaccent(),
+        Trigram(),
         migrations.RunPython(create_search_objects, drop_search_objects),
     ]

@@ -27,6 +27,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The policy the site must work under, enforced here on every page whatever the settings
+# send, so an inline script or style attribute shows up as a console error.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -56,6 +63,7 @@ def page_factory(browser, live_server):
             base_url=live_server.url,
         )
         contexts.append(context)
+        context.route("**/*", _with_strict_csp)
         page = context.new_page()
         page.foreign_requests = []
 
@@ -65,11 +73,29 @@ def page_factory(browser, live_server):
                 page.foreign_requests.append(request.url)
 
         page.on("request", record)
+        # Console errors include Content Security Policy violations and failed loads.
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: (
+                page.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+def _with_strict_csp(route):
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    headers = {**response.headers, "content-security-policy": STRICT_CSP}
+    route.fulfill(response=response, headers=headers)
 
 
 @pytest.fixture

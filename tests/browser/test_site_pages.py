@@ -20,8 +20,14 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# (name, width, colour scheme): desktop and phone widths, and the dark theme on a phone.
-VIEWS = [("desktop", 1280, "light"), ("phone", 390, "light"), ("phone-dark", 390, "dark")]
+# (name, width, colour scheme): desktop and phone widths, the narrowest phone we support,
+# and the dark theme on a phone.
+VIEWS = [
+    ("desktop", 1280, "light"),
+    ("phone", 390, "light"),
+    ("narrow", 360, "light"),
+    ("phone-dark", 390, "dark"),
+]
 
 
 def build_content():
@@ -99,6 +105,7 @@ def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(page_factory,
     if width < 1000:
         assert horizontal_overflow(page) <= 0
     assert page.foreign_requests == []
+    assert page.console_errors == []
     screenshot(page, f"{name}-{label}")
 
 
@@ -139,8 +146,34 @@ def test_skip_link_moves_focus_to_the_main_content(page):
     assert page.evaluate("location.hash") == "#main"
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_keyboard_focus_is_visible(page_factory, scheme):
+    build_content()
+    page = page_factory(color_scheme=scheme)
+    page.goto(reverse("home"))
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand link
+    outline = page.evaluate(
+        "(() => { const style = getComputedStyle(document.activeElement);"
+        " return [style.outlineStyle, parseFloat(style.outlineWidth)]; })()"
+    )
+    assert outline[0] != "none"
+    assert outline[1] >= 2
+
+
 def test_over_long_words_do_not_widen_a_phone_screen(page_factory):
     build_content()
     page = page_factory(width=360)
     page.goto(reverse("search") + "?q=" + "x" * 300)
     assert horizontal_overflow(page) <= 0
+
+
+def test_strict_content_security_policy_reports_an_inline_style(page):
+    """The console check above would catch a violation: prove it with one."""
+    build_content()
+    page.goto(reverse("home"))
+    with page.expect_console_message(lambda message: message.type == "error") as message:
+        page.evaluate(
+            """document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>')"""
+        )
+    assert "Content Security Policy" in message.value.text
