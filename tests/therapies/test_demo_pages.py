@@ -48,7 +48,7 @@ def test_car_t_page_shows_the_figures_with_markers_to_the_article(client, demo):
         ("spain-car-t-request-approval-rate", "85.5%"),
     ):
         block = claim_block(body, slug)
-        assert f'<strong class="figure">{figure}</strong>' in block
+        assert f'<strong class="claim-figure">{figure}</strong>' in block
         targets = re.findall(r'<a href="#(ref-\d+)">', block)
         assert targets, figure
         entry = reference_entry(body, targets[0])

@@ -1,0 +1,100 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from genetx.models import Status
+from tests.factories import make_claim, make_decision, make_institution, make_source, make_therapy
+
+pytestmark = pytest.mark.django_db
+
+
+def get_timeline(client):
+    response = client.get(reverse("timeline"))
+    assert response.status_code == 200
+    return response
+
+
+def all_events(response):
+    return [event for year in response.context["years"] for event in year.events]
+
+
+def test_dated_claim_appears_with_its_date_precision_link_and_source(client):
+    source = make_source(title="The plan", authors=[("Ministry", "")])
+    claim = make_claim(
+        statement="Spain approved a plan for CAR-T therapies.",
+        event_date=datetime.date(2018, 11, 1),
+        event_date_precision="month",
+        sources=[source],
+    )
+    response = get_timeline(client)
+    html = response.content.decode()
+    assert '<time datetime="2018-11">November 2018</time>' in html
+    assert f'href="{claim.get_absolute_url()}">Spain approved a plan' in html
+    assert f'href="{source.get_absolute_url()}">' in html
+
+
+def test_claim_without_an_event_date_is_not_on_the_timeline(client):
+    make_claim(statement="An undated statement.")
+    events = all_events(get_timeline(client))
+    assert "An undated statement." not in [event.title for event in events]
+
+
+def test_regulatory_decision_appears_with_agency_therapy_and_source(client):
+    therapy = make_therapy(name="Elevidys")
+    agency = make_institution(name="U.S. Food and Drug Administration", kind="regulator")
+    source = make_source(title="FDA approves the first gene therapy for Duchenne")
+    make_decision(therapy=therapy, agency=agency, source=source, date=datetime.date(2023, 6, 22))
+    html = get_timeline(client).content.decode()
+    assert '<time datetime="2023-06-22">22 June 2023</time>' in html
+    assert "U.S. Food and Drug Administration: approval of Elevidys" in html
+    assert therapy.get_absolute_url() in html
+
+
+def test_source_publication_appears_with_year_precision(client):
+    source = make_source(
+        title="CAR-T after a decade", issued=datetime.date(2022, 1, 1), issued_precision="year"
+    )
+    html = get_timeline(client).content.decode()
+    assert '<time datetime="2022">2022</time>' in html
+    assert f'href="{source.get_absolute_url()}">CAR-T after a decade</a>' in html
+
+
+def test_events_are_grouped_by_year_oldest_first(client):
+    make_claim(event_date=datetime.date(2025, 3, 14), event_date_precision="day")
+    make_claim(event_date=datetime.date(2019, 5, 1), event_date_precision="month")
+    make_claim(event_date=datetime.date(2019, 1, 1), event_date_precision="year")
+    response = get_timeline(client)
+    # The builders' sources are dated 2022, so that year appears too.
+    years = [year.year for year in response.context["years"]]
+    assert years == [2019, 2022, 2025]
+    assert 'href="#year-2019"' in response.content.decode()
+
+
+def test_unpublished_records_stay_off_the_timeline(client):
+    make_claim(
+        statement="A draft event.",
+        status=Status.DRAFT,
+        event_date=datetime.date(2020, 1, 1),
+        event_date_precision="day",
+    )
+    draft_therapy = make_therapy(name="Draft therapy", status=Status.DRAFT)
+    make_decision(therapy=draft_therapy, source=make_source(title="Decision source"))
+    make_source(title="Draft source", status=Status.DRAFT)
+    draft_source = make_source(title="Draft cited source", status=Status.DRAFT)
+    make_claim(
+        statement="A published event.",
+        event_date=datetime.date(2021, 1, 1),
+        event_date_precision="year",
+        sources=[draft_source],
+    )
+    html = get_timeline(client).content.decode()
+    assert "A draft event." not in html
+    assert "Draft therapy" not in html
+    assert "Draft source" not in html
+    assert "A published event." in html
+    assert draft_source.get_absolute_url() not in html
+
+
+def test_empty_timeline_says_so(client):
+    assert "No dated events have been published yet." in get_timeline(client).content.decode()

@@ -1,0 +1,109 @@
+"""The site-wide pages run a fixed number of SQL queries, whatever the number of rows."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from tests.factories import (
+    make_claim,
+    make_condition,
+    make_decision,
+    make_figure,
+    make_institution,
+    make_modality,
+    make_source,
+    make_therapy,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Home: key figures with their citations and the cited sources' authors (3), latest updates
+# of five types (5), conditions with counts (1), modalities with counts (1).
+HOME_QUERIES = 10
+# Timeline: dated claims, their citations with sources, those sources' authors (3);
+# decisions, their sources' authors (2); dated sources, their authors (2).
+TIMELINE_QUERIES = 7
+# Search, all types: one count per type (5) and the best hits of each type that has any
+# (5) on PostgreSQL; one candidate query per type (5) on other databases.
+SEARCH_ALL_QUERIES = 10 if connection.vendor == "postgresql" else 5
+# Search, one type: five counts and one page of hits on PostgreSQL; the candidates of
+# every type (for the counts) on other databases.
+SEARCH_ONE_TYPE_QUERIES = 6 if connection.vendor == "postgresql" else 5
+# Feed: latest updates of five types.
+FEED_QUERIES = 5
+# Sitemap: a count and a page of records for each of the five record sitemaps.
+SITEMAP_QUERIES = 10
+
+
+def build_site(size: int) -> None:
+    """`size` records of every kind, all matching the search word "gene"."""
+    for number in range(size):
+        modality = make_modality(name=f"Gene modality {number}")
+        condition = make_condition(name=f"Gene condition {number}", summary="Gene.")
+        therapy = make_therapy(
+            name=f"Gene therapy {number}", conditions=[condition], modality=modality
+        )
+        institution = make_institution(name=f"Gene institution {number}", kind="regulator")
+        source = make_source(title=f"Gene source {number}", authors=[("Author", "A.")])
+        make_figure(
+            value=number,
+            statement=f"Gene figure {number}.",
+            as_of=datetime.date(2024, 1, 1),
+            as_of_precision="day",
+            sources=[source, make_source(authors=[("Other", "B."), ("Third", "C.")])],
+        )
+        make_claim(
+            statement=f"Gene event {number}.",
+            event_date=datetime.date(2020, 1, 1),
+            event_date_precision="year",
+            sources=[source],
+        )
+        make_decision(therapy=therapy, agency=institution, source=source)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_home_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(HOME_QUERIES):
+        assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_timeline_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(TIMELINE_QUERIES):
+        assert client.get(reverse("timeline")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_search_all_types_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(SEARCH_ALL_QUERIES):
+        response = client.get(reverse("search"), {"q": "gene"})
+    assert response.status_code == 200
+    assert all(item["count"] >= size for item in response.context["types"])
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_search_one_type_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(SEARCH_ONE_TYPE_QUERIES):
+        response = client.get(reverse("search"), {"q": "gene", "type": "therapies"})
+    assert response.status_code == 200
+    assert len(response.context["hits"]) == min(size, 20)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_feed_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(FEED_QUERIES):
+        assert client.get(reverse("feed")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_sitemap_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(SITEMAP_QUERIES):
+        assert client.get(reverse("sitemap")).status_code == 200
