@@ -35,6 +35,10 @@ from genetx.services import (
     publishable_unpublish,
 )
 
+admin.site.site_header = "GeneTx editors"
+admin.site.site_title = "GeneTx editors"
+admin.site.index_title = "Therapies, institutions and sources"
+
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
 # Uploads bigger than this are refused before they are read: imports are edited by hand.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -74,28 +78,33 @@ class PublishingFormMixin:
     """Refuses a status change the user may not make, with a message that says why.
 
     ``publishing_user`` is set on the form class per request (see publishing_form()). The
-    status the record has in the database is compared, not the one on the form's
-    instance: a history revert hands the form an old version of the record.
+    change form compares with the status stored in the database, not the one on its
+    instance: a history revert hands the form an old version of the record. Inline forms
+    are built from rows just read from the database, so their initial status is the stored
+    one and costs no query per row.
     """
 
     publishing_user = None
+    initial_is_stored = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.stored_status = self._read_stored_status()
         field = self.fields.get("status")
         if field is not None and not can_publish(self.publishing_user, self._meta.model):
             # Offer editors only the states they may choose; clean_status() still checks
             # whatever is posted.
-            current = self._stored_status()
             field.widget.choices = [
                 (value, label)
                 for value, label in field.choices
-                if value in (Status.DRAFT, Status.REVIEW, current)
+                if value in (Status.DRAFT, Status.REVIEW, self.stored_status)
             ]
 
-    def _stored_status(self):
+    def _read_stored_status(self):
         if self.instance.pk is None:
             return None
+        if self.initial_is_stored:
+            return self.initial.get("status")
         model = self._meta.model
         return (
             model._base_manager.filter(pk=self.instance.pk).values_list("status", flat=True).first()
@@ -104,9 +113,10 @@ class PublishingFormMixin:
     def clean_status(self):
         status = self.cleaned_data["status"]
         model = self._meta.model
-        stored = self._stored_status()
-        if not may_set_status(self.publishing_user, model, stored, status):
-            raise ValidationError(status_refusal(model, stored, status), code="not_publisher")
+        if not may_set_status(self.publishing_user, model, self.stored_status, status):
+            raise ValidationError(
+                status_refusal(model, self.stored_status, status), code="not_publisher"
+            )
         if status == Status.PUBLISHED and self.instance.published_at is None:
             # Stamped here, not in save(): the database constraint that a published record
             # has a date is checked while the form validates.
@@ -114,12 +124,16 @@ class PublishingFormMixin:
         return status
 
 
-def publishing_form(form_class, user):
+def publishing_form(form_class, user, *, initial_is_stored=False):
     """The form class with the status check bound to this user."""
     return type(
         form_class.__name__,
         (PublishingFormMixin, form_class),
-        {"publishing_user": user, "__module__": form_class.__module__},
+        {
+            "publishing_user": user,
+            "initial_is_stored": initial_is_stored,
+            "__module__": form_class.__module__,
+        },
     )
 
 
@@ -162,7 +176,7 @@ class PublishableInline(admin.TabularInline):
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["form"] = publishing_form(self.form, request.user)
+        kwargs["form"] = publishing_form(self.form, request.user, initial_is_stored=True)
         formset = super().get_formset(request, obj, **kwargs)
         formset.publishing_user = request.user
         return formset
@@ -210,33 +224,38 @@ class PublishableAdmin(GeneTxAdmin):
     def archive(self, request, queryset):
         self.apply_transition(request, queryset, publishable_archive, "archived")
 
-    def apply_transition(self, request, queryset, service, done: str, describe=None):
-        """Run a service on each selected record; report what changed and what was refused."""
-        changed, refused = 0, []
+    def apply_transition(self, request, queryset, service, done: str, summarise=None):
+        """Run a service on each selected record; report what changed and what was refused.
+
+        summarise(results) may add to the success message, e.g. ", with 2 claims".
+        """
+        results, refused = [], []
         for obj in queryset:
             try:
-                result = service(obj=obj, user=request.user)
+                results.append(service(obj=obj, user=request.user))
             except TransitionRefused as exc:
                 refused.append(f"“{obj}”: {exc}")
             except ValidationError as exc:
                 refused.append(f"“{obj}”: {validation_summary(exc)}")
             else:
-                changed += 1
                 self.log_change(request, obj, capfirst(done))
-                if describe:
-                    describe(result)
         opts = self.model._meta
-        noun = opts.verbose_name if changed == 1 else opts.verbose_name_plural
-        level = messages.SUCCESS if changed else messages.WARNING
-        self.message_user(request, f"{changed} {noun} {done}.", level)
+        message = f"{counted(len(results), opts.verbose_name, opts.verbose_name_plural)} {done}"
+        if summarise and results:
+            message += summarise(results)
+        self.message_user(request, message + ".", messages.SUCCESS if results else messages.WARNING)
         if refused:
-            noun = opts.verbose_name if len(refused) == 1 else opts.verbose_name_plural
             self.message_user(
                 request,
-                f"{len(refused)} {noun} refused: " + "; ".join(refused),
+                f"{counted(len(refused), opts.verbose_name, opts.verbose_name_plural)} refused: "
+                + "; ".join(refused),
                 messages.WARNING,
             )
-        return changed, refused
+
+
+def counted(number: int, singular: str, plural: str) -> str:
+    """ "1 claim", "2 claims": the count with the noun that agrees with it."""
+    return f"{number} {singular if number == 1 else plural}"
 
 
 def validation_summary(error: ValidationError) -> str:

@@ -28,7 +28,8 @@ class Facet:
 
     param: the query parameter (and filter name); value: the lookup whose distinct values
     are counted; label: a lookup giving each value's label, or None to use `choices`;
-    only: extra conditions a counted row must meet (a published programme, say).
+    only: extra conditions a counted row must meet (a published programme, say);
+    newest_first: list values in descending order (years) instead of by label.
     """
 
     param: str
@@ -37,6 +38,7 @@ class Facet:
     label: str | None = None
     choices: dict = field(default_factory=dict)
     only: Q = field(default_factory=Q)
+    newest_first: bool = False
 
 
 @dataclass
@@ -102,13 +104,10 @@ class FacetedFilterSet(django_filters.FilterSet):
             return []
         views = []
         for facet in self.facets:
-            data = self.data.copy()
-            data.pop(facet.param, None)
-            data.pop("sort", None)
-            others = type(self)(data=data, queryset=base_queryset)
             lookups = [facet.value] + ([facet.label] if facet.label else [])
             rows = (
-                others.qs.filter(facet.only)
+                self._filtered(base_queryset, without=facet.param)
+                .filter(facet.only)
                 .order_by()
                 .values(*lookups)
                 .annotate(count=Count("pk", distinct=True))
@@ -129,15 +128,27 @@ class FacetedFilterSet(django_filters.FilterSet):
                     if v in counts
                 ]
             else:
-                options = [
-                    Option(v, label, count, v == selected)
-                    for v, (label, count) in sorted(counts.items(), key=lambda i: i[1][0].lower())
-                ]
+                ordered = sorted(
+                    counts.items(),
+                    key=lambda item: item[1][0].lower(),
+                    reverse=facet.newest_first,
+                )
+                options = [Option(v, label, count, v == selected) for v, (label, count) in ordered]
             if selected and selected not in counts:
                 label = facet.choices.get(selected, selected) if facet.choices else selected
                 options.insert(0, Option(selected, str(label), 0, True))
             views.append(FacetView(facet.param, facet.title, options, selected))
         return views
+
+    def _filtered(self, queryset, *, without: str):
+        """The queryset with every valid filter applied but `without` (and the sort).
+
+        Uses the values this form already cleaned, so no filter is validated twice.
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name not in {without, "sort"}:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
 
 def _as_param(value) -> str:
@@ -192,6 +203,10 @@ class FacetedListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        # Filters without counts (a yes/no choice, say) still appear in the form.
+        counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}
+        form = self.filterset.form
+        context["plain_filters"] = [form[name] for name in form.fields if name not in counted]
         # Filtered and sorted variants are the same page to a search engine.
         context["canonical_url"] = self.request.build_absolute_uri(self.request.path)
         context["filters_active"] = any(

@@ -1,5 +1,6 @@
 """What every public detail page shares: the staff preview branch and the page's metadata."""
 
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
 
@@ -25,6 +26,13 @@ class PreviewDetailView(DetailView):
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         context["json_ld"] = self.json_ld(context["canonical_url"])
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("is_preview"):
+            # A draft must never land in a shared cache, where a reader could get it.
+            add_never_cache_headers(response)
+        return response
 
     def json_ld(self, url: str) -> dict:
         """The schema.org description of the record (each page says what it is)."""

@@ -64,7 +64,38 @@ class SearchType:
     fallback_fields: tuple[str, ...]
 
     def published(self):
-        return self.model.objects.published()
+        # Therapies show their modality beside the title; one join, no query per hit.
+        queryset = self.model.objects.published()
+        return queryset.select_related("modality") if self.model is Therapy else queryset
+
+    def fallback_only(self) -> tuple[str, ...]:
+        """The columns the fallback engine reads: key, compared fields, what a hit shows."""
+        key = "key" if self.model is Source else "slug"
+        shown = {
+            Therapy: ("modality__name",),
+            Condition: ("category",),
+            Institution: ("kind", "country"),
+            Source: ("kind", "issued"),
+            Claim: ("value", "unit", "qualifier", "review_status"),
+        }[self.model]
+        return ("pk", key, *self.fallback_fields, self.excerpt_field, *shown)
+
+    def meta(self, record) -> str:
+        """A short line telling hits of the same name apart."""
+        if self.model is Therapy:
+            return record.modality.name if record.modality_id else ""
+        if self.model is Condition:
+            return record.get_category_display()
+        if self.model is Institution:
+            return " · ".join(part for part in (record.get_kind_display(), record.place) if part)
+        if self.model is Source:
+            year = record.issued.year if record.issued else None
+            parts = (record.get_kind_display(), record.container_title, year and str(year))
+            return " · ".join(part for part in parts if part)
+        if self.model is Claim:
+            parts = (record.value_display, record.is_flagged and record.get_review_status_display())
+            return " · ".join(part for part in parts if part)
+        return ""
 
     def document(self):
         """The weighted search vector; must match the migration's expression index."""
@@ -157,6 +188,7 @@ class Hit:
     type: SearchType
     title: str
     url: str
+    meta: str = ""
     excerpt: list[tuple[str, bool]] = field(default_factory=list)
 
 
@@ -269,7 +301,7 @@ class PostgresSearch:
 
     def counts(self) -> dict[str, int]:
         if self._counts is None:
-            self._counts = {key: self._queryset(t).count() for key, t in TYPES.items()}
+            self._counts = {key: self.matching(t).count() for key, t in TYPES.items()}
         return self._counts
 
     def hits(self, key: str) -> HitSequence:
@@ -294,6 +326,7 @@ class PostgresSearch:
                 type=search_type,
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
+                meta=search_type.meta(record),
                 excerpt=split_marked(record.headline),
             )
 
@@ -318,6 +351,7 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 
 
 _WORD = re.compile(r"\w+")
+_EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 # websearch syntax words that are operators, not terms.
 _OPERATORS = {"or", "and"}
 
@@ -330,14 +364,18 @@ def uses_operators(query: str) -> bool:
 
 
 def terms_of(query: str) -> list[str]:
-    """The distinct folded words of a query, websearch operators and exclusions left out."""
+    """The distinct folded terms of a query, websearch operators and exclusions left out.
+
+    A term keeps its inner punctuation, so "car-t" and "ORPHA:98896" stay whole instead of
+    becoming the fragments "car" and "t".
+    """
     terms = []
     for token in query.split():
         if token.startswith("-"):
             continue
-        for word in _WORD.findall(fold(token)):
-            if word not in _OPERATORS and word not in terms:
-                terms.append(word)
+        term = _EDGE_PUNCTUATION.sub("", fold(token))
+        if term and term not in _OPERATORS and term not in terms:
+            terms.append(term)
     return terms
 
 
@@ -397,7 +435,7 @@ class FallbackSearch:
         fields = search_type.fallback_fields
         candidates = (
             search_type.published()
-            .only("pk", "slug" if search_type.model is not Source else "key", *fields)
+            .only(*search_type.fallback_only())
             .order_by(search_type.name_field, "pk")[:FALLBACK_CANDIDATES]
         )
         scored = []
@@ -435,6 +473,7 @@ class FallbackSearch:
                 type=search_type,
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
+                meta=search_type.meta(record),
                 excerpt=highlight(text, self.terms),
             )
 

@@ -100,8 +100,8 @@ def events() -> list[Event]:
                 precision=source.issued_precision or DatePrecision.DAY,
                 kind="Publication",
                 title=source.title or source.original_title or str(source),
+                # The entry links to the source itself, so it lists no further source.
                 url=source.get_absolute_url(),
-                sources=[source],
             )
         )
     found.sort(key=lambda event: (event.date, _ORDER[event.kind], event.title))

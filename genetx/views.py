@@ -50,11 +50,28 @@ class HomeView(TemplateView):
                 if source.pk not in numbers:
                     numbers[source.pk] = (len(numbers) + 1, source)
                 claim.references.append(numbers[source.pk])
+        home_url = self.request.build_absolute_uri(reverse("home"))
+        search_url = self.request.build_absolute_uri(reverse("search"))
         context.update(
+            # schema.org: the site, and how a search engine can send readers to our search.
+            json_ld={
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": settings.SITE_NAME,
+                "url": home_url,
+                "potentialAction": {
+                    "@type": "SearchAction",
+                    "target": f"{search_url}?q={{search_term_string}}",
+                    "query-input": "required name=search_term_string",
+                },
+            },
             figures=figures,
             figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
             updates=latest_updates(self.update_limit),
-            conditions=Condition.objects.published().with_therapy_count().order_by("name"),
+            conditions=Condition.objects.published()
+            .with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("name"),
             modalities=Modality.objects.with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("name"),

@@ -56,7 +56,9 @@ def _published_decisions():
     from therapies.models import RegulatoryDecision
 
     return (
-        RegulatoryDecision.objects.filter(therapy__status=Status.PUBLISHED)
+        RegulatoryDecision.objects.filter(
+            therapy__status=Status.PUBLISHED, source__status=Status.PUBLISHED
+        )
         .select_related("therapy", "source__reported_by")
         .prefetch_related("source__authors", "source__reported_by__authors")
     )

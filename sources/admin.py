@@ -10,11 +10,12 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline
+from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
 
 from .citations import bibtex_entry, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
+from .validators import DOI_PATTERN, normalise_doi
 
 IMPORT_SALT = "genetx.sources.import"
 
@@ -150,8 +151,8 @@ class SourceAdmin(PublishableAdmin):
             result = sources_import(rows=confirm.cleaned_data["payload"], user=request.user)
             self.message_user(
                 request,
-                f"Import saved: {result.created} sources created (as drafts), "
-                f"{result.updated} updated.",
+                f"Import saved: {counted(result.created, 'source', 'sources')} created "
+                f"(new sources are drafts), {result.updated} updated.",
                 messages.SUCCESS,
             )
             if result.refused:
@@ -197,6 +198,14 @@ class SourceAdmin(PublishableAdmin):
             content_type=f"{content_type}; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="genetx-sources.{extension}"'},
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Editors paste DOIs as links or in capitals; stored DOIs are bare and lower-case,
+        # and an exact match uses the unique index instead of scanning every title.
+        doi = normalise_doi(search_term)
+        if DOI_PATTERN.match(doi):
+            return queryset.filter(doi=doi), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_queryset(self, request):
         # The label (Catalá et al. (2022)) reads the authors: one query for the page,
@@ -265,6 +274,7 @@ class ClaimAdmin(PublishableAdmin):
     list_select_related = ["therapy"]
     search_fields = ["slug", "statement", "measure", "review_note"]
     autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]
+    prepopulated_fields = {"slug": ["statement"]}
     date_hierarchy = "event_date"
     show_full_result_count = False
     inlines = [CitationInline]

@@ -99,7 +99,8 @@ def _title_text(source: Source) -> str:
     """The title as APA wants it for a translated work: original [English]."""
     if source.original_title and source.title and source.original_title != source.title:
         return f"{source.original_title} [{source.title}]"
-    return source.title or source.original_title or "[Untitled]"
+    # APA 7 (9.29): a work without a title is described in square brackets instead.
+    return source.title or source.original_title or f"[{source.get_kind_display()}]"
 
 
 def _parts(source: Source) -> list[tuple[str, bool]]:

@@ -113,6 +113,11 @@ class SourceRow:
     values: dict = field(default_factory=dict)
     authors: list[dict] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # A catch-all type (@misc, RIS GEN) says little: it sets the kind of a new source but
+    # never overwrites the more precise kind of a stored one.
+    generic_kind: bool = False
+    # RIS has no way to say "et al."; a RIS file's author list is compared by names only.
+    marks_et_al: bool = True
 
     def refuse(self, field_name: str, message: str) -> None:
         self.errors.setdefault(field_name, []).append(message)
@@ -124,6 +129,16 @@ class PlannedRow:
     action: str  # "create", "update" or "refuse"
     source: Source | None = None
     changes: list[str] = field(default_factory=list)
+    replace_authors: bool = False
+
+    @property
+    def change_labels(self) -> list[str]:
+        """The changed fields as editors know them: "journal or site", not container_title."""
+        return [
+            name if name == "authors" else str(Source._meta.get_field(name).verbose_name)
+            for name in self.changes
+            if name != "issued_precision"
+        ]
 
     @property
     def errors(self) -> list[str]:
@@ -208,6 +223,7 @@ def parse_bibtex(text: str) -> list[SourceRow]:
         row = SourceRow(number=number, label=entry.get("id", ""))
         entry_type = entry.get("entrytype", "").lower()
         kind = BIBTEX_KINDS.get(entry_type)
+        row.generic_kind = entry_type == "misc"
         if kind is None:
             row.refuse(
                 "kind",
@@ -301,6 +317,8 @@ def parse_ris(text: str) -> list[SourceRow]:
         ris_type = entry.get("type_of_reference", "")
         row = SourceRow(number=number, label=entry.get("id", "") or entry.get("title", "")[:40])
         kind = RIS_KINDS.get(ris_type)
+        row.generic_kind = ris_type == "GEN"
+        row.marks_et_al = False
         if kind is None:
             row.refuse(
                 "kind",
@@ -340,8 +358,12 @@ def parse_ris(text: str) -> list[SourceRow]:
             row.values["accessed"] = _parse_iso_date(
                 row, "accessed", entry["access_date"].replace("/", "-")
             )
+        # RIS writes a person as "Family, Given"; a name without a comma is an organisation.
         row.authors = [
-            _person(name) for name in entry.get("authors") or entry.get("first_authors") or []
+            _person(name)
+            if "," in name
+            else {"literal": name.strip(), "family": "", "given": "", "et_al": False}
+            for name in entry.get("authors") or entry.get("first_authors") or []
         ]
         rows.append(row)
     return rows
@@ -414,8 +436,9 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
     """
     dois = [normalise_doi(row.values.get("doi", "")) for row in rows]
     keys = [row.values.get("key", "") for row in rows]
-    by_doi = {s.doi: s for s in Source.objects.filter(doi__in=[d for d in dois if d])}
-    by_key = {s.key: s for s in Source.objects.filter(key__in=[k for k in keys if k])}
+    stored = Source.objects.prefetch_related("authors")
+    by_doi = {s.doi: s for s in stored.filter(doi__in=[d for d in dois if d])}
+    by_key = {s.key: s for s in stored.filter(key__in=[k for k in keys if k])}
     taken = set(by_key)
     # A record with neither DOI nor key is the same work as a stored one with its title and
     # year: importing the same file twice then updates instead of duplicating.
@@ -454,7 +477,12 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
         if existing is not None:
             # An update keeps the stored key and every value the file leaves empty.
             values["key"] = existing.key
-            source = Source.objects.get(pk=existing.pk)
+            source = existing
+            if row.generic_kind:
+                values.pop("kind")
+            if _less_precise(source, values.get("issued"), values.get("issued_precision")):
+                values.pop("issued")
+                values.pop("issued_precision")
             changes = []
             for name in IMPORTED_FIELDS:
                 new = values.get(name)
@@ -462,6 +490,11 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
                     continue
                 changes.append(name)
                 setattr(source, name, new)
+            stored_authors = [(a.family, a.given, a.literal, a.et_al) for a in source.authors.all()]
+            width = 4 if row.marks_et_al else 3
+            replace_authors = bool(row.authors) and [
+                author[:width] for author in _author_tuples(row.authors)
+            ] != [author[:width] for author in stored_authors]
             action = "update"
         else:
             if not values["key"]:
@@ -469,6 +502,7 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
             taken.add(values["key"])
             source = Source(**{name: values.get(name) or _empty(name) for name in IMPORTED_FIELDS})
             changes = [name for name in IMPORTED_FIELDS if values.get(name)]
+            replace_authors = bool(row.authors)
             action = "create"
         if not row.label:
             row.label = values["key"]
@@ -477,10 +511,35 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
         if row.errors:
             planned.append(PlannedRow(row=row, action="refuse"))
         else:
-            if row.authors:
+            if replace_authors:
                 changes.append("authors")
-            planned.append(PlannedRow(row=row, action=action, source=source, changes=changes))
+            planned.append(
+                PlannedRow(
+                    row=row,
+                    action=action,
+                    source=source,
+                    changes=changes,
+                    replace_authors=replace_authors,
+                )
+            )
     return ImportPlan(rows=planned)
+
+
+def _author_tuples(authors: list[dict]) -> list[tuple]:
+    return [(a["family"], a["given"], a["literal"], a["et_al"]) for a in authors]
+
+
+_PRECISION_RANK = {DatePrecision.YEAR: 1, DatePrecision.MONTH: 2, DatePrecision.DAY: 3}
+
+
+def _less_precise(source: Source, issued, precision) -> bool:
+    """Whether the file's date is the stored one known less precisely (BibTeX has no day)."""
+    if not (source.issued and issued and precision and source.issued_precision):
+        return False
+    if _PRECISION_RANK[precision] >= _PRECISION_RANK[source.issued_precision]:
+        return False
+    same_month = precision == DatePrecision.YEAR or issued.month == source.issued.month
+    return issued.year == source.issued.year and same_month
 
 
 def _empty(name: str):
@@ -526,7 +585,7 @@ def sources_import(*, rows: list[SourceRow], user: AbstractBaseUser) -> ImportRe
         source._history_user = user
         source.full_clean()
         source.save()
-        if planned.row.authors:
+        if planned.replace_authors:
             source.authors.all().delete()
             for position, values in enumerate(planned.row.authors, start=1):
                 author = Author(source=source, position=position, **values)

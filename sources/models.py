@@ -291,11 +291,10 @@ class ClaimQuerySet(PublishableQuerySet):
         return self.filter(citations__source=source).distinct()
 
     def with_sources(self):
-        """Prefetch each claim's citations with their sources and authors, in order."""
+        """Prefetch each claim's citations of published sources, with authors, in order."""
         return self.prefetch_related(
             Prefetch(
                 "citations",
-                # Only published sources: a claim never names a source readers cannot open.
                 queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
                 .select_related("source__reported_by")
                 .prefetch_related("source__authors", "source__reported_by__authors")

@@ -55,7 +55,9 @@ class SourceDetailView(PreviewDetailView):
         context["cited_by"] = [refs.claim(claim) for claim in claims]
         context["references"] = refs.references
         context["decisions"] = (
-            source.decisions.filter(therapy__status=Status.PUBLISHED)
+            source.decisions.filter(
+                therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED
+            )
             .select_related("therapy", "agency")
             .order_by("-date")
         )

@@ -1,15 +1,15 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.db import models
 from django.db.models import Count
+from django.forms import Textarea
 
 from genetx.admin import (
     CsvImportExportMixin,
     GeneTxAdmin,
     PublishableAdmin,
     PublishableInline,
-    validation_summary,
+    counted,
 )
-from genetx.services import TransitionRefused
 from hospitals.models import Programme
 from sources.models import Claim
 
@@ -71,6 +71,7 @@ class ClaimInline(PublishableInline):
     model = Claim
     fk_name = "therapy"
     fields = ["slug", "statement", "review_status", "status"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
     # The claim's citations are edited on the claim's own page (change link).
     verbose_name_plural = "claims (open a claim to add its sources)"
 
@@ -104,32 +105,18 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
         description="Publish (with its draft programmes and claims)", permissions=["publish"]
     )
     def publish(self, request, queryset):
-        parts = {"programmes": 0, "claims": 0}
-        changed, refused = 0, []
-        for therapy in queryset:
-            try:
-                result = therapy_publish(therapy=therapy, user=request.user)
-            except TransitionRefused as exc:
-                refused.append(f"“{therapy}”: {exc}")
-            except ValidationError as exc:
-                refused.append(f"“{therapy}”: {validation_summary(exc)}")
-            else:
-                changed += 1
-                parts["programmes"] += result.programmes
-                parts["claims"] += result.claims
-                self.log_change(request, therapy, "Published")
-        noun = "therapy" if changed == 1 else "therapies"
-        self.message_user(
-            request,
-            f"{changed} {noun} published, with {parts['programmes']} programmes and "
-            f"{parts['claims']} claims.",
-            messages.SUCCESS if changed else messages.WARNING,
-        )
-        if refused:
-            noun = "therapy" if len(refused) == 1 else "therapies"
-            self.message_user(
-                request, f"{len(refused)} {noun} refused: " + "; ".join(refused), messages.WARNING
+        def publish_with_parts(*, obj, user):
+            return therapy_publish(therapy=obj, user=user)
+
+        def parts(results):
+            programmes = sum(result.programmes for result in results)
+            claims = sum(result.claims for result in results)
+            return (
+                f", with {counted(programmes, 'programme', 'programmes')} and "
+                f"{counted(claims, 'claim', 'claims')}"
             )
+
+        self.apply_transition(request, queryset, publish_with_parts, "published", parts)
 
 
 @admin.register(RegulatoryDecision)

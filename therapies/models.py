@@ -198,7 +198,9 @@ class TherapyQuerySet(PublishableQuerySet):
             Prefetch("conditions", queryset=Condition.objects.published()),
             Prefetch(
                 "decisions",
-                queryset=RegulatoryDecision.objects.filter(agency__status=Status.PUBLISHED)
+                queryset=RegulatoryDecision.objects.filter(
+                    agency__status=Status.PUBLISHED, source__status=Status.PUBLISHED
+                )
                 .select_related("agency", "source__reported_by")
                 .prefetch_related("source__authors", "source__reported_by__authors"),
             ),

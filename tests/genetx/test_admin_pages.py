@@ -101,3 +101,13 @@ def test_source_autocomplete_answers_with_author_year_labels(admin_client, recor
     )
     assert response.status_code == 200
     assert [row["text"] for row in response.json()["results"]] == ["Catalá & Iacoboni (2022)"]
+
+
+def test_searching_sources_by_a_pasted_doi_link_finds_the_source(admin_client):
+    source = make_source(doi="10.1016/j.medcli.2021.10.005")
+    make_source(doi="10.1016/j.other.2020.01.001")
+    response = admin_client.get(
+        reverse("admin:sources_source_changelist"),
+        {"q": "https://doi.org/10.1016/J.MEDCLI.2021.10.005"},
+    )
+    assert list(response.context["cl"].result_list) == [source]

@@ -182,7 +182,7 @@ def test_publisher_publish_action_publishes_the_therapy_with_its_parts(client, p
     archived = make_claim(therapy=therapy, status=Status.ARCHIVED)
     client.force_login(publisher)
     response = run_action(client, Therapy, "publish", [therapy])
-    assert messages_of(response) == ["1 therapy published, with 1 programmes and 1 claims."]
+    assert messages_of(response) == ["1 therapy published, with 1 programme and 1 claim."]
     assert therapy.programmes.get().status == Status.PUBLISHED
     assert set(therapy.claims.values_list("status", flat=True)) == {"published", "archived"}
     archived.refresh_from_db()

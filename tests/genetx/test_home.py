@@ -1,4 +1,6 @@
 import datetime
+import json
+import re
 
 import pytest
 from django.template.loader import get_template
@@ -183,3 +185,41 @@ def test_server_error_page_renders_without_request_or_database(django_assert_num
         html = get_template("500.html").render({})
     assert "Something went wrong" in html
     assert "<html" in html and "/static/css/site.css" in html
+
+
+@pytest.mark.parametrize("kind", ["list", "detail", "home", "search", "timeline"])
+def test_every_page_has_one_canonical_link_and_one_open_graph_title(client, kind):
+    therapy = make_therapy(name="Canonical therapy")
+    url = {
+        "list": reverse("therapies:therapy-list") + "?page=1",
+        "detail": therapy.get_absolute_url(),
+        "home": reverse("home"),
+        "search": reverse("search") + "?q=canonical",
+        "timeline": reverse("timeline"),
+    }[kind]
+    html = client.get(url).content.decode()
+    assert html.count('rel="canonical"') == 1
+    assert html.count('property="og:title"') == 1
+    assert html.count('property="og:url"') == 1
+    assert f'<link rel="canonical" href="http://testserver{url.split("?")[0]}">' in html
+
+
+def test_condition_without_published_therapies_is_not_an_entry_point(client):
+    make_condition(name="Condition without therapies")
+    assert list(get_home(client).context["conditions"]) == []
+
+
+def test_a_failing_page_shows_the_custom_server_error_page(client, settings):
+    settings.ROOT_URLCONF = "tests.genetx.error_urls"
+    client.raise_request_exception = False
+    response = client.get("/fail/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+
+
+def test_home_describes_the_site_and_its_search_for_search_engines(client):
+    html = get_home(client).content.decode()
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block)
+    assert data["@type"] == "WebSite"
+    assert data["potentialAction"]["target"] == "http://testserver/search/?q={search_term_string}"

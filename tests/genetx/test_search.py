@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from genetx import search
 from genetx.models import Status
@@ -8,6 +10,7 @@ from tests.factories import (
     make_claim,
     make_condition,
     make_institution,
+    make_modality,
     make_source,
     make_therapy,
 )
@@ -201,6 +204,22 @@ def test_hostile_queries_never_fail_and_reflect_no_markup(client, query):
         assert "\x00" not in html
 
 
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(query=st.text(max_size=300), search_type=st.sampled_from(["", "therapies", "claims"]))
+def test_any_query_gives_a_page_that_reflects_no_markup(client, query, search_type):
+    make_therapy(name="Gene <therapy>", summary="A gene therapy & more.")
+    response = client.get(reverse("search"), {"q": query, "type": search_type})
+    assert response.status_code == 200
+    main = response.content.decode().split("<main", 1)[1]
+    # Reader-supplied text never opens a tag: only the template's own tags remain.
+    assert "<therapy>" not in main
+    assert "<script" not in main.lower()
+
+
 def test_repeated_parameters_use_one_value_each(client):
     make_therapy(name="CAR-T therapy")
     response = client.get(reverse("search") + "?q=nothing&q=car-t&type=x&type=therapies")
@@ -288,3 +307,32 @@ def test_search_conditions_are_served_by_gin_indexes():
             assert f"search_{short}_doc" in plan, plan
             if key in search.TRIGRAM_TYPES:
                 assert f"search_{short}_trgm" in plan, plan
+
+
+def test_terms_keep_inner_punctuation_and_drop_operators():
+    assert search.terms_of('CAR-T or "Déu" -lymphoma ORPHA:98896,') == [
+        "car-t",
+        "deu",
+        "orpha:98896",
+    ]
+
+
+def test_a_hyphenated_name_is_matched_whole(client):
+    make_therapy(name="CAR-T therapy")
+    make_source(title="Cardiology today")
+    assert found_titles(get_search(client, q="CAR-T")) == ["CAR-T therapy"]
+
+
+def test_hits_say_enough_to_tell_records_apart(client):
+    make_therapy(name="Retina therapy", modality=make_modality(name="AAV gene addition"))
+    make_institution(name="Retina Institute", kind="research_centre", city="Barcelona")
+    make_claim(
+        statement="Retina results were reported.",
+        review_status="needs_review",
+        review_note="Check the number.",
+    )
+    response = get_search(client, q="retina")
+    meta = {hit.title: hit.meta for group in response.context["groups"] for hit in group["hits"]}
+    assert meta["Retina therapy"] == "AAV gene addition"
+    assert meta["Retina Institute"] == "Research centre · Barcelona, Community of Madrid, ES"
+    assert meta["Retina results were reported."] == "Needs review"

@@ -31,6 +31,10 @@ SEARCH_ALL_QUERIES = 10 if connection.vendor == "postgresql" else 5
 # Search, one type: five counts and one page of hits on PostgreSQL; the candidates of
 # every type (for the counts) on other databases.
 SEARCH_ONE_TYPE_QUERIES = 6 if connection.vendor == "postgresql" else 5
+# Feed: latest updates of five types.
+FEED_QUERIES = 5
+# Sitemap: a count and a page of records for each of the five record sitemaps.
+SITEMAP_QUERIES = 10
 
 
 def build_site(size: int) -> None:
@@ -89,3 +93,17 @@ def test_search_one_type_query_budget(client, django_assert_num_queries, size):
         response = client.get(reverse("search"), {"q": "gene", "type": "therapies"})
     assert response.status_code == 200
     assert len(response.context["hits"]) == min(size, 20)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_feed_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(FEED_QUERIES):
+        assert client.get(reverse("feed")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_sitemap_query_budget(client, django_assert_num_queries, size):
+    build_site(size)
+    with django_assert_num_queries(SITEMAP_QUERIES):
+        assert client.get(reverse("sitemap")).status_code == 200

@@ -1,12 +1,14 @@
 """Importing sources from BibTeX and RIS in the admin: preview, confirm, refusals, limits."""
 
+import datetime
+
 import pytest
 from django.contrib.admin import helpers
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from genetx.models import Status
-from sources.models import Source
+from sources.models import Author, Source
 from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +122,7 @@ def test_confirm_creates_and_updates_and_names_refused_rows(client, editor, exis
     client.force_login(editor)
     response = confirm(client, preview(client, "refs.bib", BIBTEX))
     messages = [str(message) for message in response.context["messages"]]
-    assert messages[0] == "Import saved: 2 sources created (as drafts), 1 updated."
+    assert messages[0] == "Import saved: 2 sources created (new sources are drafts), 1 updated."
     assert messages[1].startswith("2 refused: row 4 (bad-year): issued: the year")
     assert "row 5 (a-patent): kind: BibTeX type @patent" in messages[1]
 
@@ -155,7 +157,7 @@ def test_importing_the_same_file_twice_updates_instead_of_duplicating(client, ed
     confirm(client, preview(client, "refs.ris", RIS))
     response = preview(client, "refs.ris", RIS)
     assert [p.action for p in response.context["plan"].rows] == ["update", "update"]
-    assert [p.changes for p in response.context["plan"].rows] == [["authors"], ["authors"]]
+    assert [p.changes for p in response.context["plan"].rows] == [[], []]
     confirm(client, response)
     assert Source.objects.count() == 2
 
@@ -215,10 +217,16 @@ def test_anonymous_users_cannot_import(client):
     assert Source.objects.count() == 0
 
 
-def test_export_as_bibtex_and_ris_reimports_without_duplicates(client, editor):
-    source = make_source(
-        key="catala-2022", doi="10.1016/j.medcli.2021.10.005", authors=[("Catalá", "Elena")]
-    )
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"kind": "journal_article", "doi": "10.1016/j.medcli.2021.10.005"},
+        # BibTeX writes a news article as @misc and has no day: neither may overwrite.
+        {"kind": "news_article", "issued": datetime.date(2024, 5, 14), "issued_precision": "day"},
+    ],
+)
+def test_export_then_reimport_changes_nothing(client, editor, overrides):
+    source = make_source(key="catala-2022", authors=[("Catalá", "Elena")], **overrides)
     client.force_login(editor)
     changelist = reverse("admin:sources_source_changelist")
     for action, name in (("export_bibtex", "refs.bib"), ("export_ris", "refs.ris")):
@@ -228,7 +236,25 @@ def test_export_as_bibtex_and_ris_reimports_without_duplicates(client, editor):
         assert response.status_code == 200
         assert response["Content-Disposition"].endswith(f'{name.split(".")[1]}"')
         text = response.content.decode()
-        assert "10.1016/j.medcli.2021.10.005" in text and "Catalá" in text
+        assert "catala-2022" in text and "Catalá" in text
         plan = preview(client, name, text).context["plan"]
-        assert [p.action for p in plan.rows] == ["update"]
+        assert [(p.action, p.changes) for p in plan.rows] == [("update", [])]
     assert Source.objects.count() == 1
+
+
+def test_organisations_and_et_al_survive_an_export_and_reimport(client, editor):
+    fda = make_source(key="fda-2023", kind="web_article")
+    Author.objects.create(source=fda, position=1, literal="U.S. Food and Drug Administration")
+    study = make_source(key="oliver-caldes-2023")
+    Author.objects.create(source=study, position=1, family="Oliver-Caldés", given="A.", et_al=True)
+    client.force_login(editor)
+    changelist = reverse("admin:sources_source_changelist")
+    for action, name in (("export_bibtex", "refs.bib"), ("export_ris", "refs.ris")):
+        response = client.post(
+            changelist, {"action": action, helpers.ACTION_CHECKBOX_NAME: [fda.pk, study.pk]}
+        )
+        plan = preview(client, name, response.content.decode()).context["plan"]
+        assert {(p.row.label, p.action, tuple(p.changes)) for p in plan.rows} == {
+            ("fda-2023", "update", ()),
+            ("oliver-caldes-2023", "update", ()),
+        }

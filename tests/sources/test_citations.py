@@ -90,9 +90,9 @@ def test_apa_month_precision_and_missing_date():
     assert "(n.d.)" in citations.apa_text(undated)
 
 
-def test_apa_missing_title_says_untitled_and_no_author_moves_title_first():
-    untitled = make_source(authors=[("Puerto", "G.")], title="")
-    assert "Puerto, G. (2022). [Untitled]." in citations.apa_text(untitled)
+def test_apa_missing_title_is_described_in_brackets_and_no_author_moves_title_first():
+    untitled = make_source(authors=[("Puerto", "G.")], title="", kind="news_article")
+    assert "Puerto, G. (2022). [News article]." in citations.apa_text(untitled)
     anonymous = make_source(title="Anonymous report", kind="report", container_title="")
     assert citations.apa_text(anonymous).startswith("Anonymous report. (2022).")
 

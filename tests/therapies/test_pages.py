@@ -313,6 +313,7 @@ def test_staff_with_change_permission_preview_a_draft_with_a_banner(client):
     body = response.content.decode()
     assert "Draft — not public" in body
     assert '<meta name="robots" content="noindex">' in body
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_published_therapy_has_no_preview_banner_even_for_staff(client):
@@ -371,3 +372,21 @@ def test_draft_condition_is_404_and_previewable_by_staff(client):
     response = client.get(draft.get_absolute_url())
     assert response.status_code == 200
     assert "Draft — not public" in response.content.decode()
+
+
+def test_draft_sources_and_agencies_stay_out_of_references(client):
+    therapy = make_therapy()
+    public = make_source(title="Public source")
+    draft = make_source(title="Unpublished source", status=Status.DRAFT)
+    make_claim(therapy=therapy, sources=[public, draft])
+    make_decision(
+        therapy=therapy, source=make_source(title="Draft press release", status=Status.DRAFT)
+    )
+    make_decision(
+        therapy=therapy, agency=make_institution(name="Draft agency", status=Status.DRAFT)
+    )
+    body = client.get(therapy.get_absolute_url()).content.decode()
+    assert "Public source" in body
+    for hidden in ("Unpublished source", "Draft press release", "Draft agency"):
+        assert hidden not in body, hidden
+    assert marker_targets(body) == ["ref-1"]

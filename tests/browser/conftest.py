@@ -1,0 +1,140 @@
+"""Real-browser tests: Playwright's sync API driving Debian's Chromium against live_server.
+
+Playwright's own browser download is never used: the browser is the system Chromium found
+by tests.parts.chromium_path(), which skips (or fails in CI) when it is missing.
+"""
+
+import os
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+from tests.parts import chromium_path
+
+# Playwright's sync API runs an event loop in this thread, and Django refuses database
+# access from a thread with a running loop unless told the access is deliberate.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+SCREENSHOTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The policy the site must work under, enforced here on every page whatever the settings
+# send, so an inline script or style attribute shows up as a console error.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_factory(browser, live_server):
+    """Open pages in fresh contexts; each page records requests to any other host."""
+    contexts = []
+    own_host = urlparse(live_server.url).netloc
+
+    def open_page(*, width: int = 1280, height: int = 900, color_scheme: str = "light"):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            color_scheme=color_scheme,
+            base_url=live_server.url,
+        )
+        contexts.append(context)
+        context.route("**/*", _with_strict_csp)
+        page = context.new_page()
+        page.foreign_requests = []
+
+        def record(request):
+            url = urlparse(request.url)
+            if url.scheme in {"http", "https", "ws", "wss"} and url.netloc != own_host:
+                page.foreign_requests.append(request.url)
+
+        page.on("request", record)
+        # Console errors include Content Security Policy violations and failed loads.
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: (
+                page.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _with_strict_csp(route):
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    headers = {**response.headers, "content-security-policy": STRICT_CSP}
+    route.fulfill(response=response, headers=headers)
+
+
+@pytest.fixture
+def page(page_factory):
+    """A page at desktop width in the light theme."""
+    return page_factory()
+
+
+def axe(page) -> list[dict]:
+    """Serious and critical WCAG 2.2 A/AA violations axe-core finds on the page.
+
+    axe-core is the copy bundled with axe-playwright-python, evaluated through the
+    DevTools protocol, so it runs under the site's strict Content Security Policy.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["html"][:200] for node in violation["nodes"][:5]],
+        }
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
