@@ -324,7 +324,8 @@ class PostgresSearch:
 
 def fold(text: str) -> str:
     """Lower-case text without accents: "Déu" -> "deu"."""
-    return fold_with_map(text)[0]
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -472,7 +473,8 @@ class FallbackSearch:
 def _close_to_any(term: str, words: list[str]) -> bool:
     """Whether term is a likely misspelling of one of the words (or of their beginning)."""
     for word in words:
-        if abs(len(word) - len(term)) > 3 and not word.startswith(term[:3]):
+        # A misspelling rarely changes the first letter; checking it first keeps this cheap.
+        if word[0] != term[0] or (abs(len(word) - len(term)) > 3 and not word.startswith(term[:3])):
             continue
         ratio = difflib.SequenceMatcher(None, term, word[: len(term) + 2]).ratio()
         if ratio >= 0.8:
