@@ -28,7 +28,8 @@ class Facet:
 
     param: the query parameter (and filter name); value: the lookup whose distinct values
     are counted; label: a lookup giving each value's label, or None to use `choices`;
-    only: extra conditions a counted row must meet (a published programme, say).
+    only: extra conditions a counted row must meet (a published programme, say);
+    newest_first: list values in descending order (years) instead of by label.
     """
 
     param: str
@@ -37,6 +38,7 @@ class Facet:
     label: str | None = None
     choices: dict = field(default_factory=dict)
     only: Q = field(default_factory=Q)
+    newest_first: bool = False
 
 
 @dataclass
@@ -126,10 +128,12 @@ class FacetedFilterSet(django_filters.FilterSet):
                     if v in counts
                 ]
             else:
-                options = [
-                    Option(v, label, count, v == selected)
-                    for v, (label, count) in sorted(counts.items(), key=lambda i: i[1][0].lower())
-                ]
+                ordered = sorted(
+                    counts.items(),
+                    key=lambda item: item[1][0].lower(),
+                    reverse=facet.newest_first,
+                )
+                options = [Option(v, label, count, v == selected) for v, (label, count) in ordered]
             if selected and selected not in counts:
                 label = facet.choices.get(selected, selected) if facet.choices else selected
                 options.insert(0, Option(selected, str(label), 0, True))
@@ -199,6 +203,10 @@ class FacetedListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        # Filters without counts (a yes/no choice, say) still appear in the form.
+        counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}
+        form = self.filterset.form
+        context["plain_filters"] = [form[name] for name in form.fields if name not in counted]
         # Filtered and sorted variants are the same page to a search engine.
         context["canonical_url"] = self.request.build_absolute_uri(self.request.path)
         context["filters_active"] = any(

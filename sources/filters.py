@@ -51,7 +51,7 @@ class SourceFilter(FacetedFilterSet):
 
     facets = [
         Facet("kind", "Kind", "kind", choices=dict(SourceKind.choices)),
-        Facet("year", "Year", "issued__year"),
+        Facet("year", "Year", "issued__year", newest_first=True),
         Facet("language", "Language", "language"),
         Facet("journal", "Journal or site", "container_title"),
     ]

@@ -256,3 +256,21 @@ def test_draft_claim_is_404_and_previewable_by_staff(client):
     assert client.get(draft.get_absolute_url()).status_code == 404
     client.force_login(staff_with_change_permission(Claim))
     assert "Draft — not public" in client.get(draft.get_absolute_url()).content.decode()
+
+
+def test_claim_list_offers_the_figures_filter(client):
+    make_figure(value=67, unit="percent", statement="A figure.")
+    make_claim(statement="A plain statement.")
+    body = client.get(CLAIM_LIST).content.decode()
+    assert '<label for="f-figures">Figures</label>' in body
+    assert '<option value="yes">Figures only</option>' in body
+    body = client.get(CLAIM_LIST, {"figures": "yes"}).content.decode()
+    assert "A figure." in body and "A plain statement." not in body
+    assert '<option value="yes" selected>Figures only</option>' in body
+
+
+def test_year_facet_lists_the_newest_year_first(client):
+    for year in (2019, 2025, 2022):
+        make_source(issued=datetime.date(year, 1, 1), issued_precision="year")
+    body = client.get(SOURCE_LIST).content.decode()
+    assert body.index('value="2025"') < body.index('value="2022"') < body.index('value="2019"')
