@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "import_export",
     "genetx",
     "therapies",
     "hospitals",
@@ -189,6 +190,11 @@ STORAGES = {
         ),
     },
 }
+
+# CSV import needs the model's add permission, export its view permission (the default
+# lets anyone with admin access import).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
