@@ -4,7 +4,7 @@ Two engines answer the same questions (how many hits per type, and the ranked hi
 type) so the view does not care which database it runs on:
 
 - PostgreSQL: full-text search over a weighted document (names A, summaries B, body C)
-  that each table stores and a trigger keeps current (genetx/migrations/0002), with
+  that each table stores and a trigger keeps current (genetx/migrations/0003), with
   `websearch` query syntax, an accent-free text search configuration (migration 0001),
   ranking, highlighted excerpts, and typo tolerance from trigram word similarity on names.
   GIN indexes back both the document and the names.
@@ -102,7 +102,7 @@ class SearchType:
         """The stored, weighted search document (PostgreSQL only).
 
         A trigger keeps the `search_document` column current; which fields it holds, and
-        with what weight, is defined in genetx/migrations/0002_search_documents.py.
+        with what weight, is defined in genetx/migrations/0003_search_documents.py.
         """
         table = connection.ops.quote_name(self.model._meta.db_table)
         return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())

@@ -83,6 +83,6 @@ def drop_documents(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("genetx", "0001_search")]
+    dependencies = [("genetx", "0002_roles")]
 
     operations = [migrations.RunPython(store_documents, drop_documents)]
