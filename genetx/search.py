@@ -4,9 +4,10 @@ Two engines answer the same questions (how many hits per type, and the ranked hi
 type) so the view does not care which database it runs on:
 
 - PostgreSQL: full-text search over a weighted document (names A, summaries B, body C)
-  with `websearch` query syntax, an accent-free text search configuration created by
-  genetx/migrations/0001_search.py, ranking, highlighted excerpts, and typo tolerance from
-  trigram word similarity on names. GIN indexes back both.
+  that each table stores and a trigger keeps current (genetx/migrations/0003), with
+  `websearch` query syntax, an accent-free text search configuration (migration 0001),
+  ranking, highlighted excerpts, and typo tolerance from trigram word similarity on names.
+  GIN indexes back both the document and the names.
 - Other databases (the SQLite demo): every term must appear in a record's name or summary,
   compared case- and accent-insensitively in Python over a bounded set of candidates, with
   a small typo tolerance on name words.
@@ -25,11 +26,12 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
+    SearchVectorField,
     TrigramWordSimilarity,
 )
 from django.db import connection
 from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from hospitals.models import Institution
@@ -57,7 +59,6 @@ class SearchType:
     label: str
     label_singular: str
     model: type
-    weights: dict[str, tuple[str, ...]]
     name_field: str
     excerpt_field: str
     # The fields the fallback engine compares: the name first, then the summaries.
@@ -98,12 +99,13 @@ class SearchType:
         return ""
 
     def document(self):
-        """The weighted search vector; must match the migration's expression index."""
-        vector = None
-        for weight, fields in self.weights.items():
-            part = SearchVector(*fields, weight=weight, config=CONFIG)
-            vector = part if vector is None else vector + part
-        return vector
+        """The stored, weighted search document (PostgreSQL only).
+
+        A trigger keeps the `search_document` column current; which fields it holds, and
+        with what weight, is defined in genetx/migrations/0003_search_documents.py.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())
 
     def title(self, record) -> str:
         if self.model is Source:
@@ -121,11 +123,6 @@ TYPES = {
             label="Therapies",
             label_singular="Therapy",
             model=Therapy,
-            weights={
-                "A": ("name", "inn", "brand_name", "code"),
-                "B": ("summary",),
-                "C": ("mechanism",),
-            },
             name_field="name",
             excerpt_field="summary",
             fallback_fields=("name", "inn", "brand_name", "code", "summary"),
@@ -135,7 +132,6 @@ TYPES = {
             label="Conditions",
             label_singular="Condition",
             model=Condition,
-            weights={"A": ("name", "orpha_code", "icd10_code"), "B": ("summary",)},
             name_field="name",
             excerpt_field="summary",
             fallback_fields=("name", "orpha_code", "icd10_code", "summary"),
@@ -145,7 +141,6 @@ TYPES = {
             label="Institutions",
             label_singular="Institution",
             model=Institution,
-            weights={"A": ("name",), "B": ("summary", "city", "region")},
             name_field="name",
             excerpt_field="summary",
             fallback_fields=("name", "summary", "city", "region"),
@@ -155,11 +150,6 @@ TYPES = {
             label="Sources",
             label_singular="Source",
             model=Source,
-            weights={
-                "A": ("title", "original_title"),
-                "B": ("container_title", "publisher"),
-                "C": ("note",),
-            },
             name_field="title",
             excerpt_field="note",
             fallback_fields=("title", "original_title", "container_title", "publisher", "note"),
@@ -169,7 +159,6 @@ TYPES = {
             label="Claims",
             label_singular="Claim",
             model=Claim,
-            weights={"A": ("statement",), "C": ("measure", "review_note")},
             name_field="statement",
             excerpt_field="statement",
             fallback_fields=("statement",),
@@ -268,8 +257,8 @@ class PostgresSearch:
     def match_condition(self, search_type: SearchType) -> Q:
         """The document matches the query, or the name nearly does.
 
-        Both halves are served by the GIN indexes of genetx/migrations/0001_search.py,
-        given a queryset that aliases `document` to search_type.document().
+        Both halves are served by GIN indexes (on the stored document, and trigram indexes
+        on names), given a queryset that aliases `document` to search_type.document().
         """
         matches = Q(document=self._search_query())
         if self._typo_tolerant(search_type):
@@ -335,7 +324,8 @@ class PostgresSearch:
 
 def fold(text: str) -> str:
     """Lower-case text without accents: "Déu" -> "deu"."""
-    return fold_with_map(text)[0]
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -483,7 +473,8 @@ class FallbackSearch:
 def _close_to_any(term: str, words: list[str]) -> bool:
     """Whether term is a likely misspelling of one of the words (or of their beginning)."""
     for word in words:
-        if abs(len(word) - len(term)) > 3 and not word.startswith(term[:3]):
+        # A misspelling rarely changes the first letter; checking it first keeps this cheap.
+        if word[0] != term[0] or (abs(len(word) - len(term)) > 3 and not word.startswith(term[:3])):
             continue
         ratio = difflib.SequenceMatcher(None, term, word[: len(term) + 2]).ratio()
         if ratio >= 0.8:

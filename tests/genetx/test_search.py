@@ -304,7 +304,7 @@ def test_search_conditions_are_served_by_gin_indexes():
                 .explain()
             )
             short = search_type.model._meta.model_name[:12]
-            assert f"search_{short}_doc" in plan, plan
+            assert f"search_{short}_document" in plan, plan
             if key in search.TRIGRAM_TYPES:
                 assert f"search_{short}_trgm" in plan, plan
 
@@ -336,3 +336,12 @@ def test_hits_say_enough_to_tell_records_apart(client):
     assert meta["Retina therapy"] == "AAV gene addition"
     assert meta["Retina Institute"] == "Research centre · Barcelona, Community of Madrid, ES"
     assert meta["Retina results were reported."] == "Needs review"
+
+
+@needs_postgresql
+def test_stored_search_document_follows_edits(client):
+    therapy = make_therapy(name="Old name", summary="Nothing special.")
+    therapy.name = "Renamed retinal therapy"
+    therapy.save()
+    assert found_titles(get_search(client, q="retinal")) == ["Renamed retinal therapy"]
+    assert found_titles(get_search(client, q="old")) == []
