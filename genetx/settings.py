@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whole pages for anonymous readers: after authentication (it must know who asks),
+    # before the middleware whose headers a stored page must already carry.
+    "genetx.cache.AnonymousPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user on every history row an admin save creates.
@@ -191,6 +194,12 @@ STORAGES = {
 }
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+# Whole-page cache for anonymous readers (genetx/cache.py). The local-memory cache is per
+# process: with more than one worker, set REDIS_URL or turn the page cache off.
+PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
+PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
 
 # Security -------------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts its
