@@ -1,10 +1,11 @@
 """Whole-page caching for anonymous readers, invalidated by a content version.
 
-Every cached page is stored under a key that includes the current content version, a random
-token kept in the cache. Any write to a content model replaces the token, so every page
-cached before the write becomes unreachable at once and expires on its own: a reader never
-sees a page older than the last save. The same version feeds the ETag, so a browser that
-already holds the current page gets a 304 before any view code or SQL runs.
+Every cached page is stored with the content version it was rendered at, a random token kept
+in the cache, and is served only while that version is current. Any write to a content model
+replaces the token, so every page cached before the write is ignored at once and rewritten or
+expired later: a reader never sees a page older than the last save. The same version feeds
+the ETag, so a browser that already holds the current page gets a 304 before any view code
+or SQL runs.
 
 The version lives in Django's default cache. With Redis (REDIS_URL) it is shared by every
 worker and server. The local-memory cache is per process: fine for one process (runserver,
@@ -92,10 +93,9 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not self._applies(request):
             return self.get_response(request)
-        version = content_version()
+        cache = _cache()
         identity = "|".join(
             (
-                version,
                 request.scheme,
                 request.get_host(),
                 request.path,
@@ -103,14 +103,16 @@ class AnonymousPageCacheMiddleware:
                 "gzip" if _accepts_gzip(request) else "",
             )
         )
-        digest = hashlib.sha256(identity.encode()).hexdigest()
-        etag = f'"{digest[:32]}"'
+        key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
+        # One round trip for both the version and the page: the page is stored with the
+        # version it was rendered at and only served while that version is current.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or content_version()
+        etag = '"' + hashlib.sha256(f"{version}|{identity}".encode()).hexdigest()[:32] + '"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return self._not_modified(etag)
-        key = f"genetx:page:{digest}"
-        cache = _cache()
-        stored = cache.get(key)
-        if stored is not None:
+        stored = found.get(key)
+        if stored is not None and stored["version"] == version:
             return self._rebuild(stored)
         response = self.get_response(request)
         if request.method == "GET" and self._storable(request, response):
@@ -120,7 +122,7 @@ class AnonymousPageCacheMiddleware:
                 # time; the ETag makes that question cheap.
                 response["Cache-Control"] = "no-cache"
             patch_vary_headers(response, ["Cookie"])
-            cache.set(key, self._freeze(response), self.timeout)
+            cache.set(key, self._freeze(response, version), self.timeout)
         return response
 
     def _applies(self, request) -> bool:
@@ -150,8 +152,9 @@ class AnonymousPageCacheMiddleware:
         return vary <= ALLOWED_VARY
 
     @staticmethod
-    def _freeze(response) -> dict:
+    def _freeze(response, version: str) -> dict:
         return {
+            "version": version,
             "content": response.content,
             "headers": dict(response.headers),
         }

@@ -200,6 +200,13 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
 PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
+# The benchmark's baseline: a bare view at /bench/baseline/ that answers "ok" without the
+# database, so `make bench` can state every page as a share of what Django itself costs on
+# the same server in the same run. Mounted only when this is set, so production never
+# exposes it; kept out of the page cache so it measures the bare stack.
+BENCH_BASELINE = env_bool("GENETX_BENCH_BASELINE", default=False)
+if BENCH_BASELINE:
+    PAGE_CACHE_EXCLUDE.append("/bench/")
 
 # Security -------------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts its

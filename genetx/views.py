@@ -1,5 +1,5 @@
 from django.db import DatabaseError, connections
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -26,3 +26,9 @@ def healthz(request):
             healthy = False
     status = "ok" if healthy else "unavailable"
     return JsonResponse({"status": status, "databases": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def bench_baseline(request):
+    """The benchmark's floor: the full middleware stack and a response, no template, no SQL."""
+    return HttpResponse("ok", content_type="text/plain")
