@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("therapies.urls")),
+    path("", include("hospitals.urls")),
+    path("", include("sources.urls")),
 ]
 
 if settings.BENCH_BASELINE:

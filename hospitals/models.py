@@ -30,16 +30,21 @@ class InstitutionQuerySet(PublishableQuerySet):
 
     def for_detail(self):
         """Published institutions with published programmes and their therapies."""
-        from sources.models import Claim
+        return self.published().with_detail_related()
 
-        return self.published().prefetch_related(
+    def with_detail_related(self):
+        """Published programmes with therapies, and decisions about published therapies.
+
+        Claims are not here: the page also shows claims about the institution's
+        programmes, which the view reads in one query of its own.
+        """
+        return self.prefetch_related(
             Prefetch(
                 "programmes",
                 queryset=Programme.objects.published()
                 .filter(therapy__status=Status.PUBLISHED)
                 .select_related("therapy__modality"),
             ),
-            Prefetch("claims", queryset=Claim.objects.published().with_sources()),
             Prefetch("decisions", queryset=_published_decisions()),
         )
 
@@ -50,8 +55,10 @@ class InstitutionQuerySet(PublishableQuerySet):
 def _published_decisions():
     from therapies.models import RegulatoryDecision
 
-    return RegulatoryDecision.objects.filter(therapy__status=Status.PUBLISHED).select_related(
-        "therapy", "source"
+    return (
+        RegulatoryDecision.objects.filter(therapy__status=Status.PUBLISHED)
+        .select_related("therapy", "source__reported_by")
+        .prefetch_related("source__authors", "source__reported_by__authors")
     )
 
 

@@ -37,13 +37,19 @@ class SourceQuerySet(PublishableQuerySet):
         return (
             self.published()
             .select_related("reported_by")
-            .prefetch_related("authors")
+            .prefetch_related("authors", "reported_by__authors")
             .with_citation_count()
         )
 
     def for_detail(self):
-        """Published sources with authors and the published claims that cite them."""
-        return self.published().select_related("reported_by").prefetch_related("authors")
+        """Published sources with authors; the view reads the claims that cite them."""
+        return self.published().with_detail_related()
+
+    def with_detail_related(self):
+        """Authors in order, and the reporting source with its authors."""
+        return self.select_related("reported_by").prefetch_related(
+            "authors", "reported_by__authors"
+        )
 
     def get_by_natural_key(self, key):
         return self.get(key=key)
@@ -279,10 +285,34 @@ class ClaimQuerySet(PublishableQuerySet):
             Prefetch(
                 "citations",
                 queryset=Citation.objects.select_related("source__reported_by")
-                .prefetch_related("source__authors")
+                .prefetch_related("source__authors", "source__reported_by__authors")
                 .order_by("position", "pk"),
             ),
             Prefetch("superseded_by", queryset=Claim.objects.published()),
+        )
+
+    def with_subjects(self):
+        """The therapy, condition, institution and programme each claim is about."""
+        return self.select_related(
+            "therapy", "condition", "institution", "programme__institution", "programme__therapy"
+        )
+
+    def for_listing(self):
+        """Published claims with their subjects and sources, a fixed number of queries."""
+        return self.published().with_subjects().with_sources()
+
+    def for_detail(self):
+        """Published claims with subjects, sources and the older claims they replaced."""
+        return self.published().with_detail_related()
+
+    def with_detail_related(self):
+        """Subjects, sources, and the published claims this one replaced, with sources."""
+        return (
+            self.with_subjects()
+            .with_sources()
+            .prefetch_related(
+                Prefetch("supersedes", queryset=Claim.objects.published().with_sources())
+            )
         )
 
     def get_by_natural_key(self, slug):

@@ -80,10 +80,12 @@ class ConditionQuerySet(PublishableQuerySet):
 
     def for_detail(self):
         """Published conditions with their parent and published sub-conditions."""
-        return (
-            self.published()
-            .select_related("parent")
-            .prefetch_related(Prefetch("children", queryset=Condition.objects.published()))
+        return self.published().with_detail_related()
+
+    def with_detail_related(self):
+        """Parent and published sub-conditions, for the detail page (and staff preview)."""
+        return self.select_related("parent").prefetch_related(
+            Prefetch("children", queryset=Condition.objects.published())
         )
 
     def get_by_natural_key(self, slug):
@@ -181,28 +183,30 @@ class TherapyQuerySet(PublishableQuerySet):
 
     def for_detail(self):
         """Published therapies with everything the detail page shows, no query per row."""
-        from hospitals.models import Programme
-        from sources.models import Claim
+        return self.published().with_detail_related()
 
-        return (
-            self.published()
-            .select_related("modality")
-            .prefetch_related(
-                Prefetch("conditions", queryset=Condition.objects.published()),
-                Prefetch(
-                    "decisions",
-                    queryset=RegulatoryDecision.objects.select_related(
-                        "agency", "source"
-                    ).prefetch_related("source__authors"),
-                ),
-                Prefetch(
-                    "programmes",
-                    queryset=Programme.objects.published()
-                    .filter(institution__status=Status.PUBLISHED)
-                    .select_related("institution"),
-                ),
-                Prefetch("claims", queryset=Claim.objects.published().with_sources()),
-            )
+    def with_detail_related(self):
+        """Modality, published conditions, decisions with sources, published programmes.
+
+        Claims are not here: the page also shows claims about the therapy's programmes,
+        which the view reads in one query of its own.
+        """
+        from hospitals.models import Programme
+
+        return self.select_related("modality").prefetch_related(
+            Prefetch("conditions", queryset=Condition.objects.published()),
+            Prefetch(
+                "decisions",
+                queryset=RegulatoryDecision.objects.filter(agency__status=Status.PUBLISHED)
+                .select_related("agency", "source__reported_by")
+                .prefetch_related("source__authors", "source__reported_by__authors"),
+            ),
+            Prefetch(
+                "programmes",
+                queryset=Programme.objects.published()
+                .filter(institution__status=Status.PUBLISHED)
+                .select_related("institution"),
+            ),
         )
 
     def get_by_natural_key(self, slug):

@@ -1,0 +1,42 @@
+"""What every public detail page shares: the staff preview branch and the page's metadata."""
+
+from django.views.generic import DetailView
+
+
+class PreviewDetailView(DetailView):
+    """A detail page of published records, which staff who may change them can preview.
+
+    The model's QuerySet provides `for_detail()` (published, with what the page shows) and
+    `with_detail_related()` (the same related rows, without the status filter).
+    """
+
+    def get_queryset(self):
+        manager = self.model.objects
+        user = self.request.user
+        if user.is_staff:
+            # The one preview branch: visible_to() checks the change permission and gives
+            # everyone else published records only.
+            return manager.visible_to(user).with_detail_related()
+        return manager.for_detail()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_preview"] = not self.object.is_published
+        context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        context["json_ld"] = self.json_ld(context["canonical_url"])
+        return context
+
+    def json_ld(self, url: str) -> dict:
+        """The schema.org description of the record (each page says what it is)."""
+        return {}
+
+
+def partial_iso_date(value, precision: str) -> str:
+    """A date as ISO 8601 to the precision it is known: 2022, 2023-07, 2023-07-05."""
+    if value is None:
+        return ""
+    if precision == "year":
+        return f"{value.year:04d}"
+    if precision == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()

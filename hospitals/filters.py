@@ -1,0 +1,54 @@
+"""The facets of the institution list."""
+
+import django_filters
+from django.db.models import Q
+
+from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
+from genetx.models import Status
+from therapies.models import Therapy
+
+from .models import Institution, InstitutionKind
+
+_PUBLIC_PROGRAMME = Q(
+    programmes__status=Status.PUBLISHED, programmes__therapy__status=Status.PUBLISHED
+)
+
+
+class InstitutionFilter(FacetedFilterSet):
+    q = SearchField("name", "city", "region", "summary")
+    kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices, label="Kind")
+    region = django_filters.CharFilter(lookup_expr="iexact", label="Region", max_length=120)
+    city = django_filters.CharFilter(lookup_expr="iexact", label="City", max_length=120)
+    therapy = django_filters.ModelChoiceFilter(
+        queryset=Therapy.objects.published(),
+        to_field_name="slug",
+        method="filter_therapy",
+        label="Therapy",
+    )
+    sort = SortFilter(
+        {
+            "name": ("Name", ("name",)),
+            "programmes": ("Most programmes", ("-programme_count", "name")),
+            "newest": ("Newest first", ("-published_at", "name")),
+        }
+    )
+
+    facets = [
+        Facet("kind", "Kind", "kind", choices=dict(InstitutionKind.choices)),
+        Facet("region", "Region", "region"),
+        Facet("city", "City", "city"),
+        Facet(
+            "therapy",
+            "Therapy",
+            "programmes__therapy__slug",
+            "programmes__therapy__name",
+            only=_PUBLIC_PROGRAMME,
+        ),
+    ]
+
+    class Meta:
+        model = Institution
+        fields = []
+
+    def filter_therapy(self, queryset, name, value):
+        return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy=value).distinct()

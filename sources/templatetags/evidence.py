@@ -1,0 +1,31 @@
+"""Template helpers for evidence pages: JSON-LD blocks."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The same escapes as Django's json_script: no "<", ">" or "&" can end the script element.
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def ld_json(value):
+    """A schema.org description as a non-executing <script type="application/ld+json">."""
+    if not value:
+        return ""
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    # Safe: every character that could close the element or start markup is escaped above.
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def apa(source):
+    """A source's APA 7 reference as escaped HTML (see sources.citations)."""
+    from sources.citations import apa_html
+
+    return apa_html(source)

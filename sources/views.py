@@ -1,0 +1,205 @@
+from django.http import HttpResponse
+
+from genetx.listing import FacetedListView
+from genetx.models import Status
+from genetx.pages import PreviewDetailView, partial_iso_date
+
+from . import citations
+from .filters import ClaimFilter, SourceFilter
+from .models import Claim, Source
+from .references import ReferenceList
+
+_SCHEMA_TYPES = {
+    Source.Kind.JOURNAL_ARTICLE: "ScholarlyArticle",
+    Source.Kind.NEWS_ARTICLE: "NewsArticle",
+    Source.Kind.WEB_ARTICLE: "Article",
+    Source.Kind.PRESS_RELEASE: "Article",
+    Source.Kind.REPORT: "Report",
+    Source.Kind.BOOK: "Book",
+    Source.Kind.DATABASE: "Dataset",
+}
+
+
+class SourceListView(FacetedListView):
+    filterset_class = SourceFilter
+    template_name = "sources/source_list.html"
+    export_name = "sources"
+    export_columns = [
+        ("key", lambda s: s.key),
+        ("kind", lambda s: s.get_kind_display()),
+        ("reference", citations.apa_text),
+        ("year", lambda s: s.year or ""),
+        ("language", lambda s: s.language),
+        ("journal_or_site", lambda s: s.container_title),
+        ("doi", lambda s: s.doi),
+        ("link", lambda s: s.url),
+        ("cited_by_claims", lambda s: s.citation_count),
+    ]
+
+    def get_queryset(self):
+        return Source.objects.for_listing()
+
+
+class SourceDetailView(PreviewDetailView):
+    model = Source
+    slug_field = "key"
+    slug_url_kwarg = "key"
+    template_name = "sources/source_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        source = self.object
+        refs = ReferenceList()
+        claims = Claim.objects.published().citing(source).with_subjects().with_sources()
+        context["cited_by"] = [refs.claim(claim) for claim in claims]
+        context["references"] = refs.references
+        context["decisions"] = (
+            source.decisions.filter(therapy__status=Status.PUBLISHED)
+            .select_related("therapy", "agency")
+            .order_by("-date")
+        )
+        context["attributions"] = source.attributions.published().order_by("container_title")
+        context["reference_html"] = citations.apa_html(source)
+        context["citation_meta"] = highwire_meta(source)
+        return context
+
+    def json_ld(self, url):
+        source = self.object
+        data = {
+            "@context": "https://schema.org",
+            "@type": _SCHEMA_TYPES.get(source.kind, "CreativeWork"),
+            "url": url,
+        }
+        if source.title or source.original_title:
+            data["headline"] = (source.title or source.original_title)[:110]
+            data["name"] = source.title or source.original_title
+        authors = [
+            {"@type": "Organization", "name": a.literal}
+            if a.literal
+            else {"@type": "Person", "familyName": a.family, "givenName": a.given}
+            for a in source.authors.all()
+        ]
+        if authors:
+            data["author"] = authors
+        if source.issued:
+            data["datePublished"] = partial_iso_date(source.issued, source.issued_precision)
+        if source.container_title:
+            data["isPartOf"] = {
+                "@type": "Periodical" if source.kind == Source.Kind.JOURNAL_ARTICLE else "WebSite",
+                "name": source.container_title,
+            }
+        if source.publisher:
+            data["publisher"] = {"@type": "Organization", "name": source.publisher}
+        if source.language:
+            data["inLanguage"] = source.language
+        same_as = [link for link in (source.doi_url, source.url) if link]
+        if same_as:
+            data["sameAs"] = same_as
+        if source.doi:
+            data["identifier"] = {
+                "@type": "PropertyValue",
+                "propertyID": "DOI",
+                "value": source.doi,
+            }
+        return data
+
+
+def highwire_meta(source) -> list[tuple[str, str]]:
+    """Google Scholar's citation_* tags, which reference managers also read."""
+    if not source.is_full_reference:
+        return []
+    meta = [("citation_title", source.title or source.original_title)]
+    for author in source.authors.all():
+        name = author.literal or (
+            f"{author.family}, {author.given}" if author.given else author.family
+        )
+        meta.append(("citation_author", name))
+    if source.issued:
+        date = partial_iso_date(source.issued, source.issued_precision).replace("-", "/")
+        meta.append(("citation_publication_date", date))
+    if source.kind == Source.Kind.JOURNAL_ARTICLE:
+        meta.append(("citation_journal_title", source.container_title))
+    first, _, last = source.pages.replace("\u2013", "-").partition("-")
+    meta += [
+        ("citation_volume", source.volume),
+        ("citation_issue", source.issue),
+        ("citation_firstpage", first.strip()),
+        ("citation_lastpage", last.strip()),
+        ("citation_doi", source.doi),
+        ("citation_publisher", source.publisher),
+        ("citation_language", source.language),
+        ("citation_public_url", source.url),
+    ]
+    return [(name, content) for name, content in meta if content]
+
+
+class SourceDownloadView(PreviewDetailView):
+    """One source as a BibTeX, RIS or CSL-JSON file, for reference managers."""
+
+    model = Source
+    slug_field = "key"
+    slug_url_kwarg = "key"
+    formats = {
+        "bib": (citations.bibtex, "application/x-bibtex"),
+        "ris": (citations.ris, "application/x-research-info-systems"),
+        "json": (citations.csl_json_text, "application/vnd.citationstyles.csl+json"),
+    }
+    file_format = "bib"
+
+    def get(self, request, *args, **kwargs):
+        source = self.get_object()
+        write, content_type = self.formats[self.file_format]
+        response = HttpResponse(write(source), content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{source.key}.{self.file_format}"'
+        return response
+
+
+class ClaimListView(FacetedListView):
+    filterset_class = ClaimFilter
+    template_name = "sources/claim_list.html"
+    export_name = "claims"
+    export_columns = [
+        ("slug", lambda c: c.slug),
+        ("statement", lambda c: c.statement),
+        ("figure", lambda c: c.value_display),
+        ("value", lambda c: str(c.value) if c.value is not None else ""),
+        ("unit", lambda c: c.unit),
+        ("as_of", lambda c: c.as_of.isoformat() if c.as_of else ""),
+        ("measure", lambda c: c.measure),
+        ("review_status", lambda c: c.review_status),
+        ("review_note", lambda c: c.review_note),
+        ("therapy", lambda c: c.therapy.name if c.therapy and c.therapy.is_published else ""),
+        ("sources", lambda c: "; ".join(cit.source.key for cit in c.citations.all())),
+    ]
+
+    def get_queryset(self):
+        return Claim.objects.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        refs = ReferenceList()
+        context["claims"] = [refs.claim(claim) for claim in context["object_list"]]
+        context["references"] = refs.references
+        return context
+
+
+class ClaimDetailView(PreviewDetailView):
+    model = Claim
+    template_name = "sources/claim_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        claim = self.object
+        refs = ReferenceList()
+        context["cited"] = refs.claim(claim)
+        context["history"] = [refs.claim(old) for old in claim.supersedes.all()]
+        context["references"] = refs.references
+        return context
+
+    def json_ld(self, url):
+        return {
+            "@context": "https://schema.org",
+            "@type": "Claim",
+            "text": self.object.statement,
+            "url": url,
+        }

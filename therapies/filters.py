@@ -1,0 +1,129 @@
+"""The facets of the therapy and condition lists."""
+
+import django_filters
+from django.db.models import Q
+
+from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
+from genetx.models import Status
+from hospitals.validators import validate_country_code
+
+from .models import Condition, ConditionCategory, Modality, Therapy, TherapyDevelopment, TherapyKind
+
+# A therapy counts for a place only through a published programme at a published institution.
+_PUBLIC_PROGRAMME = Q(
+    programmes__status=Status.PUBLISHED, programmes__institution__status=Status.PUBLISHED
+)
+
+
+class TherapyFilter(FacetedFilterSet):
+    q = SearchField("name", "inn", "brand_name", "code", "summary")
+    modality = django_filters.ModelChoiceFilter(
+        queryset=Modality.objects.all(), to_field_name="slug", label="Modality"
+    )
+    condition = django_filters.ModelChoiceFilter(
+        field_name="conditions",
+        queryset=Condition.objects.published(),
+        to_field_name="slug",
+        label="Condition",
+        distinct=True,
+    )
+    category = django_filters.ChoiceFilter(
+        field_name="conditions__category",
+        choices=ConditionCategory.choices,
+        label="Condition category",
+        distinct=True,
+    )
+    development = django_filters.ChoiceFilter(
+        field_name="development_status",
+        choices=[c for c in TherapyDevelopment.choices if c[0]],
+        label="Development status",
+    )
+    kind = django_filters.ChoiceFilter(choices=TherapyKind.choices, label="Kind")
+    country = django_filters.CharFilter(
+        method="filter_place",
+        label="Country of an institution with a programme",
+        max_length=2,
+        validators=[validate_country_code],
+    )
+    region = django_filters.CharFilter(
+        method="filter_place", label="Region of an institution with a programme", max_length=120
+    )
+    sort = SortFilter(
+        {
+            "name": ("Name", ("name",)),
+            "newest": ("Newest first", ("-published_at", "name")),
+            "updated": ("Recently updated", ("-updated_at", "name")),
+        }
+    )
+
+    facets = [
+        Facet("modality", "Modality", "modality__slug", "modality__name"),
+        Facet(
+            "condition",
+            "Condition",
+            "conditions__slug",
+            "conditions__name",
+            only=Q(conditions__status=Status.PUBLISHED),
+        ),
+        Facet(
+            "category",
+            "Condition category",
+            "conditions__category",
+            choices=dict(ConditionCategory.choices),
+            only=Q(conditions__status=Status.PUBLISHED),
+        ),
+        Facet(
+            "development",
+            "Development status",
+            "development_status",
+            choices=dict(TherapyDevelopment.choices[1:]),
+        ),
+        Facet("kind", "Kind", "kind", choices=dict(TherapyKind.choices)),
+        Facet(
+            "country",
+            "Country (programmes)",
+            "programmes__institution__country",
+            only=_PUBLIC_PROGRAMME,
+        ),
+        Facet(
+            "region",
+            "Region (programmes)",
+            "programmes__institution__region",
+            only=_PUBLIC_PROGRAMME,
+        ),
+    ]
+
+    class Meta:
+        model = Therapy
+        fields = []
+
+    def filter_place(self, queryset, name, value):
+        lookup = {f"programmes__institution__{name}__iexact": value}
+        return queryset.filter(_PUBLIC_PROGRAMME, **lookup).distinct()
+
+
+class ConditionFilter(FacetedFilterSet):
+    q = SearchField("name", "orpha_code", "icd10_code", "summary")
+    category = django_filters.ChoiceFilter(choices=ConditionCategory.choices, label="Category")
+    rare = django_filters.ChoiceFilter(
+        choices=[("true", "Yes"), ("false", "No")], method="filter_rare", label="Rare disease"
+    )
+    sort = SortFilter(
+        {
+            "name": ("Name", ("name",)),
+            "therapies": ("Most therapies", ("-therapy_count", "name")),
+            "newest": ("Newest first", ("-published_at", "name")),
+        }
+    )
+
+    facets = [
+        Facet("category", "Category", "category", choices=dict(ConditionCategory.choices)),
+        Facet("rare", "Rare disease", "is_rare", choices={True: "Yes", False: "No"}),
+    ]
+
+    class Meta:
+        model = Condition
+        fields = []
+
+    def filter_rare(self, queryset, name, value):
+        return queryset.filter(is_rare=value == "true")
