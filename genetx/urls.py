@@ -1,11 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from . import views
+from .feeds import LatestUpdatesFeed
+from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("feed.atom", LatestUpdatesFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("therapies.urls")),

@@ -1,12 +1,138 @@
+from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
+
+from sources.models import Citation, Claim
+from therapies.models import Condition, Modality
+
+from . import search, timeline
+from .models import Status
+from .updates import latest_updates
 
 
 class HomeView(TemplateView):
+    """What GeneTx is, key figures with their sources, latest updates, ways in."""
+
     template_name = "genetx/home.html"
+    figure_limit = 6
+    update_limit = 8
+
+    def key_figures(self):
+        """Current published figures, newest first, each citing its published sources."""
+        citations = (
+            Citation.objects.filter(source__status=Status.PUBLISHED)
+            .select_related("source")
+            .prefetch_related("source__authors")
+            .order_by("position", "pk")
+        )
+        return (
+            Claim.objects.published()
+            .current()
+            .figures()
+            .prefetch_related(Prefetch("citations", queryset=citations))
+            .order_by("-as_of", "slug")[: self.figure_limit]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        figures = list(self.key_figures())
+        # Number each cited source once, in order of first citation, for the list below.
+        numbers = {}
+        for claim in figures:
+            claim.references = []
+            for citation in claim.citations.all():
+                source = citation.source
+                if source.pk not in numbers:
+                    numbers[source.pk] = (len(numbers) + 1, source)
+                claim.references.append(numbers[source.pk])
+        context.update(
+            figures=figures,
+            figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
+            updates=latest_updates(self.update_limit),
+            conditions=Condition.objects.published().with_therapy_count().order_by("name"),
+            modalities=Modality.objects.with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("name"),
+        )
+        return context
+
+
+class SearchView(ListView):
+    """Search across every public type; grouped by type, or one type paginated."""
+
+    template_name = "genetx/search.html"
+    paginate_by = 20
+    group_size = 5
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.query, self.query_cut = search.clean_query(request.GET.get("q", ""))
+        requested_type = request.GET.get("type", "")
+        self.search_type = requested_type if requested_type in search.TYPES else ""
+        self.engine = search.engine_for(self.query) if self.query else None
+
+    def get_paginate_by(self, queryset):
+        # Only one type at a time is paginated; all types show their best hits in groups.
+        return self.paginate_by if self.search_type else None
+
+    def get_queryset(self):
+        if self.engine is None or not self.search_type:
+            return []
+        return self.engine.hits(self.search_type)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = self.engine.counts() if self.engine else {}
+        groups = []
+        if self.engine and not self.search_type:
+            for key, search_type in search.TYPES.items():
+                if counts.get(key):
+                    hits = self.engine.hits(key)[: self.group_size]
+                    groups.append({"type": search_type, "count": counts[key], "hits": hits})
+        context.update(
+            query=self.query,
+            query_cut=self.query_cut,
+            max_query_length=search.MAX_QUERY_LENGTH,
+            search_type=search.TYPES.get(self.search_type),
+            types=[
+                {"type": t, "count": counts.get(key, 0), "selected": key == self.search_type}
+                for key, t in search.TYPES.items()
+            ],
+            total=sum(counts.values()),
+            groups=groups,
+            hits=context["object_list"] if self.search_type else [],
+        )
+        return context
+
+
+class TimelineView(TemplateView):
+    """Dated events by year: claims about events, regulatory decisions, publications."""
+
+    template_name = "genetx/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        years = timeline.by_year(timeline.events())
+        context.update(years=years, event_count=sum(len(year.events) for year in years))
+        return context
+
+
+@require_safe
+def robots_txt(request):
+    """Allow everything but the admin, and point crawlers at the sitemap."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_URL}",
+        "Allow: /",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @never_cache

@@ -20,7 +20,9 @@ def normalise_doi(value: str) -> str:
 
 
 def validate_doi(value: str) -> None:
-    if value and not DOI_PATTERN.match(value):
+    # Field validation runs before Source.clean() normalises, so judge the DOI as it will be
+    # stored: a pasted https://doi.org/ link is accepted, as the field's help text promises.
+    if value and not DOI_PATTERN.match(normalise_doi(value)):
         raise ValidationError(
             "%(value)s is not a DOI. A DOI starts with 10., a registrant number and a slash, "
             "for example 10.1016/j.medcli.2021.10.005.",

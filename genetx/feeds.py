@@ -1,0 +1,43 @@
+"""The Atom feed of recently published or updated records."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .updates import latest_updates
+
+
+class LatestUpdatesFeed(Feed):
+    feed_type = Atom1Feed
+    title = f"{settings.SITE_NAME}: latest updates"
+    subtitle = (
+        "Gene therapies, conditions, institutions, sources and claims recently published "
+        "or updated."
+    )
+    author_name = settings.SITE_NAME
+    limit = 30
+
+    def link(self):
+        return reverse("home")
+
+    def items(self):
+        return latest_updates(self.limit)
+
+    def item_title(self, item):
+        return f"{item.type_label}: {item.title}"
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return item.url
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.type_label]

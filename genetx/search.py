@@ -1,0 +1,423 @@
+"""Site-wide search across therapies, conditions, institutions, sources and claims.
+
+Two engines answer the same questions (how many hits per type, and the ranked hits of one
+type) so the view does not care which database it runs on:
+
+- PostgreSQL: full-text search over a weighted document (names A, summaries B, body C)
+  with `websearch` query syntax, an accent-free text search configuration created by
+  genetx/migrations/0001_search.py, ranking, highlighted excerpts, and typo tolerance from
+  trigram word similarity on names. GIN indexes back both.
+- Other databases (the SQLite demo): every term must appear in a record's name or summary,
+  compared case- and accent-insensitively in Python over a bounded set of candidates, with
+  a small typo tolerance on name words.
+
+Highlighted excerpts are returned as (text, marked) segments, never as HTML: the template
+escapes each segment and wraps the marked ones in <mark>, so nothing the database or an
+editor wrote is trusted as markup.
+"""
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Coalesce
+
+from hospitals.models import Institution
+from sources.models import Claim, Source
+from therapies.models import Condition, Therapy
+
+MAX_QUERY_LENGTH = 200
+CONFIG = "genetx_unaccent"
+# Private-use characters as highlight markers: they never occur in the text we index, and
+# they are turned into <mark> only after the text around them has been escaped.
+START_SEL = "\ue000"
+STOP_SEL = "\ue001"
+# How many records of one type the fallback engine reads and compares in Python.
+FALLBACK_CANDIDATES = 2000
+# Characters that must not reach the database: NUL is refused by PostgreSQL, and the
+# markers would fake highlights.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
+
+
+@dataclass(frozen=True)
+class SearchType:
+    """One kind of record the search covers, and the fields it searches."""
+
+    key: str
+    label: str
+    label_singular: str
+    model: type
+    weights: dict[str, tuple[str, ...]]
+    name_field: str
+    excerpt_field: str
+    # The fields the fallback engine compares: the name first, then the summaries.
+    fallback_fields: tuple[str, ...]
+
+    def published(self):
+        return self.model.objects.published()
+
+    def document(self):
+        """The weighted search vector; must match the migration's expression index."""
+        vector = None
+        for weight, fields in self.weights.items():
+            part = SearchVector(*fields, weight=weight, config=CONFIG)
+            vector = part if vector is None else vector + part
+        return vector
+
+    def title(self, record) -> str:
+        if self.model is Source:
+            return record.title or record.original_title or record.container_title or record.key
+        if self.model is Claim:
+            return _shorten(record.statement, 140)
+        return str(getattr(record, self.name_field))
+
+
+TYPES = {
+    t.key: t
+    for t in (
+        SearchType(
+            key="therapies",
+            label="Therapies",
+            label_singular="Therapy",
+            model=Therapy,
+            weights={"A": ("name", "inn", "brand_name", "code"), "B": ("summary",), "C": ("mechanism",)},
+            name_field="name",
+            excerpt_field="summary",
+            fallback_fields=("name", "inn", "brand_name", "code", "summary"),
+        ),
+        SearchType(
+            key="conditions",
+            label="Conditions",
+            label_singular="Condition",
+            model=Condition,
+            weights={"A": ("name", "orpha_code", "icd10_code"), "B": ("summary",)},
+            name_field="name",
+            excerpt_field="summary",
+            fallback_fields=("name", "orpha_code", "icd10_code", "summary"),
+        ),
+        SearchType(
+            key="institutions",
+            label="Institutions",
+            label_singular="Institution",
+            model=Institution,
+            weights={"A": ("name",), "B": ("summary", "city", "region")},
+            name_field="name",
+            excerpt_field="summary",
+            fallback_fields=("name", "summary", "city", "region"),
+        ),
+        SearchType(
+            key="sources",
+            label="Sources",
+            label_singular="Source",
+            model=Source,
+            weights={
+                "A": ("title", "original_title"),
+                "B": ("container_title", "publisher"),
+                "C": ("note",),
+            },
+            name_field="title",
+            excerpt_field="note",
+            fallback_fields=("title", "original_title", "container_title", "publisher", "note"),
+        ),
+        SearchType(
+            key="claims",
+            label="Claims",
+            label_singular="Claim",
+            model=Claim,
+            weights={"A": ("statement",), "C": ("measure", "review_note")},
+            name_field="statement",
+            excerpt_field="statement",
+            fallback_fields=("statement",),
+        ),
+    )
+}
+# Claims have no short name, so typo tolerance (which compares names) leaves them out.
+TRIGRAM_TYPES = {"therapies", "conditions", "institutions", "sources"}
+
+
+@dataclass
+class Hit:
+    """One search result as the template shows it."""
+
+    type: SearchType
+    title: str
+    url: str
+    excerpt: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def clean_query(raw: str) -> tuple[str, bool]:
+    """The query as searched: control characters dropped, spaces collapsed, cut to length.
+
+    Returns the query and whether it was cut.
+    """
+    text = " ".join(_UNSAFE.sub(" ", raw or "").split())
+    if len(text) > MAX_QUERY_LENGTH:
+        return text[:MAX_QUERY_LENGTH].rstrip(), True
+    return text, False
+
+
+def split_marked(text: str) -> list[tuple[str, bool]]:
+    """Split text with START_SEL/STOP_SEL markers into (text, marked) segments."""
+    segments = []
+    marked = False
+    for part in re.split(f"([{START_SEL}{STOP_SEL}])", text or ""):
+        if part == START_SEL:
+            marked = True
+        elif part == STOP_SEL:
+            marked = False
+        elif part:
+            segments.append((part, marked))
+    return segments
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class HitSequence:
+    """A lazily evaluated, countable sequence of hits that Paginator can slice."""
+
+    def __init__(self, items, to_hit, count=None):
+        self._items = items
+        self._to_hit = to_hit
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = (
+                len(self._items) if isinstance(self._items, list) else self._items.count()
+            )
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._to_hit(item) for item in self._items[index]]
+        return self._to_hit(self._items[index])
+
+
+class PostgresSearch:
+    """Full-text search with ranking, highlighting, unaccent and trigram typo tolerance."""
+
+    def __init__(self, query: str):
+        self.query = query
+        self._counts = None
+
+    def _queryset(self, search_type: SearchType):
+        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
+        document = search_type.document()
+        matches = Q(document=query)
+        rank = SearchRank(document, query)
+        if search_type.key in TRIGRAM_TYPES:
+            name = search_type.name_field
+            matches |= Q(**{f"{name}__trigram_word_similar": self.query})
+            # Word similarity adds to the rank, so a near-miss on a name still sorts well.
+            rank = rank + Coalesce(
+                TrigramWordSimilarity(self.query, name), Value(0.0), output_field=FloatField()
+            )
+        return (
+            search_type.published()
+            .alias(document=document)
+            .filter(matches)
+            .annotate(rank=rank)
+            .order_by("-rank", F(search_type.name_field).asc(), "pk")
+        )
+
+    def counts(self) -> dict[str, int]:
+        if self._counts is None:
+            self._counts = {key: self._queryset(t).count() for key, t in TYPES.items()}
+        return self._counts
+
+    def hits(self, key: str) -> HitSequence:
+        search_type = TYPES[key]
+        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
+        queryset = self._queryset(search_type).annotate(
+            headline=SearchHeadline(
+                search_type.excerpt_field,
+                query,
+                config=CONFIG,
+                start_sel=START_SEL,
+                stop_sel=STOP_SEL,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+
+        def to_hit(record):
+            return Hit(
+                type=search_type,
+                title=search_type.title(record),
+                url=record.get_absolute_url(),
+                excerpt=split_marked(record.headline),
+            )
+
+        return HitSequence(queryset, to_hit, count=self.counts().get(key))
+
+
+def fold(text: str) -> str:
+    """Lower-case text without accents: "Déu" -> "deu"."""
+    return fold_with_map(text)[0]
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Fold text, and map each folded character back to its index in the original."""
+    folded = []
+    origin = []
+    for index, char in enumerate(text or ""):
+        decomposed = unicodedata.normalize("NFKD", char)
+        piece = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        folded.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(folded), origin
+
+
+_WORD = re.compile(r"\w+")
+# websearch syntax words that are operators, not terms.
+_OPERATORS = {"or", "and"}
+
+
+def terms_of(query: str) -> list[str]:
+    """The distinct folded words of a query, websearch operators and exclusions left out."""
+    terms = []
+    for token in query.split():
+        if token.startswith("-"):
+            continue
+        for word in _WORD.findall(fold(token)):
+            if word not in _OPERATORS and word not in terms:
+                terms.append(word)
+    return terms
+
+
+def highlight(text: str, terms: list[str], width: int = 220) -> list[tuple[str, bool]]:
+    """An excerpt of text around the first term found, with every term occurrence marked."""
+    if not text:
+        return []
+    folded, origin = fold_with_map(text)
+    spans = []
+    for term in terms:
+        for match in re.finditer(re.escape(term), folded):
+            start = origin[match.start()]
+            end = origin[match.end() - 1] + 1
+            spans.append((start, end))
+    spans.sort()
+    # Choose a window of the original text around the first match.
+    first = spans[0][0] if spans else 0
+    begin = max(0, first - width // 3)
+    if begin:
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < first else begin
+    finish = min(len(text), begin + width)
+    if finish < len(text):
+        space = text.rfind(" ", begin, finish)
+        finish = space if space > first else finish
+    segments = []
+    if begin:
+        segments.append(("… ", False))
+    cursor = begin
+    for start, end in spans:
+        if end <= cursor or start >= finish:
+            continue
+        start = max(start, cursor)
+        end = min(end, finish)
+        if start > cursor:
+            segments.append((text[cursor:start], False))
+        segments.append((text[start:end], True))
+        cursor = end
+    if cursor < finish:
+        segments.append((text[cursor:finish], False))
+    if finish < len(text):
+        segments.append((" …", False))
+    return segments
+
+
+class FallbackSearch:
+    """Case- and accent-insensitive matching in Python, for databases without full-text."""
+
+    def __init__(self, query: str):
+        self.query = query
+        self.terms = terms_of(query)
+        self._results = {}
+
+    def _match(self, search_type: SearchType):
+        if search_type.key in self._results:
+            return self._results[search_type.key]
+        fields = search_type.fallback_fields
+        candidates = (
+            search_type.published()
+            .only("pk", "slug" if search_type.model is not Source else "key", *fields)
+            .order_by(search_type.name_field, "pk")[:FALLBACK_CANDIDATES]
+        )
+        scored = []
+        for record in candidates:
+            name = fold(str(getattr(record, fields[0]) or ""))
+            rest = fold(" ".join(str(getattr(record, f) or "") for f in fields[1:]))
+            name_words = _WORD.findall(name)
+            score = 0.0
+            for term in self.terms:
+                if term in name:
+                    score += 2
+                elif term in rest:
+                    score += 1
+                elif len(term) >= 4 and _close_to_any(term, name_words):
+                    score += 0.5
+                else:
+                    break
+            else:
+                if self.terms:
+                    scored.append((-score, name, record.pk, record))
+        scored.sort(key=lambda row: row[:3])
+        result = [row[3] for row in scored]
+        self._results[search_type.key] = result
+        return result
+
+    def counts(self) -> dict[str, int]:
+        return {key: len(self._match(t)) for key, t in TYPES.items()}
+
+    def hits(self, key: str) -> HitSequence:
+        search_type = TYPES[key]
+
+        def to_hit(record):
+            text = getattr(record, search_type.excerpt_field) or ""
+            return Hit(
+                type=search_type,
+                title=search_type.title(record),
+                url=record.get_absolute_url(),
+                excerpt=highlight(text, self.terms),
+            )
+
+        return HitSequence(self._match(search_type), to_hit)
+
+
+def _close_to_any(term: str, words: list[str]) -> bool:
+    """Whether term is a likely misspelling of one of the words (or of their beginning)."""
+    for word in words:
+        if abs(len(word) - len(term)) > 3 and not word.startswith(term[:3]):
+            continue
+        ratio = difflib.SequenceMatcher(None, term, word[: len(term) + 2]).ratio()
+        if ratio >= 0.8:
+            return True
+    return False
+
+
+def engine_for(query: str):
+    """The search engine the current database supports."""
+    if connection.vendor == "postgresql":
+        return PostgresSearch(query)
+    return FallbackSearch(query)

@@ -1,0 +1,115 @@
+"""The timeline: dated events from claims, regulatory decisions and source publications."""
+
+import datetime
+import itertools
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from genetx.models import DatePrecision, Status, format_partial_date
+from sources.models import Citation, Claim, Source
+from therapies.models import RegulatoryDecision
+
+
+@dataclass
+class Event:
+    date: datetime.date
+    precision: str
+    kind: str
+    title: str
+    url: str
+    sources: list = field(default_factory=list)
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.date, self.precision)
+
+    @property
+    def datetime_attr(self) -> str:
+        """The date for <time datetime>, only as precise as it is known."""
+        if self.precision == DatePrecision.YEAR:
+            return f"{self.date:%Y}"
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.date:%Y-%m}"
+        return self.date.isoformat()
+
+
+@dataclass
+class Year:
+    year: int
+    events: list[Event]
+
+
+# Within one day, claims come before the decisions and publications that document them.
+_ORDER = {"Event": 0, "Regulatory decision": 1, "Publication": 2}
+
+
+def _published_citations():
+    return Prefetch(
+        "citations",
+        queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
+        .select_related("source")
+        .prefetch_related("source__authors")
+        .order_by("position", "pk"),
+    )
+
+
+def events() -> list[Event]:
+    """Every dated public event, oldest first; a fixed number of queries."""
+    found = []
+    claims = (
+        Claim.objects.published()
+        .filter(event_date__isnull=False)
+        .prefetch_related(_published_citations())
+    )
+    for claim in claims:
+        found.append(
+            Event(
+                date=claim.event_date,
+                precision=claim.event_date_precision or DatePrecision.DAY,
+                kind="Event",
+                title=claim.statement,
+                url=claim.get_absolute_url(),
+                sources=[citation.source for citation in claim.citations.all()],
+            )
+        )
+    decisions = (
+        RegulatoryDecision.objects.filter(
+            therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED
+        )
+        .select_related("therapy", "agency", "source")
+        .prefetch_related("source__authors")
+    )
+    for decision in decisions:
+        found.append(
+            Event(
+                date=decision.date,
+                precision=DatePrecision.DAY,
+                kind="Regulatory decision",
+                title=f"{decision.agency.name}: {decision.get_kind_display().lower()} of "
+                f"{decision.therapy.name}",
+                url=decision.therapy.get_absolute_url(),
+                sources=[decision.source] if decision.source.is_published else [],
+            )
+        )
+    sources = Source.objects.published().filter(issued__isnull=False).prefetch_related("authors")
+    for source in sources:
+        found.append(
+            Event(
+                date=source.issued,
+                precision=source.issued_precision or DatePrecision.DAY,
+                kind="Publication",
+                title=source.title or source.original_title or str(source),
+                url=source.get_absolute_url(),
+                sources=[source],
+            )
+        )
+    found.sort(key=lambda event: (event.date, _ORDER[event.kind], event.title))
+    return found
+
+
+def by_year(found: list[Event]) -> list[Year]:
+    return [
+        Year(year=year, events=list(group))
+        for year, group in itertools.groupby(found, key=lambda event: event.date.year)
+    ]
