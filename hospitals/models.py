@@ -104,6 +104,7 @@ class Institution(Publishable):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_institution", "Can publish, unpublish and archive institutions")]
         ordering = ["name"]
         constraints = [
             *Publishable._meta.constraints,
@@ -181,6 +182,7 @@ class Programme(Publishable):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_programme", "Can publish, unpublish and archive programmes")]
         ordering = ["institution__name", "role"]
         constraints = [
             *Publishable._meta.constraints,

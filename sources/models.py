@@ -135,6 +135,7 @@ class Source(Publishable):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_source", "Can publish, unpublish and archive sources")]
         ordering = ["-issued", "key"]
         constraints = [
             *Publishable._meta.constraints,
@@ -432,6 +433,7 @@ class Claim(Publishable):
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_claim", "Can publish, unpublish and archive claims")]
         ordering = ["-event_date", "-as_of", "slug"]
         constraints = [
             *Publishable._meta.constraints,

@@ -9,3 +9,31 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def roles(db):
+    """The Editor and Publisher groups, as the data migration and setup_roles define them.
+
+    Set up again per test because transactional tests flush the groups away.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from genetx.roles import ensure_roles
+
+    ensure_roles(Group, Permission)
+    return {group.name: group for group in Group.objects.filter(name__in=["Editor", "Publisher"])}
+
+
+@pytest.fixture
+def editor(roles):
+    from tests.factories import make_user
+
+    return make_user(username="edna", groups=[roles["Editor"]])
+
+
+@pytest.fixture
+def publisher(roles):
+    from tests.factories import make_user
+
+    return make_user(username="pablo", groups=[roles["Publisher"]])

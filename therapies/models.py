@@ -135,6 +135,7 @@ class Condition(Publishable):
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_condition", "Can publish, unpublish and archive conditions")]
         ordering = ["name"]
         constraints = [
             *Publishable._meta.constraints,
@@ -265,6 +266,7 @@ class Therapy(Publishable):
     objects = TherapyQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_therapy", "Can publish, unpublish and archive therapies")]
         ordering = ["name"]
         verbose_name_plural = "therapies"
         constraints = [

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from genetx.admin import PublishableAdmin, PublishableInline
+
+from .models import Institution, Programme
+
+
+class InstitutionProgrammeInline(PublishableInline):
+    model = Programme
+    fk_name = "institution"
+    fields = ["therapy", "role", "since", "status"]
+    autocomplete_fields = ["therapy"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(PublishableAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "city",
+        "region",
+        "country",
+        "status",
+        "is_public",
+        "updated_at",
+    ]
+    # Every filter here is an indexed column.
+    list_filter = ["status", "kind", "country", "region"]
+    search_fields = ["name", "slug", "city", "ror_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [InstitutionProgrammeInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "status"]}),
+        ("Place", {"fields": ["city", "region", "country", "latitude", "longitude"]}),
+        ("Identity", {"fields": ["website", "ror_id", "summary"]}),
+        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(PublishableAdmin):
+    list_display = ["institution", "role", "therapy", "since", "status", "is_public"]
+    list_filter = ["status", "role"]
+    list_select_related = ["institution", "therapy"]
+    search_fields = ["institution__name", "therapy__name", "summary"]
+    autocomplete_fields = ["institution", "therapy"]
+
+    def get_queryset(self, request):
+        # Autocomplete lists programmes by name, which reads the institution and therapy.
+        return super().get_queryset(request).select_related("institution", "therapy")

@@ -1,0 +1,304 @@
+import bibtexparser
+import rispy
+from bibtexparser.bibdatabase import BibDatabase
+from bibtexparser.bwriter import BibTexWriter
+from django import forms
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline
+
+from .citations import bibtex_entry, ris_entry
+from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
+from .models import Author, Citation, Claim, Source
+
+IMPORT_SALT = "genetx.sources.import"
+
+
+class SourceImportForm(forms.Form):
+    file = forms.FileField(
+        label="BibTeX or RIS file",
+        help_text="A .bib or .ris file exported from a reference manager, UTF-8, at most 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris"}),
+    )
+
+    def clean_file(self):
+        try:
+            file_format, text = read_upload(self.cleaned_data["file"])
+            self.cleaned_data["rows"] = parse(file_format, text)
+        except ImportFileError as exc:
+            raise ValidationError(str(exc), code="unreadable") from exc
+        self.cleaned_data["payload"] = signing.dumps(
+            {"format": file_format, "text": text}, salt=IMPORT_SALT, compress=True
+        )
+        return self.cleaned_data["file"]
+
+
+class ConfirmImportForm(forms.Form):
+    """Carries the previewed file, signed, so the confirmed import saves exactly it."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_payload(self):
+        try:
+            data = signing.loads(self.cleaned_data["payload"], salt=IMPORT_SALT)
+            return parse(data["format"], data["text"])
+        except (signing.BadSignature, KeyError, TypeError, ImportFileError) as exc:
+            raise ValidationError(
+                "The previewed file could not be read back; upload it again."
+            ) from exc
+
+
+class AuthorInline(admin.TabularInline):
+    model = Author
+    extra = 0
+    fields = ["position", "family", "given", "literal", "et_al"]
+    ordering = ["position"]
+
+
+class CitedByInline(ReadOnlyInline):
+    """What cites this source: read-only here, edited on each claim."""
+
+    model = Citation
+    fk_name = "source"
+    fields = ["claim", "locator", "quote"]
+    readonly_fields = ["claim", "locator", "quote"]
+    verbose_name = "citing claim"
+    verbose_name_plural = "cited by"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim")
+
+
+@admin.register(Source)
+class SourceAdmin(PublishableAdmin):
+    list_display = [
+        "key",
+        "label",
+        "kind",
+        "container_title",
+        "issued",
+        "doi",
+        "is_full_reference",
+        "status",
+    ]
+    list_filter = ["status", "kind", "language"]
+    search_fields = ["key", "title", "original_title", "doi", "container_title", "authors__family"]
+    autocomplete_fields = ["reported_by"]
+    date_hierarchy = "issued"
+    # Counting every source for "N total" costs a full scan on a big table.
+    show_full_result_count = False
+    inlines = [AuthorInline, CitedByInline]
+    fieldsets = [
+        (None, {"fields": ["key", "kind", "status"]}),
+        (
+            "Reference",
+            {
+                "fields": [
+                    "title",
+                    "original_title",
+                    "container_title",
+                    "publisher",
+                    ("issued", "issued_precision"),
+                    ("volume", "issue", "pages"),
+                    "doi",
+                    "url",
+                    "language",
+                    "accessed",
+                ]
+            },
+        ),
+        ("Attribution without a full reference", {"fields": ["reported_by", "note"]}),
+        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+    ]
+
+    change_list_template = "admin/sources/source/change_list.html"
+    actions = [*PublishableAdmin.actions, "export_bibtex", "export_ris"]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a BibTeX or RIS file, preview each row's outcome, then confirm to save."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        changelist = reverse("admin:sources_source_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import sources from BibTeX or RIS",
+            "changelist_url": changelist,
+        }
+        form = SourceImportForm()
+        if request.method == "POST" and "confirm" in request.POST:
+            confirm = ConfirmImportForm(request.POST)
+            if not confirm.is_valid():
+                self.message_user(request, " ".join(confirm.errors["payload"]), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            result = sources_import(rows=confirm.cleaned_data["payload"], user=request.user)
+            self.message_user(
+                request,
+                f"Import saved: {result.created} sources created (as drafts), "
+                f"{result.updated} updated.",
+                messages.SUCCESS,
+            )
+            if result.refused:
+                self.message_user(
+                    request,
+                    f"{len(result.refused)} refused: "
+                    + "; ".join(
+                        f"row {p.row.number} ({p.row.label}): {', '.join(p.errors)}"
+                        for p in result.refused
+                    ),
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(changelist)
+        if request.method == "POST":
+            form = SourceImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                context["plan"] = plan_import(form.cleaned_data["rows"])
+                context["confirm_form"] = ConfirmImportForm(
+                    initial={"payload": form.cleaned_data["payload"]}
+                )
+        context["form"] = form
+        return TemplateResponse(request, "admin/sources/source/import.html", context)
+
+    @admin.action(description="Export selected as BibTeX (.bib)", permissions=["view"])
+    def export_bibtex(self, request, queryset):
+        database = BibDatabase()
+        database.entries = [bibtex_entry(source) for source in self._for_export(queryset)]
+        writer = BibTexWriter()
+        writer.indent = "  "
+        return self._download(bibtexparser.dumps(database, writer), "bib", "application/x-bibtex")
+
+    @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
+    def export_ris(self, request, queryset):
+        entries = [ris_entry(source) for source in self._for_export(queryset)]
+        return self._download(rispy.dumps(entries), "ris", "application/x-research-info-systems")
+
+    def _for_export(self, queryset):
+        return queryset.select_related("reported_by").prefetch_related("authors")
+
+    def _download(self, text: str, extension: str, content_type: str) -> HttpResponse:
+        return HttpResponse(
+            text,
+            content_type=f"{content_type}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="genetx-sources.{extension}"'},
+        )
+
+    def get_queryset(self, request):
+        # The label (Catalá et al. (2022)) reads the authors: one query for the page,
+        # not one per row, here and in autocomplete results.
+        return super().get_queryset(request).prefetch_related("authors")
+
+    @admin.display(description="Reference")
+    def label(self, obj):
+        return obj.short_label
+
+    @admin.display(boolean=True, description="Full reference")
+    def is_full_reference(self, obj):
+        return obj.is_full_reference
+
+
+@admin.register(Author)
+class AuthorAdmin(GeneTxAdmin):
+    list_display = ["family_or_literal", "given", "source__key", "position", "et_al"]
+    list_select_related = ["source"]
+    search_fields = ["family", "given", "literal", "source__key", "source__title"]
+    autocomplete_fields = ["source"]
+    show_full_result_count = False
+
+    @admin.display(description="Name", ordering="family")
+    def family_or_literal(self, obj):
+        return obj.family_or_literal
+
+
+class NeedsReviewFilter(admin.SimpleListFilter):
+    """Open review flags: claims marked Needs review or Disputed."""
+
+    title = "review flag"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Needs review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.needing_review()
+        return queryset
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fk_name = "claim"
+    extra = 1
+    fields = ["position", "source", "locator", "quote"]
+    autocomplete_fields = ["source"]
+    ordering = ["position"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(PublishableAdmin):
+    list_display = [
+        "slug",
+        "short_statement",
+        "value_display",
+        "therapy",
+        "review_status",
+        "status",
+        "is_public",
+        "event_date",
+    ]
+    list_filter = [NeedsReviewFilter, "status", "review_status"]
+    list_select_related = ["therapy"]
+    search_fields = ["slug", "statement", "measure", "review_note"]
+    autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]
+    date_hierarchy = "event_date"
+    show_full_result_count = False
+    inlines = [CitationInline]
+    fieldsets = [
+        (None, {"fields": ["slug", "statement", "status"]}),
+        ("About", {"fields": ["therapy", "condition", "institution", "programme"]}),
+        (
+            "Figure",
+            {
+                "fields": [
+                    "measure",
+                    ("qualifier", "value", "unit"),
+                    ("as_of", "as_of_precision"),
+                    ("event_date", "event_date_precision"),
+                ]
+            },
+        ),
+        ("Review", {"fields": ["review_status", "review_note", "superseded_by"]}),
+        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Statement")
+    def short_statement(self, obj):
+        return obj.statement if len(obj.statement) <= 90 else obj.statement[:89] + "…"
+
+    @admin.display(description="Figure")
+    def value_display(self, obj):
+        return obj.value_display
+
+
+@admin.register(Citation)
+class CitationAdmin(GeneTxAdmin):
+    list_display = ["claim__slug", "source__key", "locator", "position"]
+    list_select_related = ["claim", "source"]
+    search_fields = ["claim__slug", "source__key", "locator", "quote"]
+    autocomplete_fields = ["claim", "source"]
+    show_full_result_count = False

@@ -1,0 +1,506 @@
+"""Import sources from BibTeX and RIS files, with a preview of every row before saving.
+
+parse_bibtex() and parse_ris() turn a file into rows of Source field values and authors;
+plan_import() decides, row by row, whether each would create a source, update one (matched
+by DOI, then by key) or be refused, and why; sources_import() saves a plan. The preview and
+the real run share plan_import(), so what the editor confirms is what gets saved.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+import bibtexparser
+import rispy
+from bibtexparser.bparser import BibTexParser
+from bibtexparser.customization import convert_to_unicode
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from genetx.models import DatePrecision
+
+from .models import Author, Source, SourceKind
+from .validators import normalise_doi
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+BIBTEX_KINDS = {
+    "article": SourceKind.JOURNAL_ARTICLE,
+    "inproceedings": SourceKind.JOURNAL_ARTICLE,
+    "book": SourceKind.BOOK,
+    "inbook": SourceKind.BOOK,
+    "techreport": SourceKind.REPORT,
+    "report": SourceKind.REPORT,
+    "phdthesis": SourceKind.REPORT,
+    "online": SourceKind.WEB_ARTICLE,
+    "electronic": SourceKind.WEB_ARTICLE,
+    "www": SourceKind.WEB_ARTICLE,
+    "misc": SourceKind.WEB_ARTICLE,
+    "dataset": SourceKind.DATABASE,
+}
+RIS_KINDS = {
+    "JOUR": SourceKind.JOURNAL_ARTICLE,
+    "JFULL": SourceKind.JOURNAL_ARTICLE,
+    "EJOUR": SourceKind.JOURNAL_ARTICLE,
+    "NEWS": SourceKind.NEWS_ARTICLE,
+    "MGZN": SourceKind.NEWS_ARTICLE,
+    "ELEC": SourceKind.WEB_ARTICLE,
+    "WEB": SourceKind.WEB_ARTICLE,
+    "BLOG": SourceKind.WEB_ARTICLE,
+    "GEN": SourceKind.WEB_ARTICLE,
+    "PRESS": SourceKind.PRESS_RELEASE,
+    "RPRT": SourceKind.REPORT,
+    "GOVDOC": SourceKind.REPORT,
+    "BOOK": SourceKind.BOOK,
+    "CHAP": SourceKind.BOOK,
+    "DBASE": SourceKind.DATABASE,
+    "DATA": SourceKind.DATABASE,
+}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+# Source fields an import may set; status and the audit dates are never imported.
+IMPORTED_FIELDS = [
+    "key",
+    "kind",
+    "title",
+    "original_title",
+    "container_title",
+    "publisher",
+    "issued",
+    "issued_precision",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "url",
+    "language",
+    "accessed",
+]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; str(exc) tells the editor why."""
+
+
+@dataclass
+class SourceRow:
+    """One entry of the file: the values it gives and what was wrong while reading it."""
+
+    number: int
+    label: str
+    values: dict = field(default_factory=dict)
+    authors: list[dict] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def refuse(self, field_name: str, message: str) -> None:
+        self.errors.setdefault(field_name, []).append(message)
+
+
+@dataclass
+class PlannedRow:
+    row: SourceRow
+    action: str  # "create", "update" or "refuse"
+    source: Source | None = None
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        """Each problem as "field: message", for the preview and the refusal message."""
+        return [
+            f"{name}: {message}"
+            for name, messages in self.row.errors.items()
+            for message in messages
+        ]
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+
+    def count(self, action: str) -> int:
+        return sum(1 for planned in self.rows if planned.action == action)
+
+    @property
+    def count_create(self) -> int:
+        return self.count("create")
+
+    @property
+    def count_update(self) -> int:
+        return self.count("update")
+
+    @property
+    def count_refuse(self) -> int:
+        return self.count("refuse")
+
+
+# Reading files ------------------------------------------------------------------------------
+
+
+def read_upload(upload) -> tuple[str, str]:
+    """The format ("bibtex" or "ris") and text of an uploaded file, or ImportFileError."""
+    name = (upload.name or "").lower()
+    if name.endswith(".bib"):
+        file_format = "bibtex"
+    elif name.endswith(".ris"):
+        file_format = "ris"
+    else:
+        raise ImportFileError("Choose a BibTeX (.bib) or RIS (.ris) file.")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB. Split it into smaller files."
+        )
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    if b"\x00" in raw:
+        raise ImportFileError("The file is not text; BibTeX and RIS files are plain text.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            "The file is not UTF-8 text; save it as UTF-8 from your reference manager."
+        ) from exc
+    return file_format, text
+
+
+def parse(file_format: str, text: str) -> list[SourceRow]:
+    if file_format == "bibtex":
+        return parse_bibtex(text)
+    if file_format == "ris":
+        return parse_ris(text)
+    raise ImportFileError(f"Unknown format {file_format!r}.")
+
+
+def parse_bibtex(text: str) -> list[SourceRow]:
+    parser = BibTexParser(
+        common_strings=True, ignore_nonstandard_types=False, customization=convert_to_unicode
+    )
+    try:
+        entries = bibtexparser.loads(text, parser=parser).entries
+    except Exception as exc:  # the parser raises many kinds of error on malformed input
+        raise ImportFileError(f"The file could not be read as BibTeX: {exc}") from exc
+    if not entries:
+        raise ImportFileError("No BibTeX entries (@article{...}) were found in the file.")
+    rows = []
+    for number, entry in enumerate(entries, start=1):
+        entry = {name.lower(): value.strip() for name, value in entry.items()}
+        row = SourceRow(number=number, label=entry.get("id", ""))
+        entry_type = entry.get("entrytype", "").lower()
+        kind = BIBTEX_KINDS.get(entry_type)
+        if kind is None:
+            row.refuse(
+                "kind",
+                f"BibTeX type @{entry_type} is not one GeneTx records "
+                f"(use one of {', '.join('@' + t for t in sorted(BIBTEX_KINDS))}).",
+            )
+        row.values = {
+            "key": entry.get("id", ""),
+            "kind": kind or "",
+            "title": _unbrace(entry.get("title", "")),
+            "container_title": _unbrace(
+                entry.get("journal") or entry.get("booktitle") or entry.get("howpublished", "")
+            ),
+            "publisher": _unbrace(entry.get("publisher") or entry.get("institution", "")),
+            "volume": entry.get("volume", ""),
+            "issue": entry.get("number", ""),
+            "pages": entry.get("pages", "").replace("--", "-"),
+            "doi": entry.get("doi", ""),
+            "url": entry.get("url", ""),
+            "language": entry.get("language", ""),
+        }
+        _set_issued(row, entry.get("year", ""), entry.get("month", ""), entry.get("day", ""))
+        if entry.get("urldate"):
+            row.values["accessed"] = _parse_iso_date(row, "accessed", entry["urldate"])
+        row.authors = _bibtex_authors(entry.get("author", ""))
+        rows.append(row)
+    return rows
+
+
+def _unbrace(value: str) -> str:
+    """BibTeX protects capitals with braces ({CAR-T}); readers should not see them."""
+    return value.replace("{", "").replace("}", "").strip()
+
+
+def _bibtex_authors(value: str) -> list[dict]:
+    authors = []
+    names = [name.strip() for name in re.split(r"\s+and\s+", value) if name.strip()]
+    for name in names:
+        if name.lower() == "others":
+            if authors:
+                authors[-1]["et_al"] = True
+            continue
+        authors.append(_person(name))
+    return authors
+
+
+def _person(name: str) -> dict:
+    """A name as family and given ("Catalá, E." or "E. Catalá"), or an organisation ({FDA})."""
+    if name.startswith("{") and name.endswith("}"):
+        return {"literal": name[1:-1].strip(), "family": "", "given": "", "et_al": False}
+    name = _unbrace(name)
+    if "," in name:
+        family, given = (part.strip() for part in name.split(",", 1))
+    elif " " in name:
+        given, family = name.rsplit(" ", 1)
+    else:
+        family, given = name, ""
+    return {"family": family, "given": given, "literal": "", "et_al": False}
+
+
+def parse_ris(text: str) -> list[SourceRow]:
+    try:
+        entries = rispy.loads(text)
+    except Exception as exc:  # rispy raises several kinds of error on malformed input
+        raise ImportFileError(f"The file could not be read as RIS: {exc}") from exc
+    if not entries:
+        raise ImportFileError("No RIS records (TY  - ... ER  -) were found in the file.")
+    rows = []
+    for number, entry in enumerate(entries, start=1):
+        ris_type = entry.get("type_of_reference", "")
+        row = SourceRow(number=number, label=entry.get("id", "") or entry.get("title", "")[:40])
+        kind = RIS_KINDS.get(ris_type)
+        if kind is None:
+            row.refuse(
+                "kind",
+                f"RIS type {ris_type or '(none)'} is not one GeneTx records "
+                f"(use one of {', '.join(sorted(RIS_KINDS))}).",
+            )
+        pages = entry.get("start_page", "")
+        if entry.get("end_page"):
+            pages = f"{pages}-{entry['end_page']}"
+        title = entry.get("title") or entry.get("primary_title", "")
+        original_title = ""
+        if entry.get("translated_title"):
+            original_title, title = title, entry["translated_title"]
+        urls = entry.get("urls") or []
+        row.values = {
+            "key": entry.get("id", ""),
+            "kind": kind or "",
+            "title": title,
+            "original_title": original_title,
+            "container_title": entry.get("journal_name")
+            or entry.get("secondary_title")
+            or entry.get("alternate_title3", ""),
+            "publisher": entry.get("publisher", ""),
+            "volume": entry.get("volume", ""),
+            "issue": entry.get("number", ""),
+            "pages": pages,
+            "doi": entry.get("doi", ""),
+            "url": urls[0] if urls else "",
+            "language": entry.get("language", ""),
+        }
+        date_parts = (entry.get("date") or "").split("/")
+        year = entry.get("year") or date_parts[0]
+        month = date_parts[1] if len(date_parts) > 1 else ""
+        day = date_parts[2] if len(date_parts) > 2 else ""
+        _set_issued(row, year.strip(), month.strip(), day.strip())
+        if entry.get("access_date"):
+            row.values["accessed"] = _parse_iso_date(
+                row, "accessed", entry["access_date"].replace("/", "-")
+            )
+        row.authors = [
+            _person(name) for name in entry.get("authors") or entry.get("first_authors") or []
+        ]
+        rows.append(row)
+    return rows
+
+
+def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
+    """Set issued and its precision from whatever parts of the date the file gives."""
+    row.values["issued"] = None
+    row.values["issued_precision"] = ""
+    if not year:
+        return
+    if not re.fullmatch(r"\d{4}", year):
+        row.refuse("issued", f"the year {year!r} is not a four-digit year.")
+        return
+    month_number = None
+    if month:
+        month_number = MONTHS.get(month.lower().strip(". ")) or (
+            int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
+        )
+        if month_number is None:
+            row.refuse("issued", f"the month {month!r} is not a month.")
+            return
+    try:
+        if month_number and day:
+            issued, precision = (
+                datetime.date(int(year), month_number, int(day)),
+                DatePrecision.DAY,
+            )
+        elif month_number:
+            issued, precision = datetime.date(int(year), month_number, 1), DatePrecision.MONTH
+        else:
+            issued, precision = datetime.date(int(year), 1, 1), DatePrecision.YEAR
+    except ValueError:
+        row.refuse("issued", f"{year}-{month}-{day} is not a date.")
+        return
+    row.values["issued"] = issued
+    row.values["issued_precision"] = precision
+
+
+def _parse_iso_date(row: SourceRow, field_name: str, value: str):
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).")
+        return None
+
+
+# Planning and saving --------------------------------------------------------------------------
+
+
+def _new_key(values: dict, authors: list[dict], taken: set[str]) -> str:
+    """A citation key like catala-2022 for a record that brings none, unique among taken."""
+    first = authors[0] if authors else {}
+    name = first.get("family") or first.get("literal") or values.get("title") or "source"
+    year = values["issued"].year if values.get("issued") else ""
+    base = slugify(f"{name} {year}")[:70].strip("-") or "source"
+    key, suffix = base, 2
+    while key in taken:
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    return key
+
+
+def plan_import(rows: list[SourceRow]) -> ImportPlan:
+    """Decide for each row: create, update (same DOI, else same key) or refuse, and why.
+
+    Nothing is saved. A row is refused when reading it failed, when its values do not pass
+    the same validation as the admin form, or when it repeats a DOI or key of an earlier
+    row in the same file.
+    """
+    dois = [normalise_doi(row.values.get("doi", "")) for row in rows]
+    keys = [row.values.get("key", "") for row in rows]
+    by_doi = {s.doi: s for s in Source.objects.filter(doi__in=[d for d in dois if d])}
+    by_key = {s.key: s for s in Source.objects.filter(key__in=[k for k in keys if k])}
+    taken = set(by_key)
+    seen_doi: dict[str, int] = {}
+    seen_key: dict[str, int] = {}
+    planned = []
+    for row, doi in zip(rows, dois, strict=True):
+        values = dict(row.values, doi=doi)
+        existing = by_doi.get(doi) if doi else None
+        if existing is None and values["key"] in by_key:
+            existing = by_key[values["key"]]
+            if existing.doi and doi and existing.doi != doi:
+                row.refuse(
+                    "key",
+                    f"{values['key']!r} is already the key of another source "
+                    f"(DOI {existing.doi}); give this entry its own key.",
+                )
+        if doi and doi in seen_doi:
+            row.refuse("doi", f"the DOI {doi} is also in row {seen_doi[doi]} of this file.")
+        if values["key"] and values["key"] in seen_key:
+            row.refuse(
+                "key", f"the key {values['key']!r} is also in row {seen_key[values['key']]}."
+            )
+        if doi:
+            seen_doi.setdefault(doi, row.number)
+        if values["key"]:
+            seen_key.setdefault(values["key"], row.number)
+        if existing is not None:
+            # An update keeps the stored key and every value the file leaves empty.
+            values["key"] = existing.key
+            source = Source.objects.get(pk=existing.pk)
+            changes = []
+            for name in IMPORTED_FIELDS:
+                new = values.get(name)
+                if new in (None, "") or getattr(source, name) == new:
+                    continue
+                changes.append(name)
+                setattr(source, name, new)
+            action = "update"
+        else:
+            if not values["key"]:
+                values["key"] = _new_key(values, row.authors, taken)
+            taken.add(values["key"])
+            source = Source(**{name: values.get(name) or _empty(name) for name in IMPORTED_FIELDS})
+            changes = [name for name in IMPORTED_FIELDS if values.get(name)]
+            action = "create"
+        if not row.label:
+            row.label = values["key"]
+        if not row.errors:
+            _validate(row, source)
+        if row.errors:
+            planned.append(PlannedRow(row=row, action="refuse"))
+        else:
+            if row.authors:
+                changes.append("authors")
+            planned.append(PlannedRow(row=row, action=action, source=source, changes=changes))
+    return ImportPlan(rows=planned)
+
+
+def _empty(name: str):
+    return None if name in {"issued", "accessed"} else ""
+
+
+def _validate(row: SourceRow, source: Source) -> None:
+    try:
+        source.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                row.refuse(name if name != "__all__" else "row", message)
+    for position, values in enumerate(row.authors, start=1):
+        author = Author(position=position, **values)
+        try:
+            author.full_clean(exclude=["source"], validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                row.refuse(f"author {position} {name}", " ".join(messages))
+        if not (author.family or author.literal):
+            row.refuse(f"author {position}", "an author needs a family name or organisation.")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    refused: list[PlannedRow]
+
+
+@transaction.atomic
+def sources_import(*, rows: list[SourceRow], user: AbstractBaseUser) -> ImportResult:
+    """Save the rows plan_import() accepts (new sources are drafts); refuse the rest.
+
+    Authors in the file replace a source's authors; a file without authors keeps them.
+    """
+    plan = plan_import(rows)
+    for planned in plan.rows:
+        if planned.action == "refuse":
+            continue
+        source = planned.source
+        source._history_user = user
+        source.full_clean()
+        source.save()
+        if planned.row.authors:
+            source.authors.all().delete()
+            for position, values in enumerate(planned.row.authors, start=1):
+                author = Author(source=source, position=position, **values)
+                author._history_user = user
+                author.save()
+    return ImportResult(
+        created=plan.count("create"),
+        updated=plan.count("update"),
+        refused=[planned for planned in plan.rows if planned.action == "refuse"],
+    )
