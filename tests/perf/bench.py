@@ -12,6 +12,7 @@ targets 127.0.0.1 and every loop is bounded in count and time.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -259,6 +260,20 @@ def wait_until_up(base: str, process, seconds: float = 60) -> None:
     raise RuntimeError("server did not answer /healthz in time")
 
 
+def drain(url: str, seconds: float = 180) -> float:
+    """Wait until the server has worked off requests wrk gave up on (the server still runs
+    them), so they do not slow the next page's measurement. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        before = time.monotonic()
+        with contextlib.suppress(OSError):
+            fetch(url, timeout=seconds)
+        if time.monotonic() - before < 0.05:
+            break
+        time.sleep(0.5)
+    return round(time.monotonic() - started, 1)
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below pid, read from /proc (Linux)."""
     found = []
@@ -298,7 +313,9 @@ def parse_wrk(output: str) -> dict:
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
     total = re.search(r"(\d+) requests in", output)
+    timeouts = re.search(r"timeout (\d+)", errors.group(1)) if errors else None
     return {
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
         "rps": round(float(rps.group(1)), 1) if rps else None,
         "p50_ms": latency(50),
         "p99_ms": latency(99),
@@ -337,26 +354,35 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
             cwd=ROOT, env=env, check=True, timeout=60,
         )  # fmt: skip
     log(f"{config['name']}: starting on {base}")
+    REPORTS.mkdir(exist_ok=True)
+    server_log = (REPORTS / "bench-server.log").open("a")
     process = subprocess.Popen(
         server_command(config["server"], port),
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=server_log,
+        stderr=server_log,
         start_new_session=True,
     )
     rows = {}
     try:
         wait_until_up(base, process)
         for name, path in urls.items():
-            # Warm every worker (and the cache, when on) before measuring.
-            statuses = {fetch(base + path) for _ in range(args.warmup)}
+            # Warm every worker (and the cache, when on) before measuring, within a time
+            # bound: a page taking seconds gets fewer warm-up requests.
+            statuses = set()
+            deadline = time.monotonic() + 20
+            for _ in range(args.warmup):
+                statuses.add(fetch(base + path))
+                if time.monotonic() > deadline:
+                    break
             if statuses != {200}:
                 rows[name] = {"status": sorted(statuses), "skipped": "not 200"}
                 log(f"  {name}: status {sorted(statuses)}, skipped")
                 continue
             rows[name] = run_wrk(args, base + path)
             log(f"  {name}: {rows[name]['rps']} req/s, p99 {rows[name]['p99_ms']} ms")
+            rows[name]["drain_s"] = drain(base + urls.get("baseline", "/healthz"))
         workers = descendants(process.pid)
         rss = {
             "main": peak_rss_mb(process.pid),
@@ -369,6 +395,7 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait(timeout=10)
+        server_log.close()
     baseline = rows.get("baseline", {}).get("rps")
     for row in rows.values():
         if baseline and row.get("rps"):
@@ -418,17 +445,18 @@ def markdown(result: dict) -> str:
             "",
             f"Peak RSS: workers {rss['workers']} MB, main process {rss['main']} MB.",
             "",
-            "| page | req/s | ratio | p50 ms | p99 ms | SQL uncached | SQL cache hit |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| page | req/s | ratio | p50 ms | p99 ms | timeouts (5 s) | SQL uncached | SQL hit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, row in config["rows"].items():
             q = queries.get(name, {})
             if "skipped" in row:
-                lines.append(f"| {name} | status {row['status']}, skipped | | | | | |")
+                lines.append(f"| {name} | status {row['status']}, skipped | | | | | | |")
                 continue
             lines.append(
                 f"| {name} | {row['rps']:,.0f} | {row.get('ratio', '')} | {row['p50_ms']} | "
-                f"{row['p99_ms']} | {q.get('uncached', '')} | {q.get('cache_hit', '')} |"
+                f"{row['p99_ms']} | {row.get('timeouts', 0)} | {q.get('uncached', '')} | "
+                f"{q.get('cache_hit', '')} |"
             )
         lines.append("")
     admin = result.get("in_process", {}).get("admin", {})
