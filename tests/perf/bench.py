@@ -208,7 +208,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(kind: str, port: int) -> list[str]:
+def server_command(kind: str, port: int, threads: int) -> list[str]:
     if kind == "granian":
         return [
             str(BIN / "granian"),
@@ -216,6 +216,11 @@ def server_command(kind: str, port: int) -> list[str]:
             "wsgi",
             "--workers",
             "2",
+            # Without a bound granian grows a WSGI worker's thread pool up to its backpressure
+            # (backlog / workers = 512), and each thread keeps its own database connection:
+            # 32 benchmark connections exhausted PostgreSQL's 100 slots.
+            "--blocking-threads",
+            str(threads),
             "--host",
             "127.0.0.1",
             "--port",
@@ -357,7 +362,7 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
     REPORTS.mkdir(exist_ok=True)
     server_log = (REPORTS / "bench-server.log").open("a")
     process = subprocess.Popen(
-        server_command(config["server"], port),
+        server_command(config["server"], port, args.granian_threads),
         cwd=ROOT,
         env=env,
         stdout=server_log,
@@ -433,7 +438,9 @@ def markdown(result: dict) -> str:
         "",
         f"Corpus scale {result['scale']:,} therapies (seed {result['seed']}); wrk "
         f"{result['duration']} s per URL, {result['connections']} connections, 1 thread; "
-        f"servers with 2 workers on {result['cpus']} CPUs; PostgreSQL; production settings.",
+        f"servers with 2 workers on {result['cpus']} CPUs (granian with "
+        f"{result['granian_threads']} blocking thread(s) per worker); PostgreSQL; "
+        "production settings.",
         "Ratio = req/s of the page / req/s of the bare Django view, same server, same run.",
         "",
     ]
@@ -523,6 +530,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--servers", default="granian,gunicorn", type=lambda v: [s for s in v.split(",") if s]
     )
+    parser.add_argument(
+        "--granian-threads", type=int, default=1, help="Blocking threads per granian worker."
+    )
     parser.add_argument("--skip-pool", action="store_true", help="Skip the psycopg pool run.")
     parser.add_argument("--skip-prepare", action="store_true", help="Skip migrate/corpus/static.")
     parser.add_argument(
@@ -565,6 +575,7 @@ def main(argv=None) -> int:
         "duration": args.duration,
         "connections": args.connections,
         "admin_repeats": args.admin_repeats,
+        "granian_threads": args.granian_threads,
         "cpus": os.cpu_count(),
         "corpus_seconds": getattr(args, "corpus_seconds", None),
         "urls": urls,
