@@ -212,3 +212,29 @@ def test_post_is_not_cached_nor_answered_from_cache(client, page_cache):
 def test_health_check_is_never_cached(client, page_cache):
     client.get("/healthz")
     assert not client.get("/healthz").has_header("ETag")
+
+
+def test_head_is_answered_from_the_page_a_get_cached(client, page_cache):
+    make_therapy(slug="alpha")
+    client.get("/t/alpha/")
+    assert client.head("/t/alpha/").status_code == 200
+    assert RENDERS == ["alpha"]
+
+
+def test_cached_page_keeps_the_security_headers_of_the_first_response(client, page_cache):
+    make_therapy(slug="alpha")
+    first = client.get("/t/alpha/")
+    second = client.get("/t/alpha/")
+    assert second["X-Frame-Options"] == first["X-Frame-Options"] == "DENY"
+    assert second["ETag"] == first["ETag"]
+
+
+def test_a_page_cached_before_an_edit_is_not_served_after_it(client, page_cache, settings):
+    """Even when the page is still stored, its version is checked on every hit."""
+    therapy = make_therapy(slug="alpha", name="Before")
+    client.get("/t/alpha/")
+    Therapy.objects.filter(pk=therapy.pk).update(name="After")  # no signal: page stays
+    assert b"Before" in client.get("/t/alpha/").content
+    therapy.refresh_from_db()
+    therapy.save()  # a signalled save changes the version
+    assert b"After" in client.get("/t/alpha/").content
