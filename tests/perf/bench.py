@@ -118,14 +118,14 @@ def pages(scale: int) -> dict[str, str]:
         "baseline": "/bench/baseline/",
         "home": "/",
         "therapy list": "/therapies/",
-        "therapy list, 2 facets": (
+        "therapy list (2 facets)": (
             "/therapies/?modality=synthetic-modality-1&condition=synthetic-condition-2"
         ),
         "therapy detail": f"/therapies/synthetic-therapy-{min(100, scale)}/",
         "institution detail": f"/institutions/synthetic-institution-{mid}/",
         "source detail": f"/sources/synthetic-source-{min(100, sizes.sources)}/",
-        "search, common term": f"/search/?q={COMMON_TERM}",
-        "search, rare term": f"/search/?q={RARE_TERM}",
+        "search (common term)": f"/search/?q={COMMON_TERM}",
+        "search (rare term)": f"/search/?q={RARE_TERM}",
     }
 
 
@@ -558,7 +558,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-pool", action="store_true", help="Skip the psycopg pool run.")
     parser.add_argument("--skip-prepare", action="store_true", help="Skip migrate/corpus/static.")
     parser.add_argument(
-        "--only", default="", help="Comma-separated page names to measure (default all)."
+        "--only", default="", help="Page names to measure, comma-separated (default all)."
     )
     parser.add_argument(
         "--database-url",
