@@ -48,5 +48,10 @@ format: install
 lock: install
 	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --output-file requirements/lock.txt pyproject.toml
 
+# A dedicated PostgreSQL database (created when missing) and the two production servers;
+# results in reports/. BENCH_ARGS passes options: make bench BENCH_ARGS="--scale 1000".
+bench: install
+	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class GenetxConfig(AppConfig):
     name = "genetx"
     verbose_name = "GeneTx"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .cache import content_changed
+
+        # No sender: the receiver filters on the app, so a content model added later is
+        # covered without touching this list. See genetx.cache.content_changed for why
+        # signals are the right tool here.
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(content_changed, dispatch_uid=f"genetx-page-cache-{signal!r}")

@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whole pages for anonymous readers: after authentication (it must know who asks),
+    # before the middleware whose headers a stored page must already carry.
+    "genetx.cache.AnonymousPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user on every history row an admin save creates.
@@ -216,6 +219,19 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+# Whole-page cache for anonymous readers (genetx/cache.py). The local-memory cache is per
+# process: with more than one worker, set REDIS_URL or turn the page cache off.
+PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
+PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
+# The benchmark's baseline: a bare view at /bench/baseline/ that answers "ok" without the
+# database, so `make bench` can state every page as a share of what Django itself costs on
+# the same server in the same run. Mounted only when this is set, so production never
+# exposes it; kept out of the page cache so it measures the bare stack.
+BENCH_BASELINE = env_bool("GENETX_BENCH_BASELINE", default=False)
+if BENCH_BASELINE:
+    PAGE_CACHE_EXCLUDE.append("/bench/")
 
 # Security -------------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts its

@@ -20,3 +20,6 @@ urlpatterns = [
     path("", include("hospitals.urls")),
     path("", include("sources.urls")),
 ]
+
+if settings.BENCH_BASELINE:
+    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))

@@ -169,3 +169,9 @@ def healthz(request):
             healthy = False
     status = "ok" if healthy else "unavailable"
     return JsonResponse({"status": status, "databases": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def bench_baseline(request):
+    """The benchmark's floor: the full middleware stack and a response, no template, no SQL."""
+    return HttpResponse("ok", content_type="text/plain")

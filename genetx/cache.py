@@ -1,0 +1,175 @@
+"""Whole-page caching for anonymous readers, invalidated by a content version.
+
+Every cached page is stored with the content version it was rendered at, a random token kept
+in the cache, and is served only while that version is current. Any write to a content model
+replaces the token, so every page cached before the write is ignored at once and rewritten or
+expired later: a reader never sees a page older than the last save. The same version feeds
+the ETag, so a browser that already holds the current page gets a 304 before any view code
+or SQL runs.
+
+The version lives in Django's default cache. With Redis (REDIS_URL) it is shared by every
+worker and server. The local-memory cache is per process: fine for one process (runserver,
+tests), but with several workers a save seen by one worker is not seen by the others, so
+production with more than one worker must set REDIS_URL or turn the page cache off
+(GENETX_PAGE_CACHE=0).
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import cc_delim_re, patch_vary_headers
+from django.utils.http import parse_etags
+
+VERSION_KEY = "genetx:content-version"
+# The apps whose models are published content: a write to any of their models (including
+# through tables and history rows) changes what some public page shows.
+CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
+# Request headers a cached page may vary on: Cookie is covered by serving anonymous readers
+# only; Accept-Encoding is part of the key. A response varying on anything else is not cached.
+ALLOWED_VARY = {"cookie", "accept-encoding"}
+
+
+def _cache():
+    return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
+
+
+def content_version() -> str:
+    """The current content version, created on first use."""
+    cache = _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # add() so that two workers starting together agree on one version.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY) or uuid.uuid4().hex
+    return version
+
+
+def bump_content_version() -> None:
+    """Make every cached page and ETag stale. A fresh random token cannot repeat an old one,
+    even after the cache lost the previous token."""
+    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def content_changed(sender, **kwargs) -> None:
+    """Signal receiver for post_save, post_delete and m2m_changed on content models.
+
+    Signals, not explicit calls, because every write path must invalidate: the admin, the
+    importers, fixtures, services and the shell. The version changes at once (so the writing
+    request and tests see their own change) and again when the transaction commits, so a
+    page rendered from the old rows while the transaction was open is never stored under the
+    version readers use afterwards.
+    """
+    if sender._meta.app_label not in CONTENT_APPS:
+        return
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return
+    bump_content_version()
+    transaction.on_commit(bump_content_version, using=kwargs.get("using"))
+
+
+def _accepts_gzip(request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store whole public pages for anonymous readers, with ETags and 304s.
+
+    Sits after AuthenticationMiddleware (it needs request.user) and before the middleware
+    that adds headers a cached page must carry, so a stored page has them already.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.enabled = getattr(settings, "PAGE_CACHE_ENABLED", True)
+        self.timeout = getattr(settings, "PAGE_CACHE_SECONDS", 600)
+        self.excluded = tuple(
+            getattr(settings, "PAGE_CACHE_EXCLUDE", ["/" + settings.ADMIN_URL, "/healthz"])
+        )
+
+    def __call__(self, request):
+        if not self._applies(request):
+            return self.get_response(request)
+        cache = _cache()
+        identity = "|".join(
+            (
+                request.scheme,
+                request.get_host(),
+                request.path,
+                request.META.get("QUERY_STRING", ""),
+                "gzip" if _accepts_gzip(request) else "",
+            )
+        )
+        key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
+        # One round trip for both the version and the page: the page is stored with the
+        # version it was rendered at and only served while that version is current.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or content_version()
+        etag = '"' + hashlib.sha256(f"{version}|{identity}".encode()).hexdigest()[:32] + '"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return self._not_modified(etag)
+        stored = found.get(key)
+        if stored is not None and stored["version"] == version:
+            return self._rebuild(stored)
+        response = self.get_response(request)
+        if request.method == "GET" and self._storable(request, response):
+            response["ETag"] = etag
+            if not response.has_header("Cache-Control"):
+                # Browsers and shared caches may keep the page but must ask again each
+                # time; the ETag makes that question cheap.
+                response["Cache-Control"] = "no-cache"
+            patch_vary_headers(response, ["Cookie"])
+            cache.set(key, self._freeze(response, version), self.timeout)
+        return response
+
+    def _applies(self, request) -> bool:
+        if not self.enabled or request.method not in {"GET", "HEAD"}:
+            return False
+        if request.path.startswith(self.excluded):
+            return False
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            return False
+        # A pending message is meant for this reader alone.
+        return "messages" not in request.COOKIES
+
+    def _storable(self, request, response) -> bool:
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        # Middleware outside this one may still add a cookie: the CSRF token a form used,
+        # or a session the view wrote to. A page carrying either is personal.
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            return False
+        session = getattr(request, "session", None)
+        if session is not None and session.modified:
+            return False
+        cache_control = response.get("Cache-Control", "").lower()
+        if "private" in cache_control or "no-store" in cache_control:
+            return False
+        vary = {v.strip().lower() for v in cc_delim_re.split(response.get("Vary", "")) if v}
+        return vary <= ALLOWED_VARY
+
+    @staticmethod
+    def _freeze(response, version: str) -> dict:
+        return {
+            "version": version,
+            "content": response.content,
+            "headers": dict(response.headers),
+        }
+
+    @staticmethod
+    def _rebuild(stored: dict) -> HttpResponse:
+        response = HttpResponse(stored["content"])
+        for name, value in stored["headers"].items():
+            response[name] = value
+        return response
+
+    @staticmethod
+    def _not_modified(etag: str) -> HttpResponse:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"
+        patch_vary_headers(response, ["Cookie"])
+        return response
