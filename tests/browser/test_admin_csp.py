@@ -20,7 +20,6 @@ from tests.factories import (
     make_source,
     make_user,
 )
-from tests.parts import chromium_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,25 +35,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def browser_page():
-    """A Chromium page that records CSP violations and script errors.
-
-    Request it after every fixture that writes to the database: once Playwright's event
-    loop runs in this thread, Django refuses database calls from the test itself.
-    """
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        context = browser.new_context()
-        context.add_init_script(COLLECT_VIOLATIONS)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
-        yield page
-        browser.close()
+def browser_page(browser):
+    """A Chromium page (the shared browser) that records CSP violations and script errors."""
+    context = browser.new_context()
+    context.add_init_script(COLLECT_VIOLATIONS)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    yield page
+    context.close()
 
 
 def sign_in(page, live_server, user):
