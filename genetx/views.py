@@ -21,6 +21,9 @@ class HomeView(TemplateView):
     template_name = "genetx/home.html"
     figure_limit = 6
     update_limit = 8
+    # The page must not grow with the corpus: the conditions with most therapies, then a
+    # link to the full list sorted the same way.
+    condition_limit = 12
 
     def key_figures(self):
         """Current published figures, newest first, each citing its published sources."""
@@ -71,7 +74,8 @@ class HomeView(TemplateView):
             conditions=Condition.objects.published()
             .with_therapy_count()
             .filter(therapy_count__gt=0)
-            .order_by("name"),
+            .order_by("-therapy_count", "name")[: self.condition_limit],
+            all_conditions_url=reverse("therapies:condition-list") + "?sort=therapies",
             modalities=Modality.objects.with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("name"),

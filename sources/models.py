@@ -277,8 +277,12 @@ class ClaimQuerySet(PublishableQuerySet):
         return self.filter(value__isnull=False)
 
     def citing(self, source):
-        """Claims that cite this source."""
-        return self.filter(citations__source=source).distinct()
+        """Claims that cite this source.
+
+        A subquery rather than a join: no DISTINCT over whole rows, which costs a sort of
+        every citing claim when a source is cited thousands of times.
+        """
+        return self.filter(pk__in=Citation.objects.filter(source=source).values("claim_id"))
 
     def with_sources(self):
         """Prefetch each claim's citations of published sources, with authors, in order."""
