@@ -71,7 +71,10 @@ class HomeView(TemplateView):
             figures=figures,
             figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
             updates=latest_updates(self.update_limit),
+            # Only what the entry shows: grouping whole condition rows (summaries and all)
+            # made PostgreSQL sort them on disk.
             conditions=Condition.objects.published()
+            .only("name", "slug")
             .with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("-therapy_count", "name")[: self.condition_limit],
