@@ -11,13 +11,17 @@ import csv
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponse, JsonResponse
 from django_filters.views import FilterView
 
 # A search box longer than this is cut: no reader types more, and long patterns cost the
 # database time for nothing.
 MAX_QUERY_LENGTH = 200
+# A facet lists at most this many values, the most frequent (plus the selected one): a facet
+# over thousands of conditions or therapies would otherwise make every list page as big as
+# the table. The search box and the filtered list reach the rest.
+FACET_LIMIT = 25
 # Cells starting with these are formulas to a spreadsheet; a leading quote keeps them text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,7 +33,8 @@ class Facet:
     param: the query parameter (and filter name); value: the lookup whose distinct values
     are counted; label: a lookup giving each value's label, or None to use `choices`;
     only: extra conditions a counted row must meet (a published programme, say);
-    newest_first: list values in descending order (years) instead of by label.
+    newest_first: list values in descending order (years) instead of by label;
+    limit: the most values listed, by count (the selected value always is).
     """
 
     param: str
@@ -39,6 +44,7 @@ class Facet:
     choices: dict = field(default_factory=dict)
     only: Q = field(default_factory=Q)
     newest_first: bool = False
+    limit: int = FACET_LIMIT
 
 
 @dataclass
@@ -98,19 +104,25 @@ class FacetedFilterSet(django_filters.FilterSet):
         """Each facet's values with the number of rows that have them.
 
         A facet's counts apply every other filter but not its own, so a reader sees what
-        choosing another value would give. One query per facet.
+        choosing another value would give. One query per facet, which returns the selected
+        value and then the most frequent ones, at most `facet.limit`.
         """
         if not self.is_valid():
             return []
         views = []
         for facet in self.facets:
             lookups = [facet.value] + ([facet.label] if facet.label else [])
+            selected = str(self.data.get(facet.param, "") or "")
             rows = (
                 self._filtered(base_queryset, without=facet.param)
                 .filter(facet.only)
                 .order_by()
                 .values(*lookups)
-                .annotate(count=Count("pk", distinct=True))
+                .annotate(
+                    count=Count("pk", distinct=True),
+                    is_selected=self._selected_first(facet, selected),
+                )
+                .order_by("is_selected", "-count", *lookups)[: facet.limit + bool(selected)]
             )
             counts: dict[str, tuple[str, int]] = {}
             for row in rows:
@@ -119,7 +131,6 @@ class FacetedFilterSet(django_filters.FilterSet):
                     continue
                 label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
                 counts[value] = (str(label if label is not None else value), row["count"])
-            selected = str(self.data.get(facet.param, "") or "")
             if facet.choices:
                 order = [_as_param(key) for key in facet.choices]
                 options = [
@@ -139,6 +150,24 @@ class FacetedFilterSet(django_filters.FilterSet):
                 options.insert(0, Option(selected, str(label), 0, True))
             views.append(FacetView(facet.param, facet.title, options, selected))
         return views
+
+    def _selected_first(self, facet: Facet, selected: str):
+        """0 for the row of the selected value (when it is a valid one), 1 for the others."""
+        value = self.form.cleaned_data.get(facet.param)
+        if not selected or value in (None, ""):
+            return Value(1, output_field=IntegerField())
+        if hasattr(value, "_meta"):
+            # A model choice: compare the counted lookup (a slug, say) with the text given.
+            value = selected
+        elif isinstance(value, bool) or facet.choices and True in facet.choices:
+            value = selected == "true"
+        # Text filters match case-insensitively (a country code, say), so does this.
+        lookup = f"{facet.value}__iexact" if isinstance(value, str) else facet.value
+        return Case(
+            When(**{lookup: value}, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
 
     def _filtered(self, queryset, *, without: str):
         """The queryset with every valid filter applied but `without` (and the sort).

@@ -21,6 +21,9 @@ class HomeView(TemplateView):
     template_name = "genetx/home.html"
     figure_limit = 6
     update_limit = 8
+    # The page must not grow with the corpus: the conditions with most therapies, then a
+    # link to the full list sorted the same way.
+    condition_limit = 12
 
     def key_figures(self):
         """Current published figures, newest first, each citing its published sources."""
@@ -68,10 +71,14 @@ class HomeView(TemplateView):
             figures=figures,
             figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
             updates=latest_updates(self.update_limit),
+            # Only what the entry shows: grouping whole condition rows (summaries and all)
+            # made PostgreSQL sort them on disk.
             conditions=Condition.objects.published()
+            .only("name", "slug")
             .with_therapy_count()
             .filter(therapy_count__gt=0)
-            .order_by("name"),
+            .order_by("-therapy_count", "name")[: self.condition_limit],
+            all_conditions_url=reverse("therapies:condition-list") + "?sort=therapies",
             modalities=Modality.objects.with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("name"),

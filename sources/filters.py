@@ -70,6 +70,12 @@ class ClaimFilter(FacetedFilterSet):
         queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
     )
     measure = django_filters.CharFilter(label="Measure", max_length=120)
+    # The claims citing one source: where a source page sends readers for its full list.
+    # A text box, not a <select>: listing every source would make the page as big as the
+    # source table.
+    source = django_filters.CharFilter(
+        method="filter_source", label="Cited source (key)", max_length=100
+    )
     figures = django_filters.ChoiceFilter(
         choices=[("yes", "Figures only"), ("no", "Statements without a figure")],
         method="filter_figures",
@@ -98,6 +104,11 @@ class ClaimFilter(FacetedFilterSet):
     class Meta:
         model = Claim
         fields = []
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(
+            citations__source__key=value, citations__source__status=Status.PUBLISHED
+        ).distinct()
 
     def filter_figures(self, queryset, name, value):
         return queryset.filter(value__isnull=value != "yes")

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
+from django.urls import reverse
 
 from genetx.listing import FacetedListView
 from genetx.models import Status
@@ -46,13 +49,21 @@ class SourceDetailView(PreviewDetailView):
     slug_field = "key"
     slug_url_kwarg = "key"
     template_name = "sources/source_detail.html"
+    # A much-cited source would list thousands of claims: show the first ones, the total,
+    # and a link to the claims list filtered by this source for the rest.
+    cited_by_limit = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         source = self.object
         refs = ReferenceList()
-        claims = Claim.objects.published().citing(source).with_subjects().with_sources()
+        citing = Claim.objects.published().citing(source)
+        claims = citing.with_subjects().with_sources()[: self.cited_by_limit]
         context["cited_by"] = [refs.claim(claim) for claim in claims]
+        context["cited_by_count"] = citing.count()
+        context["cited_by_url"] = (
+            reverse("sources:claim-list") + "?" + urlencode({"source": source.key})
+        )
         context["references"] = refs.references
         context["decisions"] = (
             source.decisions.filter(

@@ -223,3 +223,24 @@ def test_home_describes_the_site_and_its_search_for_search_engines(client):
     data = json.loads(block)
     assert data["@type"] == "WebSite"
     assert data["potentialAction"]["target"] == "http://testserver/search/?q={search_term_string}"
+
+
+def test_entry_points_list_the_conditions_with_most_therapies_and_link_to_all(client, monkeypatch):
+    from genetx.views import HomeView
+
+    monkeypatch.setattr(HomeView, "condition_limit", 2)
+    few = make_condition(name="A condition with one therapy")
+    many = make_condition(name="Z condition with three therapies")
+    some = make_condition(name="M condition with two therapies")
+    make_therapy(conditions=[few])
+    for _ in range(3):
+        make_therapy(conditions=[many])
+    for _ in range(2):
+        make_therapy(conditions=[some])
+    response = get_home(client)
+    assert [c.name for c in response.context["conditions"]] == [
+        "Z condition with three therapies",
+        "M condition with two therapies",
+    ]
+    html = response.content.decode()
+    assert f'href="{reverse("therapies:condition-list")}?sort=therapies"' in html

@@ -104,7 +104,12 @@ PAGES = {
     "institution-list": (lambda w: reverse("hospitals:institution-list"), 6),
     "institution-detail": (lambda w: w.institution.get_absolute_url(), 8),
     "source-list": (lambda w: reverse("sources:source-list"), 8),
-    "source-detail": (lambda w: w.source.get_absolute_url(), 8),
+    # The first citing claims and, since only the first are listed, a count of all of them.
+    "source-detail": (lambda w: w.source.get_absolute_url(), 9),
+    "claim-list-by-source": (
+        lambda w: reverse("sources:claim-list") + "?source=focus-source",
+        8,
+    ),
     "source-bibtex": (
         lambda w: reverse("sources:source-bibtex", kwargs={"key": "focus-source"}),
         2,

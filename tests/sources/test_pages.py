@@ -274,3 +274,46 @@ def test_year_facet_lists_the_newest_year_first(client):
         make_source(issued=datetime.date(year, 1, 1), issued_precision="year")
     body = client.get(SOURCE_LIST).content.decode()
     assert body.index('value="2025"') < body.index('value="2022"') < body.index('value="2019"')
+
+
+def test_source_detail_lists_the_first_citing_claims_with_the_total_and_a_link(client, monkeypatch):
+    from sources.views import SourceDetailView
+
+    monkeypatch.setattr(SourceDetailView, "cited_by_limit", 2)
+    source = make_source(key="much-cited")
+    for number in range(3):
+        make_claim(statement=f"Citing claim {number}.", sources=[source])
+    make_claim(statement="Draft citing claim.", sources=[source], status=Status.DRAFT)
+    response = client.get(source.get_absolute_url())
+    assert len(response.context["cited_by"]) == 2
+    assert response.context["cited_by_count"] == 3
+    html = response.content.decode()
+    assert "3 published claims cite this source; the first 2 are shown." in html
+    assert f'href="{CLAIM_LIST}?source=much-cited"' in html
+
+
+def test_source_detail_with_few_citing_claims_has_no_link_to_more(client):
+    source = make_source(key="once-cited")
+    make_claim(statement="The only citing claim.", sources=[source])
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert "The only citing claim." in html
+    assert "?source=once-cited" not in html
+
+
+def test_claim_list_filtered_by_source_lists_the_claims_citing_it(client):
+    source = make_source(key="the-source")
+    other = make_source(key="other-source")
+    make_claim(statement="Cites the source.", sources=[source, other])
+    make_claim(statement="Cites another.", sources=[other])
+    response = client.get(CLAIM_LIST, {"source": "the-source", "page": "1"})
+    assert response.status_code == 200
+    assert [claim.statement for claim in response.context["object_list"]] == ["Cites the source."]
+
+
+def test_claim_list_filtered_by_an_unpublished_or_unknown_source_is_empty(client):
+    draft = make_source(key="draft-source", status=Status.DRAFT)
+    make_claim(statement="Cites a draft.", sources=[draft])
+    for key in ("draft-source", "no-such-source"):
+        response = client.get(CLAIM_LIST, {"source": key})
+        assert response.status_code == 200
+        assert list(response.context["object_list"]) == []

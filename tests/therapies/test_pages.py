@@ -390,3 +390,42 @@ def test_draft_sources_and_agencies_stay_out_of_references(client):
     for hidden in ("Unpublished source", "Draft press release", "Draft agency"):
         assert hidden not in body, hidden
     assert marker_targets(body) == ["ref-1"]
+
+
+def test_facet_lists_the_most_frequent_values_and_keeps_the_selected_one(client, monkeypatch):
+    from therapies.filters import TherapyFilter
+
+    condition_facet = next(f for f in TherapyFilter.facets if f.param == "condition")
+    monkeypatch.setattr(condition_facet, "limit", 2)
+    common = make_condition(name="Common condition", slug="common")
+    frequent = make_condition(name="Frequent condition", slug="frequent")
+    rare = make_condition(name="Rare condition", slug="rare")
+    for _ in range(3):
+        make_therapy(conditions=[common])
+    for _ in range(2):
+        make_therapy(conditions=[frequent])
+    make_therapy(name="The rare one", conditions=[rare])
+
+    unfiltered = client.get(THERAPY_LIST).content.decode()
+    assert '<option value="common">Common condition (3)</option>' in unfiltered
+    assert '<option value="frequent">Frequent condition (2)</option>' in unfiltered
+    assert 'value="rare"' not in unfiltered
+
+    response = client.get(THERAPY_LIST, {"condition": "rare", "page": "1"})
+    body = response.content.decode()
+    assert '<option value="rare" selected>Rare condition (1)</option>' in body
+    assert '<option value="common">Common condition (3)</option>' in body
+    assert [therapy.name for therapy in response.context["object_list"]] == ["The rare one"]
+
+
+def test_selected_country_outside_the_facet_limit_keeps_its_count(client, monkeypatch):
+    from therapies.filters import TherapyFilter
+
+    country_facet = next(f for f in TherapyFilter.facets if f.param == "country")
+    monkeypatch.setattr(country_facet, "limit", 1)
+    for _ in range(2):
+        make_programme(therapy=make_therapy(), institution=make_institution(country="ES"))
+    make_programme(therapy=make_therapy(), institution=make_institution(country="FR"))
+    response = client.get(THERAPY_LIST, {"country": "FR"})
+    (facet,) = [f for f in response.context["facets"] if f.param == "country"]
+    assert [(o.value, o.count) for o in facet.options] == [("ES", 2), ("FR", 1)]
