@@ -15,7 +15,7 @@ import bibtexparser
 import rispy
 from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bwriter import BibTexWriter
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from genetx.models import DatePrecision
@@ -366,8 +366,3 @@ def csl_json(source: Source) -> dict:
 def csl_json_text(source: Source) -> str:
     """CSL-JSON as a file holds it: a list of items."""
     return json.dumps([csl_json(source)], ensure_ascii=False, indent=2)
-
-
-def authors_html(source: Source) -> SafeString:
-    """Authors in order, for the source page's byline."""
-    return format_html_join(", ", "{}", ((_author_name(a),) for a in _authors(source)))
