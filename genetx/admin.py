@@ -6,7 +6,9 @@ forms, actions and deletes all check the publish permission on the server, whate
 browser sends.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
@@ -22,6 +24,7 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from genetx.history import REASON_LENGTH, label_change
 from genetx.models import Status
 from genetx.publishing import (
     PUBLISHER_STATES,
@@ -251,7 +254,12 @@ class PublishingInlineFormSet(BaseInlineFormSet):
 
 
 class GeneTxAdmin(SimpleHistoryAdmin):
-    """History with revert, save buttons on top and a link to the public page."""
+    """History with revert, save buttons on top and a link to the public page.
+
+    Every change form has an optional "reason for this change", stored on the history rows
+    the save writes (the record's and its inline parts'). Reverting to an older version
+    restores its many-to-many values (a therapy's conditions) as they were then.
+    """
 
     save_on_top = True
     view_on_site = True
@@ -259,6 +267,65 @@ class GeneTxAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     # Links typed without a scheme are https today; also silences Django 6.0's change of default.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = kwargs.get("form", self.form)
+        attrs = {
+            "__module__": base.__module__,
+            "change_reason": forms.CharField(
+                label="Reason for this change",
+                required=False,
+                max_length=REASON_LENGTH,
+                help_text="Optional. Shown in the record's history and in the audit log.",
+            ),
+        }
+        initial = self._reverted_m2m(request)
+        if initial:
+            attrs["__init__"] = _with_initial(base, initial)
+        kwargs["form"] = type(base.__name__, (base,), attrs)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if "change_reason" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        return [*fieldsets, ("Change", {"fields": ["change_reason"]})]
+
+    def save_model(self, request, obj, form, change):
+        label_change(obj, text=form.cleaned_data.get("change_reason", ""))
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        text = form.cleaned_data.get("change_reason", "")
+        for inline_form in formset.forms:
+            label_change(inline_form.instance, text=text)
+        super().save_formset(request, form, formset, change)
+
+    def _reverted_m2m(self, request) -> dict:
+        """On a history revert page: the many-to-many values of the version shown."""
+        match = request.resolver_match
+        if match is None or not match.url_name.endswith("_simple_history"):
+            return {}
+        # simple-history's URL passes the object and version ids positionally.
+        version_id = match.kwargs.get("version_id") or (match.args[1:2] or [None])[0]
+        version = self.model.history.filter(history_id=version_id).first()
+        if version is None:
+            return {}
+        return {
+            field.name: [
+                getattr(row, f"{field.m2m_reverse_field_name()}_id")
+                for row in getattr(version, field.name).all()
+            ]
+            for field in version._history_m2m_fields
+        }
+
+
+def _with_initial(form_class, values: dict):
+    def __init__(self, *args, **kwargs):
+        kwargs["initial"] = {**values, **(kwargs.get("initial") or {})}
+        form_class.__init__(self, *args, **kwargs)
+
+    return __init__
 
 
 class PublishableInline(admin.TabularInline):

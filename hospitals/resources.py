@@ -2,10 +2,12 @@
 
 from import_export import fields, resources
 
+from genetx.history import LabelledImportMixin
+
 from .models import Institution
 
 
-class InstitutionResource(resources.ModelResource):
+class InstitutionResource(LabelledImportMixin, resources.ModelResource):
     """One institution per row. Status is exported but never imported: new rows are
     drafts, and publishing stays a publisher's decision."""
 

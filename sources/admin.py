@@ -42,7 +42,9 @@ class SourceImportForm(forms.Form):
         except ImportFileError as exc:
             raise ValidationError(str(exc), code="unreadable") from exc
         self.cleaned_data["payload"] = signing.dumps(
-            {"format": file_format, "text": text}, salt=IMPORT_SALT, compress=True
+            {"format": file_format, "text": text, "name": self.cleaned_data["file"].name},
+            salt=IMPORT_SALT,
+            compress=True,
         )
         return self.cleaned_data["file"]
 
@@ -55,6 +57,7 @@ class ConfirmImportForm(forms.Form):
     def clean_payload(self):
         try:
             data = signing.loads(self.cleaned_data["payload"], salt=IMPORT_SALT)
+            self.file_name = str(data.get("name", ""))
             return parse(data["format"], data["text"])
         except (signing.BadSignature, KeyError, TypeError, ImportFileError) as exc:
             raise ValidationError(
@@ -156,7 +159,11 @@ class SourceAdmin(PublishableAdmin):
             if not confirm.is_valid():
                 self.message_user(request, " ".join(confirm.errors["payload"]), messages.ERROR)
                 return HttpResponseRedirect(request.path)
-            result = sources_import(rows=confirm.cleaned_data["payload"], user=request.user)
+            result = sources_import(
+                rows=confirm.cleaned_data["payload"],
+                user=request.user,
+                file_name=confirm.file_name,
+            )
             self.message_user(
                 request,
                 f"Import saved: {counted(result.created, 'source', 'sources')} created "

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from genetx.history import import_reason, label_change
 from genetx.models import DatePrecision
 
 from .models import Author, Source, SourceKind
@@ -572,24 +573,28 @@ class ImportResult:
 
 
 @transaction.atomic
-def sources_import(*, rows: list[SourceRow], user: AbstractBaseUser) -> ImportResult:
+def sources_import(
+    *, rows: list[SourceRow], user: AbstractBaseUser, file_name: str = ""
+) -> ImportResult:
     """Save the rows plan_import() accepts (new sources are drafts); refuse the rest.
 
     Authors in the file replace a source's authors; a file without authors keeps them.
+    Every history row of the run says "Imported from <file name> by <user>".
     """
+    label = import_reason(file_name, user)
     plan = plan_import(rows)
     for planned in plan.rows:
         if planned.action == "refuse":
             continue
         source = planned.source
-        source._history_user = user
+        label_change(source, user=user, text=label)
         source.full_clean()
         source.save()
         if planned.replace_authors:
             source.authors.all().delete()
             for position, values in enumerate(planned.row.authors, start=1):
                 author = Author(source=source, position=position, **values)
-                author._history_user = user
+                label_change(author, user=user, text=label)
                 author.save()
     return ImportResult(
         created=plan.count("create"),

@@ -270,6 +270,9 @@ class Therapy(Publishable):
 
     objects = TherapyQuerySet.as_manager()
 
+    # History keeps the conditions with each version, so reverting restores them too.
+    _history_m2m_fields = ["conditions"]
+
     class Meta:
         permissions = [("publish_therapy", "Can publish, unpublish and archive therapies")]
         ordering = ["name"]

@@ -3,10 +3,12 @@
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
+from genetx.history import LabelledImportMixin
+
 from .models import Condition, Modality, Therapy
 
 
-class TherapyResource(resources.ModelResource):
+class TherapyResource(LabelledImportMixin, resources.ModelResource):
     """One therapy per row. The modality and conditions are given by slug (conditions
     separated by "|"). Status is exported but never imported: new rows are drafts, and
     publishing stays a publisher's decision."""
