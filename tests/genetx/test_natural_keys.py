@@ -88,7 +88,10 @@ def test_every_model_with_history_is_in_the_demo_files():
     with_history = {
         f"{model._meta.app_label}.{model._meta.model_name}"
         for model in apps.get_models()
+        # Historical many-to-many rows (HistoricalTherapy_conditions) point at their
+        # version through a "history" field; they are history, not content.
         if hasattr(model, "history")
+        and not model.__name__.startswith("Historical")
         and model._meta.app_label in {"therapies", "hospitals", "sources"}
     }
     assert with_history == set(DEMO_LABELS)
