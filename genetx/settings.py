@@ -328,3 +328,6 @@ LOGGING = {
 }
 
 SITE_NAME = "GeneTx"
+
+# Data health: a figure whose as-of date is older than this many months is listed as stale.
+STALE_FIGURE_MONTHS = env_int("GENETX_STALE_FIGURE_MONTHS", 18)

@@ -4,6 +4,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from . import views
+from .audit import audit_log_view
+from .data_health import data_health_view
 from .feeds import LatestUpdatesFeed
 from .sitemaps import SITEMAPS
 
@@ -15,6 +17,17 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
+    # Editors' site-wide pages, inside the admin's address and login.
+    path(
+        f"{settings.ADMIN_URL}audit-log/",
+        admin.site.admin_view(lambda request: audit_log_view(request, admin.site)),
+        name="audit-log",
+    ),
+    path(
+        f"{settings.ADMIN_URL}data-health/",
+        admin.site.admin_view(lambda request: data_health_view(request, admin.site)),
+        name="data-health",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("therapies.urls")),
     path("", include("hospitals.urls")),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from genetx.admin import CsvImportExportMixin, PublishableAdmin, PublishableInline
+from genetx.data_health import health_filter
 
 from .models import Institution, Programme
 from .resources import InstitutionResource
@@ -27,7 +28,7 @@ class InstitutionAdmin(CsvImportExportMixin, PublishableAdmin):
         "updated_at",
     ]
     # Every filter here is an indexed column.
-    list_filter = ["status", "kind", "country", "region"]
+    list_filter = ["status", "kind", "country", "region", health_filter(Institution)]
     search_fields = ["name", "slug", "city", "ror_id"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [InstitutionProgrammeInline]

@@ -18,6 +18,7 @@ from genetx.admin import (
     counted,
     gated_form,
 )
+from genetx.data_health import health_filter
 from genetx.publishing import citations_removal_problems, publish_problems
 
 from .citations import bibtex_entry, ris_entry
@@ -98,7 +99,7 @@ class SourceAdmin(PublishableAdmin):
         "is_full_reference",
         "status",
     ]
-    list_filter = ["status", "kind", "language"]
+    list_filter = ["status", "kind", "language", health_filter(Source)]
     search_fields = ["key", "title", "original_title", "doi", "container_title", "authors__family"]
     autocomplete_fields = ["reported_by"]
     date_hierarchy = "issued"
@@ -295,7 +296,7 @@ class ClaimAdmin(PublishableAdmin):
         "is_public",
         "event_date",
     ]
-    list_filter = [NeedsReviewFilter, "status", "review_status"]
+    list_filter = [NeedsReviewFilter, "status", "review_status", health_filter(Claim)]
     list_select_related = ["therapy"]
     search_fields = ["slug", "statement", "measure", "review_note"]
     autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]

@@ -12,6 +12,7 @@ from genetx.admin import (
     counted,
     gated_form,
 )
+from genetx.data_health import health_filter
 from genetx.publishing import decision_problems
 from hospitals.models import Programme
 from sources.models import Claim
@@ -101,7 +102,7 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
         "is_public",
         "updated_at",
     ]
-    list_filter = ["status", "development_status", "kind", "modality"]
+    list_filter = ["status", "development_status", "kind", "modality", health_filter(Therapy)]
     list_select_related = ["modality"]
     search_fields = ["name", "slug", "inn", "brand_name", "code"]
     autocomplete_fields = ["modality", "conditions"]
