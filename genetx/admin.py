@@ -6,6 +6,7 @@ forms, actions and deletes all check the publish permission on the server, whate
 browser sends.
 """
 
+import tablib
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from genetx.listing import FORMULA_STARTS, safe_cell
 from genetx.models import Status
 from genetx.publishing import (
     PUBLISHER_STATES,
@@ -298,9 +300,38 @@ class CsvImportForm(ImportForm):
         return upload
 
 
+class SafeCSV(CSV):
+    """CSV whose cells a spreadsheet shows as text, never runs as formulas.
+
+    A cell starting with =, +, -, @, tab or carriage return gets a leading quote on export,
+    as on the public exports (django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT
+    only drops a leading "=", which leaves +, - and @ formulas live and changes the value).
+    Import takes the quote off again, so an exported file imports back unchanged.
+    """
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            safe.append([safe_cell(cell) for cell in row])
+        return super().export_data(safe, **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        restored = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            restored.append([_unquote_formula(cell) for cell in row])
+        return restored
+
+
+def _unquote_formula(cell):
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
 class CsvImportExportMixin(ImportExportMixin):
     """CSV import (with django-import-export's dry-run preview) and export."""
 
     import_form_class = CsvImportForm
-    import_formats = [CSV]
-    export_formats = [CSV]
+    import_formats = [SafeCSV]
+    export_formats = [SafeCSV]

@@ -224,6 +224,9 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 # process: with more than one worker, set REDIS_URL or turn the page cache off.
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+# The most rows one ?format=csv or ?format=json download holds; the rest are on the pages
+# its Link header (and the JSON "next") points to.
+EXPORT_MAX_ROWS = max(env_int("GENETX_EXPORT_MAX_ROWS", 1000), 1)
 PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
 # The benchmark's baseline: a bare view at /bench/baseline/ that answers "ok" without the
 # database, so `make bench` can state every page as a share of what Django itself costs on

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from genetx.models import Status
 from hospitals.models import Institution
-from tests.factories import make_condition, make_modality, make_therapy
+from tests.factories import make_condition, make_institution, make_modality, make_therapy
 from therapies.models import Therapy
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,43 @@ def test_therapies_export_as_csv_with_slugs(client, editor):
     assert [(r["slug"], r["modality"], r["conditions"], r["status"]) for r in rows] == [
         ("ari-0001", "car-t", "all", "published")
     ]
+
+
+def admin_export(client, model="therapies_therapy", prefix="therapyresource_"):
+    url = reverse(f"admin:{model}_export")
+    form = client.get(url).context["form"]
+    data = {name: "on" for name in form.fields if name.startswith(prefix)}
+    response = client.post(url, {**data, "resource": "0", "format": "0"})
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
+
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB"]
+
+
+def test_admin_csv_export_neutralises_formulas(client, editor):
+    for number, formula in enumerate(FORMULAS):
+        make_therapy(slug=f"formula-{number}", name=formula, summary=formula)
+    client.force_login(editor)
+    rows = list(csv.DictReader(io.StringIO(admin_export(client))))
+    assert sorted(row["name"] for row in rows) == sorted("'" + formula for formula in FORMULAS)
+    assert all(row["summary"].startswith("'") for row in rows)
+
+
+def test_an_exported_csv_imports_back_unchanged(client, editor, references):
+    """The quote that defuses a formula comes off on import: nothing is changed or refused."""
+    make_therapy(slug="formula", name="=1+1", summary="-2 is a plain statement.")
+    make_institution(slug="south", name="Southern hospital", latitude=-34.6, longitude=-58.4)
+    client.force_login(editor)
+    text = admin_export(client)
+    assert "'=1+1" in text
+    result = dry_run(client, text).context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["skip"]
+    text = admin_export(client, "hospitals_institution", "institutionresource_")
+    assert "'-34.6" in text
+    result = dry_run(client, text, "institutions.csv", "hospitals_institution").context["result"]
+    assert not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["skip"]
+    therapy = Therapy.objects.get(slug="formula")
+    assert (therapy.name, therapy.summary) == ("=1+1", "-2 is a plain statement.")
