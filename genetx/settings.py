@@ -227,6 +227,10 @@ PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
 # The most rows one ?format=csv or ?format=json download holds; the rest are on the pages
 # its Link header (and the JSON "next") points to.
 EXPORT_MAX_ROWS = max(env_int("GENETX_EXPORT_MAX_ROWS", 1000), 1)
+# Limits on every admin import (genetx/imports.py): entries (rows, records) per file and
+# characters per field. A file over either is refused with a message.
+IMPORT_MAX_ENTRIES = env_int("GENETX_IMPORT_MAX_ENTRIES", 5000)
+IMPORT_MAX_FIELD_CHARS = env_int("GENETX_IMPORT_MAX_FIELD_CHARS", 10_000)
 PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
 # The benchmark's baseline: a bare view at /bench/baseline/ that answers "ok" without the
 # database, so `make bench` can state every page as a share of what Django itself costs on

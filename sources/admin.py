@@ -1,7 +1,4 @@
-import bibtexparser
 import rispy
-from bibtexparser.bibdatabase import BibDatabase
-from bibtexparser.bwriter import BibTexWriter
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
@@ -12,7 +9,7 @@ from django.urls import path, reverse
 
 from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
 
-from .citations import bibtex_entry, ris_entry
+from .citations import bibtex_file, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
 from .validators import DOI_PATTERN, normalise_doi
@@ -178,11 +175,8 @@ class SourceAdmin(PublishableAdmin):
 
     @admin.action(description="Export selected as BibTeX (.bib)", permissions=["view"])
     def export_bibtex(self, request, queryset):
-        database = BibDatabase()
-        database.entries = [bibtex_entry(source) for source in self._for_export(queryset)]
-        writer = BibTexWriter()
-        writer.indent = "  "
-        return self._download(bibtexparser.dumps(database, writer), "bib", "application/x-bibtex")
+        text = bibtex_file(self._for_export(queryset))
+        return self._download(text, "bib", "application/x-bibtex")
 
     @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
     def export_ris(self, request, queryset):

@@ -142,7 +142,7 @@ def test_downloads_parse_back(client):
     source = catala()
     bib = client.get(reverse("sources:source-bibtex", kwargs={"key": source.key}))
     assert bib["Content-Type"].startswith("application/x-bibtex")
-    entry = bibtexparser.loads(bib.content.decode()).entries[0]
+    entry = bibtexparser.parse_string(bib.content.decode()).entries[0]
     assert entry["doi"] == DOI and entry["ID"] == "catala-2022"
     ris = client.get(reverse("sources:source-ris", kwargs={"key": source.key}))
     (record,) = rispy.loads(ris.content.decode())
