@@ -6,6 +6,9 @@ forms, actions and deletes all check the publish permission on the server, whate
 browser sends.
 """
 
+import csv
+import io
+
 import tablib
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -13,16 +16,25 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from genetx.imports import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    check_entry_count,
+    check_field_size,
+)
 from genetx.listing import FORMULA_STARTS, safe_cell
-from genetx.models import Status
+from genetx.models import ImportJob, ImportState, Status
 from genetx.publishing import (
     PUBLISHER_STATES,
     can_publish,
@@ -42,8 +54,6 @@ admin.site.site_title = "GeneTx editors"
 admin.site.index_title = "Therapies, institutions and sources"
 
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
-# Uploads bigger than this are refused before they are read: imports are edited by hand.
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 class EstimatedCountPaginator(Paginator):
@@ -297,7 +307,36 @@ class CsvImportForm(ImportForm):
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
                 f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
             )
+        raw = upload.read(MAX_IMPORT_BYTES + 1)
+        upload.seek(0)
+        try:
+            check_csv_limits(raw)
+        except ImportFileError as exc:
+            raise ValidationError(str(exc), code="refused") from exc
         return upload
+
+
+def check_csv_limits(raw: bytes) -> None:
+    """Refuse a CSV that is not UTF-8 text, has too many rows or an oversized cell.
+
+    Checked on the upload, before django-import-export builds its dataset and runs a dry
+    run over every row.
+    """
+    if b"\x00" in raw:
+        raise ImportFileError("The file is not text; a CSV file is plain text.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("The file is not UTF-8 text; save it as UTF-8 CSV.") from exc
+    rows = 0
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text))):
+            for column, cell in enumerate(cells, start=1):
+                check_field_size(cell, f"Column {column} of line {number + 1}")
+            rows = number
+    except csv.Error as exc:
+        raise ImportFileError(f"The file could not be read as CSV: {exc}.") from exc
+    check_entry_count(rows, "rows")
 
 
 class SafeCSV(CSV):
@@ -335,3 +374,132 @@ class CsvImportExportMixin(ImportExportMixin):
     import_form_class = CsvImportForm
     import_formats = [SafeCSV]
     export_formats = [SafeCSV]
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        result = super().process_dataset(dataset, form, request, **kwargs)
+        # The column names, so a refused row's report can give the value it had.
+        result.dataset_headers = list(dataset.headers or [])
+        return result
+
+    def process_result(self, result, request):
+        """After a confirmed import: counts only when it was saved, else what went wrong.
+
+        A confirmed import is one transaction (IMPORT_EXPORT_USE_TRANSACTIONS), so a row
+        that fails when saved (the database refuses it, or the data changed since the
+        dry run) leaves nothing saved; django-import-export's own message would still count
+        the rows before it as "new".
+        """
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = import_problems(result)
+        self.message_user(
+            request,
+            f"Import failed; nothing was saved. {counted(len(problems), 'problem', 'problems')}: "
+            + "; ".join(problems),
+            messages.ERROR,
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+
+
+def import_problems(result) -> list[str]:
+    """Each failed row of a django-import-export result as "row N: field 'value': message"."""
+    problems = []
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(f"row {number}: {error.error}")
+    for row in result.invalid_rows:
+        for name, messages_ in row.field_specific_errors.items():
+            value = _row_value(row, name, getattr(result, "dataset_headers", []))
+            problems.append(f"row {row.number}: {name} {value!r}: {' '.join(messages_)}")
+        for message in row.non_field_specific_errors:
+            problems.append(f"row {row.number}: {message}")
+    for error in result.base_errors:
+        problems.append(str(error.error))
+    return problems
+
+
+def _row_value(row, name: str, headers: list[str]) -> str:
+    """The value the file gave in the column of that name (columns are named as fields)."""
+    if name in headers and headers.index(name) < len(row.values):
+        return str(row.values[headers.index(name)])
+    return ""
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports and their progress, read-only: each editor sees their own, superusers all."""
+
+    list_display = [
+        "file_name",
+        "target",
+        "user",
+        "state",
+        "progress",
+        "created_count",
+        "updated_count",
+        "refused_count",
+        "created_at",
+    ]
+    list_filter = ["state", "target"]
+    list_select_related = ["user"]
+    fields = [
+        "file_name",
+        "target",
+        "user",
+        "state",
+        "progress",
+        "message",
+        ("created_count", "updated_count", "refused_count"),
+        ("created_at", "started_at", "finished_at"),
+        "refused_rows",
+    ]
+    readonly_fields = [
+        name for item in fields for name in (item if isinstance(item, tuple) else (item,))
+    ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).defer("content")
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or request.user.is_superuser or obj.user_id == request.user.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A running import is left to finish; a finished or abandoned one may go.
+        return self.has_view_permission(request, obj) and (
+            obj is None or obj.state != ImportState.RUNNING
+        )
+
+    @admin.display(description="Progress")
+    def progress(self, obj):
+        return f"{obj.processed:,} of {obj.total:,} entries ({obj.percent}%)"
+
+    @admin.display(description="Refused rows")
+    def refused_rows(self, obj):
+        if not obj.report:
+            return "None"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (p["row"], p.get("label", ""), p["field"], p.get("value", ""), p["message"])
+                for p in obj.report
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Row</th><th>Key</th><th>Field</th><th>Value</th>"
+            "<th>Problem</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )

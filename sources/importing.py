@@ -118,8 +118,13 @@ class SourceRow:
     # RIS has no way to say "et al."; a RIS file's author list is compared by names only.
     marks_et_al: bool = True
 
-    def refuse(self, field_name: str, message: str) -> None:
+    # The text the file gave for a refused field, when it is not kept in values.
+    given: dict = field(default_factory=dict)
+
+    def refuse(self, field_name: str, message: str, given: str | None = None) -> None:
         self.errors.setdefault(field_name, []).append(message)
+        if given is not None:
+            self.given[field_name] = given
 
 
 @dataclass
@@ -137,6 +142,23 @@ class PlannedRow:
             name if name == "authors" else str(Source._meta.get_field(name).verbose_name)
             for name in self.changes
             if name != "issued_precision"
+        ]
+
+    @property
+    def problems(self) -> list[dict]:
+        """Each problem with its row, field and the value the file gave, for a report."""
+        return [
+            {
+                "row": self.row.number,
+                "label": self.row.label,
+                "field": name,
+                "value": _shown(
+                    self.row.given.get(name, self.row.values.get(name.split(" ")[0], ""))
+                ),
+                "message": message,
+            }
+            for name, messages in self.row.errors.items()
+            for message in messages
         ]
 
     @property
@@ -167,6 +189,12 @@ class ImportPlan:
     @property
     def count_refuse(self) -> int:
         return self.count("refuse")
+
+
+def _shown(value) -> str:
+    """A value as a report shows it: text, cut to a readable length."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 # Reading files ------------------------------------------------------------------------------
@@ -244,6 +272,7 @@ def parse_bibtex(text: str) -> list[SourceRow]:
                 "kind",
                 f"BibTeX type @{entry_type} is not one GeneTx records "
                 f"(use one of {', '.join('@' + t for t in sorted(BIBTEX_KINDS))}).",
+                "@" + entry_type,
             )
         row.values = {
             "key": entry.key,
@@ -371,6 +400,7 @@ def parse_ris(text: str) -> list[SourceRow]:
                 "kind",
                 f"RIS type {ris_type or '(none)'} is not one GeneTx records "
                 f"(use one of {', '.join(sorted(RIS_KINDS))}).",
+                ris_type,
             )
         pages = entry.get("start_page", "")
         if entry.get("end_page"):
@@ -423,7 +453,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
     if not year:
         return
     if not re.fullmatch(r"\d{4}", year):
-        row.refuse("issued", f"the year {year!r} is not a four-digit year.")
+        row.refuse("issued", f"the year {year!r} is not a four-digit year.", year)
         return
     month_number = None
     if month:
@@ -431,7 +461,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
             int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
         )
         if month_number is None:
-            row.refuse("issued", f"the month {month!r} is not a month.")
+            row.refuse("issued", f"the month {month!r} is not a month.", month)
             return
     try:
         if month_number and day:
@@ -444,7 +474,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
         else:
             issued, precision = datetime.date(int(year), 1, 1), DatePrecision.YEAR
     except ValueError:
-        row.refuse("issued", f"{year}-{month}-{day} is not a date.")
+        row.refuse("issued", f"{year}-{month}-{day} is not a date.", f"{year}-{month}-{day}")
         return
     row.values["issued"] = issued
     row.values["issued_precision"] = precision
@@ -454,7 +484,7 @@ def _parse_iso_date(row: SourceRow, field_name: str, value: str):
     try:
         return datetime.date.fromisoformat(value.strip()[:10])
     except ValueError:
-        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).")
+        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).", value)
         return None
 
 

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from genetx.models import Status
@@ -202,3 +203,61 @@ def test_an_exported_csv_imports_back_unchanged(client, editor, references):
     assert [row.import_type for row in result.rows] == ["skip"]
     therapy = Therapy.objects.get(slug="formula")
     assert (therapy.name, therapy.summary) == ("=1+1", "-2 is a plain statement.")
+
+
+def database_refuses_slug():
+    """A trigger in the real database that refuses to store one slug: added after a dry run,
+    it makes a row that passed it fail when saved (as a concurrent change would)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_slug() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by the database'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_slug BEFORE INSERT ON therapies_therapy FOR EACH ROW "
+                "WHEN (NEW.slug = 'refused') EXECUTE FUNCTION refuse_slug()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_slug BEFORE INSERT ON therapies_therapy "
+                "WHEN NEW.slug = 'refused' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"
+            )
+
+
+def test_a_row_failing_when_saved_leaves_nothing_saved_and_says_so(client, editor, references):
+    client.force_login(editor)
+    text = (
+        HEADER
+        + "first,First,product,car-t,,,One.,\n"
+        + "second,Second,product,car-t,,,Two.,\n"
+        + "refused,Refused,product,car-t,,,Three.,\n"
+    )
+    preview = dry_run(client, text)
+    database_refuses_slug()
+    response = confirm(client, preview)
+    messages = [str(message) for message in response.context["messages"]]
+    assert not Therapy.objects.exists()
+    assert not any("new" in message for message in messages)
+    assert messages[0].startswith("Import failed; nothing was saved.")
+    assert "row 3: refused by the database" in messages[0]
+
+
+def test_a_csv_over_the_row_limit_is_refused_before_its_dry_run(client, editor, settings):
+    settings.IMPORT_MAX_ENTRIES = 2
+    client.force_login(editor)
+    text = HEADER + "".join(f"t-{n},T{n},product,,,,,\n" for n in range(3))
+    response = dry_run(client, text)
+    assert "result" not in response.context
+    errors = " ".join(response.context["form"].errors["import_file"])
+    assert "The file has 3 rows; at most 2 can be imported at once" in errors
+
+
+def test_a_csv_cell_over_the_size_limit_is_refused(client, editor, settings):
+    settings.IMPORT_MAX_FIELD_CHARS = 50
+    client.force_login(editor)
+    response = dry_run(client, HEADER + f"big,Big,product,,,,{'x' * 51},\n")
+    errors = " ".join(response.context["form"].errors["import_file"])
+    assert "Column 7 of line 2 is 51 characters long; a field may have at most 50" in errors
+    assert not Therapy.objects.exists()
