@@ -8,16 +8,19 @@ browser sends.
 
 import csv
 import io
+import uuid
 
 import tablib
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -32,6 +35,9 @@ from genetx.imports import (
     ImportFileError,
     check_entry_count,
     check_field_size,
+    csv_problems,
+    describe_problem,
+    keep_for_confirmation,
 )
 from genetx.listing import FORMULA_STARTS, safe_cell
 from genetx.models import ImportJob, ImportState, Status
@@ -48,6 +54,7 @@ from genetx.services import (
     publishable_submit,
     publishable_unpublish,
 )
+from genetx.tasks import import_csv
 
 admin.site.site_header = "GeneTx editors"
 admin.site.site_title = "GeneTx editors"
@@ -310,14 +317,15 @@ class CsvImportForm(ImportForm):
         raw = upload.read(MAX_IMPORT_BYTES + 1)
         upload.seek(0)
         try:
-            check_csv_limits(raw)
+            self.cleaned_data["csv_text"], self.cleaned_data["csv_rows"] = check_csv_limits(raw)
         except ImportFileError as exc:
             raise ValidationError(str(exc), code="refused") from exc
         return upload
 
 
-def check_csv_limits(raw: bytes) -> None:
-    """Refuse a CSV that is not UTF-8 text, has too many rows or an oversized cell.
+def check_csv_limits(raw: bytes) -> tuple[str, int]:
+    """The text and number of rows of a CSV upload, or ImportFileError if it is not UTF-8
+    text, has too many rows or an oversized cell.
 
     Checked on the upload, before django-import-export builds its dataset and runs a dry
     run over every row.
@@ -337,6 +345,7 @@ def check_csv_limits(raw: bytes) -> None:
     except csv.Error as exc:
         raise ImportFileError(f"The file could not be read as CSV: {exc}.") from exc
     check_entry_count(rows, "rows")
+    return text, rows
 
 
 class SafeCSV(CSV):
@@ -375,6 +384,81 @@ class CsvImportExportMixin(ImportExportMixin):
     import_formats = [SafeCSV]
     export_formats = [SafeCSV]
 
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/background/",
+                self.admin_site.admin_view(self.background_import_view),
+                name=f"{opts.app_label}_{opts.model_name}_background_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_action(self, request, **kwargs):
+        """Small files: django-import-export's dry run and confirmation, in the request.
+
+        A file of more than IMPORT_INLINE_ENTRIES rows would keep the request busy for
+        minutes: it is kept in the database and, once confirmed, checked and imported by
+        the background worker (genetx.tasks.import_csv), all or nothing as here.
+        """
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid() and form.cleaned_data["csv_rows"] > settings.IMPORT_INLINE_ENTRIES:
+                resource = self.choose_import_resource_class(form, request)
+                job = keep_for_confirmation(
+                    target=f"{resource.__module__}.{resource.__qualname__}",
+                    file_name=form.cleaned_data["import_file"].name,
+                    file_format="csv",
+                    text=form.cleaned_data["csv_text"],
+                    user=request.user,
+                    total=form.cleaned_data["csv_rows"],
+                )
+                return self._background_confirmation(request, job)
+            if form.is_bound and "import_file" in form.cleaned_data:
+                # django-import-export reads the upload again for its dry run.
+                form.cleaned_data["import_file"].seek(0)
+        return super().import_action(request, **kwargs)
+
+    def _background_confirmation(self, request, job):
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": "Import in the background",
+            "job": job,
+            "inline_limit": settings.IMPORT_INLINE_ENTRIES,
+            "action": reverse(f"admin:{opts.app_label}_{opts.model_name}_background_import"),
+        }
+        return TemplateResponse(request, "admin/import_background.html", context)
+
+    def background_import_view(self, request):
+        """Queue a previewed large CSV for the worker; answers at once."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            raise PermissionDenied
+        queued = ImportJob.objects.filter(
+            token=request.POST.get("job") if _is_uuid(request.POST.get("job")) else None,
+            state=ImportState.PREVIEW,
+            user=request.user,
+        ).update(state=ImportState.QUEUED)
+        opts = self.model._meta
+        if not queued:
+            self.message_user(
+                request,
+                "The previewed file is no longer waiting for confirmation; upload it again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        job = ImportJob.objects.get(token=request.POST["job"])
+        import_csv.enqueue(job.pk)
+        self.message_user(
+            request,
+            f"{job.file_name}: {job.total} rows are being checked and imported in the "
+            "background. This page shows the progress; reload it to follow.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
+
     def process_dataset(self, dataset, form, request, **kwargs):
         result = super().process_dataset(dataset, form, request, **kwargs)
         # The column names, so a refused row's report can give the value it had.
@@ -391,39 +475,23 @@ class CsvImportExportMixin(ImportExportMixin):
         """
         if not (result.has_errors() or result.has_validation_errors()):
             return super().process_result(result, request)
-        problems = import_problems(result)
+        problems = csv_problems(result, getattr(result, "dataset_headers", []))
         self.message_user(
             request,
             f"Import failed; nothing was saved. {counted(len(problems), 'problem', 'problems')}: "
-            + "; ".join(problems),
+            + "; ".join(describe_problem(problem) for problem in problems),
             messages.ERROR,
         )
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
 
-def import_problems(result) -> list[str]:
-    """Each failed row of a django-import-export result as "row N: field 'value': message"."""
-    problems = []
-    for number, errors in result.row_errors():
-        for error in errors:
-            problems.append(f"row {number}: {error.error}")
-    for row in result.invalid_rows:
-        for name, messages_ in row.field_specific_errors.items():
-            value = _row_value(row, name, getattr(result, "dataset_headers", []))
-            problems.append(f"row {row.number}: {name} {value!r}: {' '.join(messages_)}")
-        for message in row.non_field_specific_errors:
-            problems.append(f"row {row.number}: {message}")
-    for error in result.base_errors:
-        problems.append(str(error.error))
-    return problems
-
-
-def _row_value(row, name: str, headers: list[str]) -> str:
-    """The value the file gave in the column of that name (columns are named as fields)."""
-    if name in headers and headers.index(name) < len(row.values):
-        return str(row.values[headers.index(name)])
-    return ""
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 @admin.register(ImportJob)

@@ -163,8 +163,8 @@ def run_job(job_id: int, work: Callable[[Any], Iterable[Progress]]) -> None:
         job.state = ImportState.DONE
         job.message = (
             f"{job.created_count} created, {job.updated_count} updated, "
-            f"{job.refused_count} refused."
-        )
+            f"{job.refused_count} refused. {job.message}"
+        ).strip()
     job.finished_at = timezone.now()
     job.content = ""  # the file is imported; keeping it would only hold its size
     job.save(update_fields=["state", "message", "finished_at", "content"])
@@ -173,3 +173,47 @@ def run_job(job_id: int, work: Callable[[Any], Iterable[Progress]]) -> None:
 def chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# Reporting problems -----------------------------------------------------------------------
+
+
+def describe_problem(problem: dict) -> str:
+    """A report row as one line: "row 3: kind 'medicine': Select a valid choice."."""
+    field_ = f"{problem['field']} {problem['value']!r}: " if problem.get("field") else ""
+    return f"row {problem['row']}: {field_}{problem['message']}"
+
+
+def csv_problems(result, headers: list[str], first_row: int = 1) -> list[dict]:
+    """Each failed row of a django-import-export result, with its field and value.
+
+    `first_row` is the file's number of the result's first row (when a file is checked in
+    parts); rows count from the first one after the header.
+    """
+    offset = first_row - 1
+    problems = []
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(
+                {"row": number + offset, "field": "", "value": "", "message": str(error.error)}
+            )
+    for row in result.invalid_rows:
+        for name, messages in row.field_specific_errors.items():
+            value = ""
+            if name in headers and headers.index(name) < len(row.values):
+                value = str(row.values[headers.index(name)])
+            problems.append(
+                {
+                    "row": row.number + offset,
+                    "field": name,
+                    "value": value[:200],
+                    "message": " ".join(str(m) for m in messages),
+                }
+            )
+        for message in row.non_field_specific_errors:
+            problems.append(
+                {"row": row.number + offset, "field": "", "value": "", "message": str(message)}
+            )
+    for error in result.base_errors:
+        problems.append({"row": 0, "field": "", "value": "", "message": str(error.error)})
+    return problems
