@@ -101,6 +101,8 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+SCHEDULE_FIELDS = ("go_live_at", "expires_at")
+
 PUBLISH_HINT = (
     "Publish what it needs first, or select it in the list and use the Publish action, "
     "which offers to publish them together."
@@ -167,6 +169,12 @@ class PublishingFormMixin(GateFormMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_status = self._read_stored_status()
+        if not can_publish(self.publishing_user, self._meta.model):
+            # Scheduling publication is publishing: editors see the dates, cannot set them
+            # (a disabled field keeps its stored value whatever is posted).
+            for name in SCHEDULE_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
         field = self.fields.get("status")
         if field is not None and not can_publish(self.publishing_user, self._meta.model):
             # Offer editors only the states they may choose; clean_status() still checks
@@ -377,6 +385,21 @@ class PublishableAdmin(GeneTxAdmin):
             checked_by_inline=self.gate_checked_by_inline and not reverting,
         )
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if set(SCHEDULE_FIELDS) & set(flatten_fieldsets(fieldsets)):
+            return fieldsets
+        schedule = (
+            "Schedule",
+            {
+                "fields": [SCHEDULE_FIELDS],
+                "description": "Publishers may set a time for this record to go live or "
+                "to expire; manage.py publish_scheduled applies it through the same "
+                "checks as the Publish and Unpublish actions.",
+            },
+        )
+        return [*fieldsets[:-1], schedule, fieldsets[-1]]
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -68,6 +68,22 @@ class Publishable(models.Model):
         editable=False,
         help_text="Set on first publication and kept when the record is republished.",
     )
+    go_live_at = models.DateTimeField(
+        "go live at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Publish automatically at this time (publishers only). The scheduled "
+        "command publishes it through the same checks as the Publish button, then clears this.",
+    )
+    expires_at = models.DateTimeField(
+        "expires at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Take it back to draft automatically at this time (publishers only); "
+        "refused, and reported, while published claims rely on it alone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -86,6 +102,12 @@ class Publishable(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
                 name="%(app_label)s_%(class)s_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(go_live_at__isnull=True)
+                | Q(expires_at__isnull=True)
+                | Q(expires_at__gt=F("go_live_at")),
+                name="%(app_label)s_%(class)s_expires_after_go_live",
             ),
         ]
 
