@@ -26,6 +26,8 @@ from django.core.serializers import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from genetx.history import history_paused
+
 EXCLUDED = ["sessions", "axes"]
 # Every backup holds these rows (dumpdata writes every model); a file without them is not a
 # whole-database backup, and restoring it would empty the database.
@@ -118,7 +120,11 @@ def restore_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
         call_command(
             "flush", interactive=False, inhibit_post_migrate=True, database=using, verbosity=0
         )
-        call_command("loaddata", str(path), database=using, verbosity=0)
+        # The backup holds the history rows themselves: loading a therapy's conditions
+        # must not add new ones (simple-history records many-to-many changes even for
+        # fixture loads).
+        with history_paused():
+            call_command("loaddata", str(path), database=using, verbosity=0)
 
 
 def check_backup(path: Path) -> int:

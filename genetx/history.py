@@ -5,6 +5,10 @@ rows written by something other than a person at a form (an import, the demo loa
 scheduled command), so the audit log can say "Imported from sources.bib by ana".
 """
 
+from contextlib import contextmanager
+
+from django.conf import settings
+
 # simple-history stores the reason in a 100-character column.
 REASON_LENGTH = 100
 
@@ -40,3 +44,18 @@ class LabelledImportMixin:
         super().before_save_instance(instance, row, **kwargs)
         user = kwargs.get("user")
         label_change(instance, user=user, text=import_reason(kwargs.get("file_name", ""), user))
+
+
+@contextmanager
+def history_paused():
+    """Write no history rows inside this block (a restore loads the history itself).
+
+    simple-history reads SIMPLE_HISTORY_ENABLED on every save; it is process-wide, so use
+    this only where nothing else writes meanwhile (the restore command).
+    """
+    previous = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    settings.SIMPLE_HISTORY_ENABLED = False
+    try:
+        yield
+    finally:
+        settings.SIMPLE_HISTORY_ENABLED = previous

@@ -75,6 +75,19 @@ class SourceKind(models.TextChoices):
     ATTRIBUTION = "attribution", "Attribution without a full reference"
 
 
+# How each kind of source is described to readers beside its reference.
+EVIDENCE_KINDS = {
+    SourceKind.JOURNAL_ARTICLE: "Peer-reviewed journal article",
+    SourceKind.NEWS_ARTICLE: "News report",
+    SourceKind.WEB_ARTICLE: "Web article",
+    SourceKind.PRESS_RELEASE: "Official statement",
+    SourceKind.REPORT: "Report",
+    SourceKind.BOOK: "Book",
+    SourceKind.DATABASE: "Registry or database record",
+    SourceKind.ATTRIBUTION: "Attribution, not fully referenced (a journal named, no reference)",
+}
+
+
 class Source(Publishable):
     Kind = SourceKind
 
@@ -191,6 +204,16 @@ class Source(Publishable):
 
     def get_absolute_url(self):
         return reverse("sources:source-detail", kwargs={"key": self.key})
+
+    @property
+    def evidence_kind(self) -> str:
+        """The kind of evidence in words, shown with each reference so readers can weigh it."""
+        if self.kind in (self.Kind.PRESS_RELEASE, self.Kind.REPORT):
+            # An organisation's own statement (a regulator's announcement): name who says it.
+            organisation = next((a.literal for a in self.authors.all() if a.literal), "")
+            if organisation:
+                return f"{EVIDENCE_KINDS[self.kind]} by {organisation}"
+        return EVIDENCE_KINDS[self.kind]
 
     @property
     def display_title(self) -> str:
