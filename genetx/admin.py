@@ -6,12 +6,15 @@ forms, actions and deletes all check the publish permission on the server, whate
 browser sends.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -20,7 +23,8 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from genetx.models import Status
+from genetx import revisions
+from genetx.models import Revision, RevisionStatus, StaleRecord, Status, Versioned
 from genetx.publishing import (
     PUBLISHER_STATES,
     can_publish,
@@ -33,6 +37,8 @@ from genetx.services import (
     publishable_publish,
     publishable_submit,
     publishable_unpublish,
+    revision_close_applied,
+    revision_save,
 )
 
 admin.site.site_header = "GeneTx editors"
@@ -74,6 +80,94 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+def changes_since(model, pk, seen_version: int) -> str:
+    """Who saved the record after version seen_version, when, and what they changed."""
+    history = model.history.filter(id=pk)
+    newest = history.order_by("-history_date").select_related("history_user").first()
+    seen = history.filter(version=seen_version).order_by("-history_date").first()
+    if newest is None:
+        return "Someone else saved it after you opened it."
+    who = newest.history_user or "someone"
+    when = timezone.localtime(newest.history_date).strftime("%d %b %Y %H:%M %Z")
+    text = f"{who} saved it at {when}, after you opened it."
+    if seen is not None:
+        changes = revisions.compare_values(
+            model, revisions.field_values(seen), revisions.field_values(newest)
+        )
+        if changes:
+            text += (
+                " Their changes: "
+                + "; ".join(f"{capfirst(c.label)}: “{c.old}” → “{c.new}”" for c in changes)
+                + "."
+            )
+    return text
+
+
+class VersionedFormMixin:
+    """Carries the version of the record the form was opened on and refuses a stale save.
+
+    The hidden ``seen_version`` is compared with the stored version while the form
+    validates, so an out-of-date save is refused with a message saying who changed what;
+    the form keeps the user's values and now carries the current version, so saving again
+    applies them on top. The save itself checks the version again in its UPDATE
+    (Versioned.save), which catches a save that slips in between.
+    """
+
+    revert = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("seen_version")
+        if field is not None and self.instance.pk is not None:
+            field.initial = self._stored_version() if self.revert else self.instance.version
+
+    def _stored_version(self):
+        return (
+            self._meta.model._base_manager.filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if seen is None or self.instance.pk is None:
+            return cleaned
+        current = self._stored_version()
+        if current is None:
+            raise ValidationError(
+                "This record was deleted by someone else after you opened it.", code="deleted"
+            )
+        if current != seen:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen_version")] = str(current)
+            raise ValidationError(
+                "Not saved: this record changed since you opened it. "
+                + changes_since(self._meta.model, self.instance.pk, seen)
+                + " Your changes are kept in the form: check them and save again to "
+                "apply them on top.",
+                code="stale",
+            )
+        # The save's own check compares with what this user saw, not what was read now.
+        self.instance.version = seen
+        return cleaned
+
+
+def versioned_form(form_class, model, *, revert=False):
+    """The form class with the hidden version field and its check."""
+    if not issubclass(model, Versioned):
+        return form_class
+    return type(
+        form_class.__name__,
+        (VersionedFormMixin, form_class),
+        {
+            "seen_version": forms.IntegerField(widget=forms.HiddenInput, required=False),
+            "revert": revert,
+            "__module__": form_class.__module__,
+        },
+    )
+
+
 class PublishingFormMixin:
     """Refuses a status change the user may not make, with a message that says why.
 
@@ -86,10 +180,17 @@ class PublishingFormMixin:
 
     publishing_user = None
     initial_is_stored = False
+    # Set when this save becomes a revision of a published record instead of a live save.
+    as_revision = False
+    submit_revision = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_status = self._read_stored_status()
+        if "seen_revision" in self.fields:
+            self.fields["seen_revision"].initial = revision_token(
+                getattr(self.instance, "_revision", None)
+            )
         field = self.fields.get("status")
         if field is not None and not can_publish(self.publishing_user, self._meta.model):
             # Offer editors only the states they may choose; clean_status() still checks
@@ -110,9 +211,38 @@ class PublishingFormMixin:
             model._base_manager.filter(pk=self.instance.pk).values_list("status", flat=True).first()
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.as_revision and "seen_revision" in self.fields:
+            current = Revision.objects.open().for_object(self.instance).first()
+            if revision_token(current) != cleaned.get("seen_revision", ""):
+                self.data = self.data.copy()
+                self.data[self.add_prefix("seen_revision")] = revision_token(current)
+                if current is None:
+                    raise ValidationError(
+                        "Not saved: the unpublished changes you opened were approved, "
+                        "rejected or discarded meanwhile. Your values are kept in the form: "
+                        "check them against the record and save again.",
+                        code="stale_revision",
+                    )
+                raise ValidationError(
+                    "Not saved: someone saved newer unpublished changes to this record after "
+                    f"you opened it ({current.updated_by or 'a deleted user'}, "
+                    f"{timezone.localtime(current.updated_at).strftime('%d %b %Y %H:%M %Z')}: "
+                    f"{current.summary}). Your values are kept in the form: check them and "
+                    "save again to replace theirs.",
+                    code="stale_revision",
+                )
+        return cleaned
+
     def clean_status(self):
         status = self.cleaned_data["status"]
         model = self._meta.model
+        if self.as_revision and status in (self.stored_status, Status.REVIEW):
+            # A revision never changes the status; "In review" on a live record means
+            # "send my changes for review".
+            self.submit_revision = self.submit_revision or status == Status.REVIEW
+            return self.stored_status
         if not may_set_status(self.publishing_user, model, self.stored_status, status):
             raise ValidationError(
                 status_refusal(model, self.stored_status, status), code="not_publisher"
@@ -124,26 +254,71 @@ class PublishingFormMixin:
         return status
 
 
-def publishing_form(form_class, user, *, initial_is_stored=False):
+def revision_token(revision) -> str:
+    """Which open revision, at which version, a form was opened on ("" for none)."""
+    return f"{revision.pk}:{revision.version}" if revision is not None else ""
+
+
+def publishing_form(form_class, user, *, initial_is_stored=False, as_revision=False):
     """The form class with the status check bound to this user."""
     return type(
         form_class.__name__,
         (PublishingFormMixin, form_class),
         {
+            "seen_revision": forms.CharField(widget=forms.HiddenInput, required=False),
             "publishing_user": user,
             "initial_is_stored": initial_is_stored,
+            "as_revision": as_revision,
             "__module__": form_class.__module__,
         },
     )
 
 
-class PublishingInlineFormSet(BaseInlineFormSet):
-    """Refuses deleting a published or archived part without the publish permission."""
+class RevisionAwareInlineFormSet(BaseInlineFormSet):
+    """An inline whose changes can be kept in a revision of the record it belongs to.
+
+    Opened on a revision, it shows the parts as the revision left them: changed values,
+    added parts as extra forms, deleted parts left out.
+    """
+
+    revisable = True
+
+    def __init__(self, *args, revision_group=None, as_revision=False, **kwargs):
+        self.revision_group = revision_group or {}
+        self.as_revision = as_revision
+        new = self.revision_group.get("new", [])
+        if new and kwargs.get("data") is None:
+            kwargs["initial"] = [row["fields"] for row in new]
+            self.extra = max(self.extra, len(new))
+        super().__init__(*args, **kwargs)
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            rows = list(super().get_queryset())
+            if self.revision_group:
+                deleted = set(self.revision_group.get("deleted", []))
+                changed = {row["pk"]: row for row in self.revision_group.get("changed", [])}
+                rows = [obj for obj in rows if obj.pk not in deleted]
+                for obj in rows:
+                    if obj.pk in changed:
+                        names = [f.name for f in revisions.revised_fields(self.model)]
+                        revisions.set_values(obj, changed[obj.pk]["fields"], names)
+            self._queryset = rows
+        return self._queryset
+
+
+class PublishingInlineFormSet(RevisionAwareInlineFormSet):
+    """Refuses deleting a published or archived part without the publish permission.
+
+    Within a revision the deletion is only proposed, and a publisher decides on it.
+    """
 
     publishing_user = None
 
     def clean(self):
         super().clean()
+        if self.as_revision:
+            return
         for form in self.deleted_forms:
             instance = form.instance
             if (
@@ -167,12 +342,65 @@ class GeneTxAdmin(SimpleHistoryAdmin):
     # Links typed without a scheme are https today; also silences Django 6.0's change of default.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        revert = getattr(request, "_genetx_revert", False)
+        kwargs["form"] = versioned_form(kwargs.get("form", self.form), self.model, revert=revert)
+        return super().get_form(request, obj, change, **kwargs)
 
-class PublishableInline(admin.TabularInline):
+    def get_fieldsets(self, request, obj=None):
+        return with_seen_version(super().get_fieldsets(request, obj), self.model, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecord as exc:
+            # Someone saved between this form's check and its save: nothing was written.
+            self.message_user(
+                request, f"Not saved: {exc}. Reopen it to see their change.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.path)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A revert starts from the current version: the user chose to replace it.
+        request._genetx_revert = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def with_seen_version(fieldsets, model, obj, also=()):
+    """The fieldsets plus the hidden seen_version field, on a change form of a versioned model.
+
+    ``also`` names more hidden fields to render (seen_revision on publishable records).
+    """
+    if obj is None or not issubclass(model, Versioned) or not fieldsets:
+        return fieldsets
+    (name, options), *rest = fieldsets
+    fields = list(options.get("fields", []))
+    for field_name in ["seen_version", *also]:
+        if field_name not in fields:
+            fields.append(field_name)
+    return [(name, {**options, "fields": fields}), *rest]
+
+
+class GeneTxInline(admin.TabularInline):
+    """An inline edited with its record: version-checked, and kept in the record's revision."""
+
+    formset = RevisionAwareInlineFormSet
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = versioned_form(kwargs.get("form", self.form), self.model)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # Every row of an inline may be a stored one, so each carries its version.
+        return with_seen_version(fieldsets, self.model, object())
+
+
+class PublishableInline(GeneTxInline):
     """An inline of publishable parts (a therapy's programmes or claims)."""
 
     formset = PublishingInlineFormSet
-    extra = 0
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -186,12 +414,178 @@ class PublishableAdmin(GeneTxAdmin):
     """The publishing workflow for a model with a status."""
 
     readonly_fields = AUDIT_FIELDS
-    history_list_display = ["status"]
+    history_list_display = ["status", "version"]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
+    change_form_template = "admin/genetx/publishable_change_form.html"
+
+    # Revisions of published records -----------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the change form opens a record on its open revision; history, delete and
+        # the other views read the live row.
+        request._genetx_change_view = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or not getattr(request, "_genetx_change_view", False):
+            return obj
+        live = obj
+        revision = (
+            Revision.objects.open().for_object(live).select_related("created_by").first()
+            if live.status == Status.PUBLISHED
+            else None
+        )
+        if revision is not None:
+            obj = revisions.materialize(revision.data, live)
+        obj._revision = revision
+        obj._stored_status = live.status
+        return obj
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return with_seen_version(fieldsets, self.model, obj, also=["seen_revision"])
+
+    def as_revision(self, request, obj) -> bool:
+        """Whether saving this form keeps the change as a revision instead of going live.
+
+        Always for a published record edited by someone who may not publish; for a
+        publisher, when they press "Save draft" or "Submit for review".
+        """
+        if obj is None or obj.pk is None:
+            return False
+        if getattr(obj, "_stored_status", obj.status) != Status.PUBLISHED:
+            return False
+        if not can_publish(request.user, self.model):
+            return True
+        return request.method == "POST" and (
+            "_save_draft" in request.POST or "_submit_revision" in request.POST
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = publishing_form(kwargs.get("form", self.form), request.user)
+        kwargs["form"] = publishing_form(
+            kwargs.get("form", self.form), request.user, as_revision=self.as_revision(request, obj)
+        )
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, RevisionAwareInlineFormSet):
+            revision = getattr(obj, "_revision", None)
+            if revision is not None:
+                kwargs["revision_group"] = revision.data.get("children", {}).get(prefix)
+            kwargs["as_revision"] = self.as_revision(request, obj)
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if form.as_revision:
+            return  # the live row stays as it is; save_related() stores the revision
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        previous = getattr(form.instance, "_revision", None)
+        if not form.as_revision:
+            super().save_related(request, form, formsets, change)
+            if previous is not None:
+                # A publisher saved the record as the form showed it, revision included.
+                revision_close_applied(revision=previous, user=request.user)
+            return
+        live = self.model._base_manager.get(pk=form.instance.pk)
+        data = revisions.capture(
+            form=form,
+            formsets=formsets,
+            live=live,
+            previous=previous.data if previous is not None else None,
+        )
+        request._genetx_revision = revision_save(
+            obj=live,
+            data=data,
+            user=request.user,
+            base_version=form.cleaned_data.get("seen_version") or live.version,
+            revision_version=previous.version if previous is not None else None,
+            submit=form.submit_revision or "_submit_revision" in request.POST,
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        revision = getattr(request, "_genetx_revision", None)
+        if revision is not None:
+            return f"Saved unpublished changes (revision #{revision.pk}): {revision.summary}"
+        return super().construct_change_message(request, form, formsets, add)
+
+    def response_change(self, request, obj):
+        revision = getattr(request, "_genetx_revision", None)
+        if revision is None:
+            return super().response_change(request, obj)
+        if revision.status == RevisionStatus.SUBMITTED:
+            message = (
+                f"Your changes to “{obj}” were submitted for review. Readers still see the "
+                "published version until a publisher approves them."
+            )
+        else:
+            message = (
+                f"Your changes to “{obj}” were saved as a draft. Readers still see the "
+                "published version; submit the draft for review when it is ready."
+            )
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        revision = getattr(obj, "_revision", None)
+        context["revision"] = revision
+        context["offer_revision_buttons"] = (
+            obj is not None
+            and getattr(obj, "_stored_status", None) == Status.PUBLISHED
+            and self.has_change_permission(request, obj)
+        )
+        if revision is not None:
+            context["revision_stale"] = (
+                revision.base_version
+                != self.model._base_manager.filter(pk=obj.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.model._base_manager.filter(pk=object_id).first()
+        if (
+            request.method == "POST"
+            and obj is not None
+            and obj.status == Status.PUBLISHED
+            and not can_publish(request.user, self.model)
+        ):
+            self.message_user(
+                request,
+                "Only publishers may revert a published record. Make the change on the "
+                "record's page instead: it is kept as a draft for review.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # The changelist says which records have unpublished changes, by whom and when.
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        open_revisions = Revision.objects.open().filter(
+            content_type=ContentType.objects.get_for_model(self.model),
+            object_id=OuterRef("pk"),
+        )
+        return queryset.annotate(
+            pending_by=Subquery(open_revisions.values("updated_by__username")[:1]),
+            pending_at=Subquery(open_revisions.values("updated_at")[:1]),
+            has_pending=Exists(open_revisions),
+        )
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "unpublished_changes"]
+
+    @admin.display(description="Unpublished changes", ordering="pending_at")
+    def unpublished_changes(self, obj):
+        if not getattr(obj, "has_pending", False):
+            return "—"
+        when = timezone.localtime(obj.pending_at).strftime("%d %b %Y %H:%M")
+        return f"by {obj.pending_by or 'a deleted user'}, {when}"
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -304,3 +698,7 @@ class CsvImportExportMixin(ImportExportMixin):
     import_form_class = CsvImportForm
     import_formats = [CSV]
     export_formats = [CSV]
+
+
+# The review queue registers itself; imported last because it uses the pieces above.
+from genetx import review  # noqa: E402, F401

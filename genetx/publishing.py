@@ -46,3 +46,13 @@ def status_refusal(model, old_status: str | None, new_status: str) -> str:
     return (
         f"Only publishers may {action}. Save it as Draft or In review and a publisher will decide."
     )
+
+
+def publish_refusals(obj) -> list[str]:
+    """Why this record may not be published, or stay published, as it now stands.
+
+    The one place publish gates belong (evidence rules such as "no claim without a
+    published source"): the publish services and revision approval ask it before saving a
+    published record, and refuse with these messages. Empty when nothing stands in the way.
+    """
+    return []

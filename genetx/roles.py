@@ -31,6 +31,9 @@ PUBLISHABLE_MODELS = [
     ("sources", "claim"),
 ]
 
+# Both roles use the review queue: editors follow their drafts, publishers decide.
+REVIEW_PERMISSIONS = [("genetx", "view_revision")]
+
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
 
@@ -41,13 +44,17 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
         (app, f"{action}_{model}")
         for app, model in CONTENT_MODELS
         for action in ("add", "change", "delete", "view")
-    ]
+    ] + REVIEW_PERMISSIONS
     publisher = editor + [(app, f"publish_{model}") for app, model in PUBLISHABLE_MODELS]
     return {EDITOR: editor, PUBLISHER: publisher}
 
 
-def ensure_roles(group_model, permission_model) -> dict[str, int]:
-    """Create or reset the role groups; returns how many permissions each group has."""
+def ensure_roles(group_model, permission_model, *, strict: bool = True) -> dict[str, int]:
+    """Create or reset the role groups; returns how many permissions each group has.
+
+    A data migration passes strict=False: at its point in the migration history some
+    permissions do not exist yet, and a later migration runs this again to add them.
+    """
     counts = {}
     for name, wanted in role_permissions().items():
         group, _ = group_model.objects.get_or_create(name=name)
@@ -60,6 +67,8 @@ def ensure_roles(group_model, permission_model) -> dict[str, int]:
                     )
                 )
             except permission_model.DoesNotExist as exc:
+                if not strict:
+                    continue
                 raise LookupError(
                     f"Permission {app_label}.{codename} does not exist; run migrate first."
                 ) from exc

@@ -10,7 +10,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
+from genetx.admin import GeneTxAdmin, GeneTxInline, PublishableAdmin, ReadOnlyInline, counted
 
 from .citations import bibtex_entry, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
@@ -54,7 +54,7 @@ class ConfirmImportForm(forms.Form):
             ) from exc
 
 
-class AuthorInline(admin.TabularInline):
+class AuthorInline(GeneTxInline):
     model = Author
     extra = 0
     fields = ["position", "family", "given", "literal", "et_al"]
@@ -249,7 +249,7 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(GeneTxInline):
     model = Citation
     fk_name = "claim"
     extra = 1

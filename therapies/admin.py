@@ -6,6 +6,7 @@ from django.forms import Textarea
 from genetx.admin import (
     CsvImportExportMixin,
     GeneTxAdmin,
+    GeneTxInline,
     PublishableAdmin,
     PublishableInline,
     counted,
@@ -53,7 +54,7 @@ class ConditionAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class RegulatoryDecisionInline(admin.TabularInline):
+class RegulatoryDecisionInline(GeneTxInline):
     model = RegulatoryDecision
     extra = 0
     fields = ["agency", "kind", "date", "indication", "source"]
