@@ -8,6 +8,7 @@ browser sends.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from genetx import revisions
@@ -41,6 +42,26 @@ from genetx.services import (
     revision_save,
 )
 
+
+class GeneTxLoginForm(AdminAuthenticationForm):
+    """The admin login, saying plainly when a valid account has no admin access.
+
+    Django's own message ("enter the correct username and password for a staff account")
+    reads as a wrong password. The right password for an account without a role gets this
+    message instead; it is not a failed login, so it does not count toward the lockout.
+    """
+
+    def confirm_login_allowed(self, user):
+        if user.is_active and not user.is_staff:
+            raise ValidationError(
+                "Your password is right, but this account has no access to the editors' "
+                "admin yet. Ask an administrator to add you to the Editor or Publisher group.",
+                code="no_admin_access",
+            )
+        super().confirm_login_allowed(user)
+
+
+admin.site.login_form = GeneTxLoginForm
 admin.site.site_header = "GeneTx editors"
 admin.site.site_title = "GeneTx editors"
 admin.site.index_title = "Therapies, institutions and sources"
@@ -680,6 +701,12 @@ class ReadOnlyInline(admin.TabularInline):
 class CsvImportForm(ImportForm):
     """django-import-export's upload form with a size cap and a file type check."""
 
+    erase_blank_cells = forms.BooleanField(
+        required=False,
+        label="Blank cells erase values",
+        help_text="Off: an empty cell leaves the stored value as it is. On: it clears it.",
+    )
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if not (upload.name or "").lower().endswith(".csv"):
@@ -692,12 +719,76 @@ class CsvImportForm(ImportForm):
         return upload
 
 
+class CsvConfirmImportForm(ConfirmImportForm):
+    """Carries the "blank cells erase values" choice from the preview to the confirmed import."""
+
+    erase_blank_cells = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class CsvImportExportMixin(ImportExportMixin):
-    """CSV import (with django-import-export's dry-run preview) and export."""
+    """CSV import (with django-import-export's dry-run preview) and export.
+
+    The resources are RevisionAwareResource: blank cells keep stored values unless the
+    editor ticks "Blank cells erase values", and an editor's changes to published records
+    become revisions awaiting review; the preview says which rows those are.
+    """
 
     import_form_class = CsvImportForm
+    confirm_form_class = CsvConfirmImportForm
     import_formats = [CSV]
     export_formats = [CSV]
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and hasattr(form, "cleaned_data"):
+            resource_kwargs["erase_blank"] = bool(form.cleaned_data.get("erase_blank_cells"))
+        return resource_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            # Called without a form when the confirmed post is read back.
+            initial["erase_blank_cells"] = import_form.cleaned_data.get("erase_blank_cells")
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Keep each row's instance so the preview can say which rows become revisions.
+        return {**super().get_import_data_kwargs(**kwargs), "retain_instance_in_row_result": True}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None:
+            live = [
+                f"line {number}: {row.instance}"
+                for number, row in enumerate(result.rows, start=1)
+                if getattr(getattr(row, "instance", None), "_genetx_as_revision", False)
+            ]
+            if live:
+                self.message_user(
+                    request,
+                    f"{len(live)} row(s) change published records and will be kept as changes "
+                    "awaiting review, not published: " + "; ".join(live) + ". The table shows "
+                    "each old and new value.",
+                    messages.WARNING,
+                )
+        return response
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        revised = [
+            str(row.instance)
+            for row in result.rows
+            if getattr(getattr(row, "instance", None), "_genetx_as_revision", False)
+        ]
+        if revised:
+            self.message_user(
+                request,
+                f"{len(revised)} change(s) to published records were submitted for review "
+                "instead of going live: " + ", ".join(revised) + ".",
+                messages.WARNING,
+            )
 
 
 # The review queue registers itself; imported last because it uses the pieces above.

@@ -75,3 +75,53 @@ def ensure_roles(group_model, permission_model, *, strict: bool = True) -> dict[
         group.permissions.set(permissions)
         counts[name] = len(permissions)
     return counts
+
+
+ROLE_NAMES = (EDITOR, PUBLISHER)
+
+
+def sync_staff_status(user) -> bool:
+    """Give a member of a role admin access (staff status), and take it from a former one.
+
+    Staff status follows the roles, so adding someone to Editor or Publisher is all it
+    takes to let them in. It is taken away only when the user has no role, no other group,
+    no permission of their own and is not a superuser: anyone an administrator made staff
+    by hand for another reason keeps it. Returns whether the status changed.
+    """
+    in_role = user.groups.filter(name__in=ROLE_NAMES).exists()
+    if in_role and not user.is_staff:
+        user.is_staff = True
+    elif (
+        not in_role
+        and user.is_staff
+        and not user.is_superuser
+        and not user.groups.exists()
+        and not user.user_permissions.exists()
+    ):
+        user.is_staff = False
+    else:
+        return False
+    user.save(update_fields=["is_staff"])
+    return True
+
+
+def role_membership_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """m2m_changed receiver on User.groups: keep staff status in step with the roles.
+
+    A signal rather than a call in the user admin because membership changes from the
+    user's page, the group's page, the shell and scripts alike.
+    """
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    if reverse:
+        # group.user_set.add(...): instance is the group, pk_set the users.
+        if action == "post_clear" or instance.name not in ROLE_NAMES:
+            return
+        users = user_model.objects.filter(pk__in=pk_set or [])
+    else:
+        users = [instance]
+    for user in users:
+        sync_staff_status(user)

@@ -141,6 +141,7 @@ class SourceAdmin(PublishableAdmin):
             "opts": self.model._meta,
             "title": "Import sources from BibTeX or RIS",
             "changelist_url": changelist,
+            "may_publish": self.has_publish_permission(request),
         }
         form = SourceImportForm()
         if request.method == "POST" and "confirm" in request.POST:
@@ -155,6 +156,13 @@ class SourceAdmin(PublishableAdmin):
                 f"(new sources are drafts), {result.updated} updated.",
                 messages.SUCCESS,
             )
+            if result.revised:
+                self.message_user(
+                    request,
+                    f"{counted(result.revised, 'change', 'changes')} to published sources "
+                    "submitted for review instead of going live.",
+                    messages.WARNING,
+                )
             if result.refused:
                 self.message_user(
                     request,
