@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
@@ -162,16 +162,60 @@ class VersionedFormMixin:
         if current != seen:
             self.data = self.data.copy()
             self.data[self.add_prefix("seen_version")] = str(current)
+            self._take_their_values(seen)
             raise ValidationError(
                 "Not saved: this record changed since you opened it. "
                 + changes_since(self._meta.model, self.instance.pk, seen)
-                + " Your changes are kept in the form: check them and save again to "
-                "apply them on top.",
+                + " The form now shows their values, with the fields you changed kept as "
+                "you wrote them: check it and save again to apply your changes on top.",
                 code="stale",
             )
         # The save's own check compares with what this user saw, not what was read now.
         self.instance.version = seen
         return cleaned
+
+    def _take_their_values(self, seen: int) -> None:
+        """Put the stored values in the re-shown form wherever this user changed nothing.
+
+        Compared with the version the user opened (from history): a field they left alone
+        shows the other person's value, a field they edited keeps their value, so saving
+        again re-applies their change without undoing the other one.
+        """
+        model = self._meta.model
+        if not hasattr(model, "history"):
+            return
+        opened = (
+            model.history.filter(id=self.instance.pk, version=seen)
+            .order_by("-history_date")
+            .first()
+        )
+        stored = model._base_manager.filter(pk=self.instance.pk).first()
+        if opened is None or stored is None:
+            return
+        for name, form_field in self.fields.items():
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if (
+                not model_field.concrete
+                or model_field.many_to_many
+                or name not in self.cleaned_data
+            ):
+                continue
+            mine = self.cleaned_data[name]
+            mine = getattr(mine, "pk", mine)
+            if not revisions.same_value(mine, model_field.value_from_object(opened)):
+                continue  # this user changed it: keep their value
+            theirs = model_field.value_from_object(stored)
+            key = self.add_prefix(name)
+            if isinstance(form_field, forms.BooleanField):
+                if theirs:
+                    self.data[key] = "on"
+                else:
+                    self.data.pop(key, None)
+            else:
+                self.data[key] = "" if theirs is None else str(theirs)
 
 
 def versioned_form(form_class, model, *, revert=False):
@@ -234,7 +278,10 @@ class PublishingFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        if self.as_revision and "seen_revision" in self.fields:
+        # The record's own form (not an inline row) checks that nobody saved unpublished
+        # changes after it was opened: a draft would otherwise be replaced, or a
+        # publisher's direct save would close a revision they never saw.
+        if not self.initial_is_stored and self.instance.pk is not None:
             current = Revision.objects.open().for_object(self.instance).first()
             if revision_token(current) != cleaned.get("seen_revision", ""):
                 self.data = self.data.copy()

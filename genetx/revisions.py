@@ -65,8 +65,12 @@ def set_values(instance, values: dict, names=None) -> None:
         setattr(instance, model_field.attname, model_field.to_python(values[name]))
 
 
-def _same(a, b) -> bool:
+def same_value(a, b) -> bool:
+    """Equal, counting None and "" as the same empty value."""
     return a == b or (a in (None, "") and b in (None, ""))
+
+
+_same = same_value
 
 
 # Capturing a form ----------------------------------------------------------------------------

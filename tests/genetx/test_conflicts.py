@@ -38,8 +38,9 @@ def test_second_save_from_an_old_form_is_refused_with_the_other_change_shown(
     assert "Summary: “First.” → “Olga&#x27;s summary.”" in page
     therapy.refresh_from_db()
     assert (therapy.summary, therapy.mechanism) == ("Olga's summary.", "")
-    # His values are still in the form; saving again applies them on top of hers.
-    again = form_data(response) | {"summary": "Olga's summary."}
+    # His change is still in the form and hers is there too: saving again keeps both.
+    again = form_data(response)
+    assert again["summary"] == "Olga's summary." and again["mechanism"] == "Pablo's mechanism."
     assert client.post(change_url(therapy), again).status_code == 302
     therapy.refresh_from_db()
     assert (therapy.summary, therapy.mechanism) == ("Olga's summary.", "Pablo's mechanism.")
@@ -105,3 +106,21 @@ def test_actions_read_the_current_version(client, publisher):
     )
     therapy.refresh_from_db()
     assert therapy.status == Status.PUBLISHED and therapy.summary == "Changed meanwhile."
+
+
+def test_publisher_saving_a_form_opened_before_an_editors_draft_is_warned(
+    client, editor, publisher
+):
+    therapy = make_therapy(summary="Live.")
+    client.force_login(publisher)
+    publisher_form = form_data(client.get(change_url(therapy)))
+    client.force_login(editor)
+    editor_form = form_data(client.get(change_url(therapy)))
+    client.post(change_url(therapy), editor_form | {"summary": "Edna's draft."})
+    client.force_login(publisher)
+    response = client.post(change_url(therapy), publisher_form | {"summary": "Pablo's."})
+    assert response.status_code == 200
+    assert "someone saved newer unpublished changes" in response.content.decode()
+    therapy.refresh_from_db()
+    assert therapy.summary == "Live."
+    assert Revision.objects.get().status == "draft"
