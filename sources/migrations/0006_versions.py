@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0004_list_order_indexes'),
+        ('sources', '0005_claim_superseding_help'),
     ]
 
     operations = [
