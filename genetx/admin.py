@@ -529,6 +529,74 @@ class GeneTxAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class PartOfPublishedForm(forms.ModelForm):
+    """Refuses, for someone who may not publish, a part whose record is published.
+
+    ``parent_field`` is set per admin (see PartAdmin). Changes to such parts go through the
+    record's own page, where they become a revision awaiting review.
+    """
+
+    parent_field = ""
+    publishing_user = None
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = cleaned.get(self.parent_field) or getattr(self.instance, self.parent_field, None)
+        if (
+            parent is not None
+            and getattr(parent, "status", None) == Status.PUBLISHED
+            and not can_publish(self.publishing_user, type(parent))
+        ):
+            raise ValidationError(
+                f"The {type(parent)._meta.verbose_name} “{parent}” is published: change its "
+                f"{self._meta.model._meta.verbose_name_plural} on its own page, where your "
+                "change is kept for a publisher to review.",
+                code="published_parent",
+            )
+        return cleaned
+
+
+class PartAdmin:
+    """For the admin of a part (a decision, author or citation) edited with its record.
+
+    An editor may not change or delete, on the part's own page, a part of a published
+    record (that would go live at once); they edit it on the record's page instead.
+    """
+
+    parent_field = ""
+
+    def _parent_is_live_for(self, request, obj) -> bool:
+        parent = getattr(obj, self.parent_field, None) if obj is not None else None
+        return (
+            parent is not None
+            and getattr(parent, "status", None) == Status.PUBLISHED
+            and not can_publish(request.user, type(parent))
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self._parent_is_live_for(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._parent_is_live_for(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = kwargs.get("form", self.form)
+        kwargs["form"] = type(
+            base.__name__,
+            (PartOfPublishedForm, base),
+            {
+                "parent_field": self.parent_field,
+                "publishing_user": request.user,
+                "__module__": base.__module__,
+            },
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+
 def with_seen_version(fieldsets, model, obj, also=()):
     """The fieldsets plus the hidden seen_version field, on a change form of a versioned model.
 

@@ -204,6 +204,7 @@ def preview_object(data: dict, live):
         ]
         prefetch_related_objects([obj], *wanted)
     cache = obj._prefetched_objects_cache
+    obj._preview_groups = {}
     for name in data.get("m2m_changed", []):
         target = model._meta.get_field(name).related_model
         if issubclass(target, Publishable):
@@ -211,8 +212,9 @@ def preview_object(data: dict, live):
     for group in data.get("children", {}).values():
         child = child_model(group)
         related_name = child._meta.get_field(group["fk"]).remote_field.get_accessor_name()
+        obj._preview_groups[related_name] = group
         if related_name not in cache:
-            continue
+            continue  # the page reads these itself: it asks overlay_parts()
         deleted = set(group.get("deleted", []))
         changed = {row["pk"]: row for row in group.get("changed", [])}
         rows = []
@@ -228,6 +230,31 @@ def preview_object(data: dict, live):
             rows.append(part)
         cache[related_name] = rows
     return obj
+
+
+def overlay_parts(rows, obj, related_name: str) -> list:
+    """Rows a page read itself (a therapy's claims), as a revision preview would show them.
+
+    Parts the revision deletes are left out and changed ones show their new values. Parts
+    it adds are not included: they have no citations yet, so the page could not show them
+    with their sources (and the publish gates would refuse them on approval).
+    """
+    group = getattr(obj, "_preview_groups", {}).get(related_name)
+    rows = list(rows)
+    if not group:
+        return rows
+    deleted = set(group.get("deleted", []))
+    changed = {row["pk"]: row for row in group.get("changed", [])}
+    result = []
+    for part in rows:
+        if part.pk in deleted:
+            continue
+        if part.pk in changed:
+            set_values(
+                part, changed[part.pk]["fields"], [f.name for f in revised_fields(type(part))]
+            )
+        result.append(part)
+    return result
 
 
 def child_model(group: dict):

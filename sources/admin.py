@@ -14,6 +14,7 @@ from genetx.admin import (
     GatedPartsFormSet,
     GeneTxAdmin,
     GeneTxInline,
+    PartAdmin,
     PublishableAdmin,
     ReadOnlyInline,
     counted,
@@ -239,7 +240,8 @@ class SourceAdmin(PublishableAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(GeneTxAdmin):
+class AuthorAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "source"
     list_display = ["family_or_literal", "given", "source__key", "position", "et_al"]
     list_select_related = ["source"]
     search_fields = ["family", "given", "literal", "source__key", "source__title"]
@@ -346,7 +348,8 @@ class ClaimAdmin(PublishableAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(GeneTxAdmin):
+class CitationAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "claim"
     list_display = ["claim__slug", "source__key", "locator", "position"]
     list_select_related = ["claim", "source"]
     search_fields = ["claim__slug", "source__key", "locator", "quote"]

@@ -8,6 +8,7 @@ from genetx.admin import (
     GatedPartsFormSet,
     GeneTxAdmin,
     GeneTxInline,
+    PartAdmin,
     PublishableAdmin,
     PublishableInline,
     counted,
@@ -138,7 +139,8 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
 
 
 @admin.register(RegulatoryDecision)
-class RegulatoryDecisionAdmin(GeneTxAdmin):
+class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "therapy"
     list_display = ["therapy", "agency", "kind", "date", "source_key"]
     list_filter = ["kind", ("agency", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["therapy", "agency", "source"]

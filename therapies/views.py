@@ -3,6 +3,7 @@ from django.db.models import Q
 from genetx.listing import FacetedListView
 from genetx.models import Status
 from genetx.pages import PreviewDetailView
+from genetx.revisions import overlay_parts
 from hospitals.models import Programme
 from sources.models import Claim
 from sources.references import ReferenceList
@@ -47,7 +48,8 @@ class TherapyDetailView(PreviewDetailView):
             .with_sources()
             .filter(Q(therapy=therapy) | Q(programme__therapy=therapy))
         )
-        context["claims"] = refs.claims(claims)
+        # A revision preview shows the claims as the revision changes them.
+        context["claims"] = refs.claims(overlay_parts(claims, therapy, "claims"))
         context["references"] = refs.references
         return context
 

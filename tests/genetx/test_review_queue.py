@@ -107,6 +107,21 @@ def test_preview_renders_the_revision_with_the_banner(client, editor, publisher)
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_preview_shows_claims_as_the_revision_changes_them(client, editor, publisher):
+    therapy = make_therapy()
+    make_claim(therapy=therapy, statement="The live statement.")
+    client.force_login(editor)
+    data = form_data(client.get(change_url(therapy)))
+    data |= {"status": "review", "claims-0-statement": "The proposed statement."}
+    client.post(change_url(therapy), data)
+    revision = Revision.objects.get()
+    client.force_login(publisher)
+    page = client.get(routes(revision)["preview"]).content.decode()
+    assert "The proposed statement." in page and "The live statement." not in page
+    client.logout()
+    assert "The live statement." in client.get(therapy.get_absolute_url()).content.decode()
+
+
 def test_preview_includes_parts_the_revision_adds(client, editor, publisher):
     from tests.factories import make_institution
 

@@ -12,6 +12,7 @@ from tests.factories import (
     make_condition,
     make_institution,
     make_programme,
+    make_source,
     make_therapy,
 )
 from therapies.models import Therapy
@@ -305,3 +306,31 @@ def test_claims_of_a_live_therapy_stay_live_when_deleted_in_a_revision(client, e
         f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "claims"
     )
     assert claims.formset.forms == []
+
+
+def test_a_decision_of_a_published_therapy_is_read_only_to_editors_on_its_own_page(
+    client, editor, publisher
+):
+    from tests.factories import make_decision
+
+    decision = make_decision()
+    url = change_url(decision)
+    client.force_login(editor)
+    page = client.get(url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    data = {"therapy": decision.therapy_id, "agency": decision.agency_id, "kind": decision.kind}
+    assert client.post(url, data).status_code == 403
+    client.force_login(publisher)
+    assert client.get(url).context["has_change_permission"]
+
+
+def test_an_editor_cannot_add_a_citation_to_a_published_claim_on_its_own_page(client, editor):
+    claim = make_claim()
+    source = make_source()
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:sources_citation_add"),
+        {"claim": claim.pk, "source": source.pk, "position": 2, "locator": "", "quote": ""},
+    )
+    assert response.status_code == 200
+    assert "is published: change its citations on its own page" in response.content.decode()
