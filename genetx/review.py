@@ -105,6 +105,24 @@ class RevisionAdmin(admin.ModelAdmin):
     # The queue reads few columns; counting every revision for "N total" is not needed.
     show_full_result_count = False
     change_form_template = "admin/genetx/revision_compare.html"
+    change_list_template = "admin/genetx/revision_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        # New records submitted for review wait in their own lists (status "In review"):
+        # one count per content type, linking there.
+        from genetx.content_types import CONTENT_TYPES
+
+        new_records = []
+        for content_type in CONTENT_TYPES:
+            opts = content_type.model._meta
+            if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+                continue
+            count = content_type.model.objects.in_review().count()
+            if count:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                new_records.append((content_type.label, count, f"{url}?status__exact=review"))
+        extra_context = {**(extra_context or {}), "new_in_review": new_records}
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False  # revisions come from saving a published record's form

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from genetx.content_types import CONTENT_TYPES
 from genetx.models import Revision, RevisionStatus
 from genetx.revisions import word_diff
 from tests.adminforms import form_data
@@ -50,6 +51,15 @@ def test_queue_lists_submitted_revisions_with_a_summary(client, editor, publishe
         editor,
     )
     assert "Elevidys" in page
+
+
+def test_queue_counts_new_records_in_review(client, publisher):
+    from genetx.models import Status
+
+    make_therapy(status=Status.REVIEW)
+    client.force_login(publisher)
+    page = client.get(QUEUE).content.decode()
+    assert "Therapies: 1" in page and "?status__exact=review" in page
 
 
 def test_queue_mine_filter_and_index_counts(client, editor, publisher, roles):
@@ -296,9 +306,9 @@ def test_compare_query_count(client, editor, publisher, django_assert_num_querie
 
 
 # Session, user, the queue's page of rows (with record kind and author joined), its count,
-# the content-type filter's choices and the admin's permission lookups: the same whatever the
-# number of revisions.
-QUEUE_QUERIES = 7
+# the content-type filter's choices, the admin's permission lookups, and one count of new
+# records in review per content type: the same whatever the number of revisions.
+QUEUE_QUERIES = 7 + len(CONTENT_TYPES)
 # Session, user, the revision (joined with its people), the live record, its claims as
 # stored, and the names the changes mention: bounded by the size of the change, not the
 # database.
