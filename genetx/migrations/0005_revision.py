@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('genetx', '0003_search_documents'),
+        ('genetx', '0004_importjob'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

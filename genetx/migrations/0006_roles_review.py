@@ -9,6 +9,6 @@ create_roles = import_module("genetx.migrations.0002_roles").create_roles
 
 
 class Migration(migrations.Migration):
-    dependencies = [("genetx", "0004_revision")]
+    dependencies = [("genetx", "0005_revision")]
 
     operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
