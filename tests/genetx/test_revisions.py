@@ -334,3 +334,22 @@ def test_an_editor_cannot_add_a_citation_to_a_published_claim_on_its_own_page(cl
     )
     assert response.status_code == 200
     assert "is published: change its citations on its own page" in response.content.decode()
+
+
+def test_readers_cached_page_keeps_the_live_text_until_approval(
+    client, editor, publisher, settings
+):
+    settings.PAGE_CACHE_ENABLED = True
+    therapy = make_therapy(summary="Live summary.")
+    url = therapy.get_absolute_url()
+    reader = type(client)()
+    assert "Live summary." in reader.get(url).content.decode()
+    client.force_login(editor)
+    edit(client, therapy, summary="Proposed summary.", status="review")
+    # Saving the revision left the cached page alone, and it is still the live text.
+    page = reader.get(url)
+    assert "Live summary." in page.content.decode() and "Proposed summary." not in (
+        page.content.decode()
+    )
+    revision_approve(revision=Revision.objects.get(), user=publisher)
+    assert "Proposed summary." in reader.get(url).content.decode()
