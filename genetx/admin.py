@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
@@ -830,8 +829,11 @@ class PublishableAdmin(GeneTxAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
+        opts = self.model._meta
+        # The content type by name inside the subquery: no lookup query of its own.
         open_revisions = Revision.objects.open().filter(
-            content_type=ContentType.objects.get_for_model(self.model),
+            content_type__app_label=opts.app_label,
+            content_type__model=opts.model_name,
             object_id=OuterRef("pk"),
         )
         return queryset.annotate(

@@ -120,9 +120,9 @@ def bib_preview(client):
 
 
 def bib_confirm(client, preview):
-    payload = preview.context["confirm_form"]["payload"].value()
+    job = preview.context["confirm_form"]["job"].value()
     return client.post(
-        reverse("admin:sources_source_import"), {"payload": payload, "confirm": "1"}, follow=True
+        reverse("admin:sources_source_import"), {"job": job, "confirm": "1"}, follow=True
     )
 
 
