@@ -113,7 +113,7 @@ def test_institution_detail_shows_place_programmes_decisions_and_claims(client):
     make_claim(institution=fda, statement="The FDA approved the first DMD gene therapy.")
     response = client.get(fda.get_absolute_url())
     body = response.content.decode()
-    assert "Silver Spring, Maryland, US" in body
+    assert "Silver Spring, Maryland, United States of America" in body
     assert "Authorises treatment requests" in body
     assert f'href="{therapy.get_absolute_url()}"' in body
     assert "Draft therapy" not in body
