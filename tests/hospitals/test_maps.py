@@ -160,5 +160,11 @@ def test_basemap_is_small_and_names_its_provenance_and_licence():
     assert frames == {"peninsula", "canaries"}
     # Spain's shapes reach the Balearic (east of 1°E) and Canary frames.
     json.dumps(data)
+    # Every path is valid SVG path data: moves, then at least two relative lines, closed.
+    number = r"-?\d+(?:\.\d)?"
+    ring = rf"M{number} {number}l{number} {number}(?: {number} {number})+z"
+    for view in data["views"].values():
+        for shape in view["shapes"]:
+            assert re.fullmatch(rf"(?:{ring})+", shape["d"]), shape["name"]
     spain = [s for s in data["views"]["spain"]["shapes"] if s["id"] == "724"]
     assert {s["frame"] for s in spain} == {"peninsula", "canaries"}

@@ -129,6 +129,8 @@ def path_data(geometry, min_area: float) -> str:
                 if (nx, ny) != (x, y):
                     steps.append(f"{_num(nx - x)} {_num(ny - y)}")
                 x, y = nx, ny
+            if len(steps) < 2:  # collapsed to a point or a line at this size
+                continue
             parts.append(f"M{_num(coords[0][0])} {_num(coords[0][1])}l" + " ".join(steps) + "z")
     return "".join(parts)
 
