@@ -1,5 +1,4 @@
 import bibtexparser
-import rispy
 from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bwriter import BibTexWriter
 from django import forms
@@ -12,7 +11,7 @@ from django.urls import path, reverse
 
 from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
 
-from .citations import bibtex_entry, ris_entry
+from .citations import bibtex_entry, ris_entry, ris_records
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
 from .validators import DOI_PATTERN, normalise_doi
@@ -187,7 +186,7 @@ class SourceAdmin(PublishableAdmin):
     @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
     def export_ris(self, request, queryset):
         entries = [ris_entry(source) for source in self._for_export(queryset)]
-        return self._download(rispy.dumps(entries), "ris", "application/x-research-info-systems")
+        return self._download(ris_records(entries), "ris", "application/x-research-info-systems")
 
     def _for_export(self, queryset):
         return queryset.select_related("reported_by").prefetch_related("authors")
