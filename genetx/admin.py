@@ -620,7 +620,7 @@ class CsvImportExportMixin(ImportExportMixin):
         self.message_user(
             request,
             f"{job.file_name}: {job.total} rows are being checked and imported in the "
-            "background. This page shows the progress; reload it to follow.",
+            "background. This page shows the progress and reloads itself until the import ends.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))

@@ -245,7 +245,7 @@ class SourceAdmin(PublishableAdmin):
         self.message_user(
             request,
             f"{job.file_name}: {job.total} entries are being imported in the background. "
-            "This page shows the progress; reload it to follow.",
+            "This page shows the progress and reloads itself until the import ends.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
