@@ -361,3 +361,13 @@ def needed_records(problems) -> list:
 
 def describe_problems(problems) -> str:
     return "; ".join(str(problem) for problem in problems)
+
+
+def publish_refusals(obj) -> list[str]:
+    """Why this record may not be published, or stay published, as it now stands.
+
+    The messages of gate_problems(obj), for routes that refuse with text (revision
+    approval asks it after applying a revision, inside its transaction). Empty when
+    nothing stands in the way.
+    """
+    return [str(problem) for problem in gate_problems(obj)]

@@ -291,6 +291,13 @@ class Author(models.Model):
     def family_or_literal(self) -> str:
         return self.literal or self.family
 
+    @property
+    def sort_name(self) -> str:
+        """The name as reference lists sort it: "Family, Given", or the organisation."""
+        if self.literal:
+            return self.literal
+        return f"{self.family}, {self.given}" if self.given else self.family
+
 
 class ClaimQuerySet(PublishableQuerySet):
     def needing_review(self):

@@ -431,3 +431,16 @@ def test_publishing_a_claim_twice_in_a_row_publishes_once(publisher):
     with pytest.raises(Exception, match="already published"), transaction.atomic():
         publishable_publish(obj=stale, user=publisher)
     assert claim.history.filter(status=Status.PUBLISHED).count() == 1
+
+
+def test_publish_refusals_name_the_record_and_what_it_lacks():
+    from genetx.publishing import publish_refusals
+
+    claim = make_claim()
+    claim.citations.all().delete()
+    [message] = publish_refusals(claim)
+    assert message.startswith("claim “Statement number") and "cites no source" in message
+    source = make_source()
+    make_claim(sources=[source])
+    source.status = DRAFT
+    assert "would have no published source left" in publish_refusals(source)[0]
