@@ -1228,7 +1228,7 @@ class CsvImportExportMixin(ImportExportMixin):
         self.message_user(
             request,
             f"{job.file_name}: {job.total} rows are being checked and imported in the "
-            "background. This page shows the progress; reload it to follow.",
+            "background. This page shows the progress and reloads itself until the import ends.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
@@ -1319,10 +1319,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        # A running import is left to finish; a finished or abandoned one may go.
-        return self.has_view_permission(request, obj) and (
-            obj is None or obj.state != ImportState.RUNNING
-        )
+        # Deleting the record of a running import does not undo what it saved; it lets an
+        # editor clear a job whose worker was stopped midway (its saved parts stay saved).
+        return self.has_view_permission(request, obj)
 
     @admin.display(description="Progress")
     def progress(self, obj):
