@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hospitals', '0003_publish_permissions'),
+        ('hospitals', '0004_institution_coordinates_help'),
     ]
 
     operations = [
