@@ -1,13 +1,14 @@
 """CSV import and export of institutions (django-import-export), keyed by slug."""
 
-from import_export import fields, resources
+from import_export import fields
 
 from genetx.history import LabelledImportMixin
+from genetx.resources import RevisionAwareResource
 
 from .models import Institution
 
 
-class InstitutionResource(LabelledImportMixin, resources.ModelResource):
+class InstitutionResource(LabelledImportMixin, RevisionAwareResource):
     """One institution per row. Status is exported but never imported: new rows are
     drafts, and publishing stays a publisher's decision."""
 

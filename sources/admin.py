@@ -1,4 +1,3 @@
-import rispy
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -11,6 +10,8 @@ from django.urls import path, reverse
 from genetx.admin import (
     GatedPartsFormSet,
     GeneTxAdmin,
+    GeneTxInline,
+    PartAdmin,
     PublishableAdmin,
     ReadOnlyInline,
     counted,
@@ -21,7 +22,7 @@ from genetx.imports import keep_for_confirmation
 from genetx.models import ImportJob, ImportState
 from genetx.publishing import citations_removal_problems, publish_problems
 
-from .citations import bibtex_file, ris_entry
+from .citations import bibtex_file, ris_entry, ris_records
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
 from .tasks import import_sources
@@ -74,7 +75,7 @@ class ConfirmImportForm(forms.Form):
         return job
 
 
-class AuthorInline(admin.TabularInline):
+class AuthorInline(GeneTxInline):
     model = Author
     extra = 0
     fields = ["position", "family", "given", "literal", "et_al"]
@@ -161,6 +162,7 @@ class SourceAdmin(PublishableAdmin):
             "opts": self.model._meta,
             "title": "Import sources from BibTeX or RIS",
             "changelist_url": changelist,
+            "may_publish": self.has_publish_permission(request),
         }
         form = SourceImportForm()
         if request.method == "POST" and "confirm" in request.POST:
@@ -229,6 +231,13 @@ class SourceAdmin(PublishableAdmin):
             f"(new sources are drafts), {result.updated} updated.",
             messages.SUCCESS,
         )
+        if result.revised:
+            self.message_user(
+                request,
+                f"{counted(result.revised, 'change', 'changes')} to published sources "
+                "submitted for review instead of going live.",
+                messages.WARNING,
+            )
         if result.refused:
             self.message_user(
                 request,
@@ -246,7 +255,7 @@ class SourceAdmin(PublishableAdmin):
         self.message_user(
             request,
             f"{job.file_name}: {job.total} entries are being imported in the background. "
-            "This page shows the progress; reload it to follow.",
+            "This page shows the progress and reloads itself until the import ends.",
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
@@ -259,7 +268,7 @@ class SourceAdmin(PublishableAdmin):
     @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
     def export_ris(self, request, queryset):
         entries = [ris_entry(source) for source in self._for_export(queryset)]
-        return self._download(rispy.dumps(entries), "ris", "application/x-research-info-systems")
+        return self._download(ris_records(entries), "ris", "application/x-research-info-systems")
 
     def _for_export(self, queryset):
         return queryset.select_related("reported_by").prefetch_related("authors")
@@ -294,7 +303,8 @@ class SourceAdmin(PublishableAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(GeneTxAdmin):
+class AuthorAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "source"
     list_display = ["family_or_literal", "given", "source__key", "position", "et_al"]
     list_select_related = ["source"]
     search_fields = ["family", "given", "literal", "source__key", "source__title"]
@@ -330,7 +340,7 @@ class CitationGateFormSet(GatedPartsFormSet):
         return publish_problems(self.instance, cited_sources=[part.source for part in parts])
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(GeneTxInline):
     model = Citation
     formset = CitationGateFormSet
     fk_name = "claim"
@@ -401,7 +411,8 @@ class ClaimAdmin(PublishableAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(GeneTxAdmin):
+class CitationAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "claim"
     list_display = ["claim__slug", "source__key", "locator", "position"]
     list_select_related = ["claim", "source"]
     search_fields = ["claim__slug", "source__key", "locator", "quote"]

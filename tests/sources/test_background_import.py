@@ -80,9 +80,11 @@ def test_the_admin_shows_progress_and_each_refused_row(client, editor, small_inl
     job = ImportJob.objects.get()
     page = client.get(reverse("admin:genetx_importjob_change", args=[job.pk])).content.decode()
     assert "0 of 5 entries (0%)" in page and "Queued for the background worker" in page
+    assert '<meta http-equiv="refresh" content="5">' in page
     run_worker()
     page = client.get(reverse("admin:genetx_importjob_change", args=[job.pk])).content.decode()
     assert "5 of 5 entries (100%)" in page
+    assert 'http-equiv="refresh"' not in page
     assert "<td>2</td><td>entry-2</td><td>issued</td><td>soon</td>" in page
     listing = client.get(reverse("admin:genetx_importjob_changelist")).content.decode()
     assert "big.bib" in listing

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('therapies', '0002_publish_permissions'),
+        ('therapies', '0003_versions'),
     ]
 
     operations = [

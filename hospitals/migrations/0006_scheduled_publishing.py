@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hospitals', '0003_publish_permissions'),
-        ('therapies', '0004_scheduled_publishing'),
+        ('hospitals', '0005_versions'),
+        ('therapies', '0005_scheduled_publishing'),
     ]
 
     operations = [

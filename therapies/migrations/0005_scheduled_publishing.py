@@ -6,58 +6,56 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hospitals', '0004_scheduled_publishing'),
-        ('sources', '0005_claim_superseding_help'),
-        ('therapies', '0004_scheduled_publishing'),
+        ('therapies', '0004_therapy_conditions_history'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claim',
+            model_name='condition',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='claim',
+            model_name='condition',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
+            model_name='historicalcondition',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
+            model_name='historicalcondition',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='historicalsource',
+            model_name='historicaltherapy',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='historicalsource',
+            model_name='historicaltherapy',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='source',
+            model_name='therapy',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='source',
+            model_name='therapy',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='sources_claim_expires_after_go_live'),
+            model_name='condition',
+            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_condition_expires_after_go_live'),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='sources_source_expires_after_go_live'),
+            model_name='therapy',
+            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_therapy_expires_after_go_live'),
         ),
     ]

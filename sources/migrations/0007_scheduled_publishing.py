@@ -6,56 +6,58 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('therapies', '0003_therapy_conditions_history'),
+        ('hospitals', '0006_scheduled_publishing'),
+        ('sources', '0006_versions'),
+        ('therapies', '0005_scheduled_publishing'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='condition',
+            model_name='claim',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='condition',
+            model_name='claim',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='historicalcondition',
+            model_name='historicalclaim',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='historicalcondition',
+            model_name='historicalclaim',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='historicaltherapy',
+            model_name='historicalsource',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='historicaltherapy',
+            model_name='historicalsource',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddField(
-            model_name='therapy',
+            model_name='source',
             name='expires_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
         ),
         migrations.AddField(
-            model_name='therapy',
+            model_name='source',
             name='go_live_at',
             field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
         ),
         migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_condition_expires_after_go_live'),
+            model_name='claim',
+            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='sources_claim_expires_after_go_live'),
         ),
         migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_therapy_expires_after_go_live'),
+            model_name='source',
+            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='sources_source_expires_after_go_live'),
         ),
     ]
