@@ -69,6 +69,9 @@ class SearchType:
         queryset = self.model.objects.published()
         return queryset.select_related("modality") if self.model is Therapy else queryset
 
+    def key_of(self, record) -> str:
+        return record.key if self.model is Source else record.slug
+
     def fallback_only(self) -> tuple[str, ...]:
         """The columns the fallback engine reads: key, compared fields, what a hit shows."""
         key = "key" if self.model is Source else "slug"
@@ -179,6 +182,8 @@ class Hit:
     url: str
     meta: str = ""
     excerpt: list[tuple[str, bool]] = field(default_factory=list)
+    # The record's slug (a source's key), which the API links by.
+    key: str = ""
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
@@ -316,6 +321,7 @@ class PostgresSearch:
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
                 meta=search_type.meta(record),
+                key=search_type.key_of(record),
                 excerpt=split_marked(record.headline),
             )
 
@@ -464,6 +470,7 @@ class FallbackSearch:
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
                 meta=search_type.meta(record),
+                key=search_type.key_of(record),
                 excerpt=highlight(text, self.terms),
             )
 

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django_filters",
+    # The read API (/api/v1/); listed as an app so its bundled Swagger UI files are served
+    # from this host as static files (no third-party asset, strict CSP).
+    "ninja",
+    "corsheaders",
     "simple_history",
     "import_export",
     "csp",
@@ -87,12 +91,18 @@ MIDDLEWARE = [
     "genetx.middleware.PermissionsPolicyMiddleware",
     # Before anything reads headers: a NUL byte in one is refused with 400 (see the class).
     "genetx.middleware.RefuseNulHeadersMiddleware",
+    # CORS for the read API only (CORS_URLS_REGEX): above the page cache so cached API
+    # responses get the headers too, and above anything that can answer (its preflight).
+    "corsheaders.middleware.CorsMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ETag, Last-Modified and 304s for API responses the page cache does not serve (it sits
+    # outside the cache so If-Modified-Since is answered before a cached page is read).
+    "genetx.api.http.ApiConditionalGetMiddleware",
     # Whole pages for anonymous readers: after authentication (it must know who asks),
     # before the middleware whose headers a stored page must already carry.
     "genetx.cache.AnonymousPageCacheMiddleware",
@@ -232,6 +242,22 @@ PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
 BENCH_BASELINE = env_bool("GENETX_BENCH_BASELINE", default=False)
 if BENCH_BASELINE:
     PAGE_CACHE_EXCLUDE.append("/bench/")
+
+# Read API and open data ---------------------------------------------------------------------
+# CORS (django-cors-headers): any origin may read the API; nothing else on the site is
+# shared. Only safe methods: the API has no writes. ETag is exposed so browser clients can
+# revalidate; Link carries the next page.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+# Where `manage.py export_open_data` writes the dated bulk downloads, how many dated dumps
+# it keeps, and the site address written into the dump's links (empty: paths only).
+OPEN_DATA_DIR = Path(os.environ.get("GENETX_OPEN_DATA_DIR") or BASE_DIR / "open-data")
+OPEN_DATA_KEEP = env_int("GENETX_OPEN_DATA_KEEP", 7)
+SITE_URL = os.environ.get("GENETX_SITE_URL", "").rstrip("/")
 
 # Security -------------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts its

@@ -7,7 +7,7 @@ from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
 from genetx.models import Status
 from therapies.models import Therapy
 
-from .models import Institution, InstitutionKind
+from .models import Institution, InstitutionKind, Programme, ProgrammeRole
 
 _PUBLIC_PROGRAMME = Q(
     programmes__status=Status.PUBLISHED, programmes__therapy__status=Status.PUBLISHED
@@ -52,3 +52,29 @@ class InstitutionFilter(FacetedFilterSet):
 
     def filter_therapy(self, queryset, name, value):
         return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy=value).distinct()
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    """Programmes (no public list of their own; the API lists them)."""
+
+    institution = django_filters.ModelChoiceFilter(
+        queryset=Institution.objects.published(), to_field_name="slug", label="Institution"
+    )
+    therapy = django_filters.ModelChoiceFilter(
+        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+    )
+    role = django_filters.ChoiceFilter(choices=ProgrammeRole.choices, label="Role")
+    country = django_filters.CharFilter(
+        field_name="institution__country", lookup_expr="iexact", label="Country", max_length=2
+    )
+    sort = SortFilter(
+        {
+            "institution": ("Institution", ("institution__name",)),
+            "since": ("Oldest first", ("since",)),
+            "updated": ("Recently updated", ("-updated_at",)),
+        }
+    )
+
+    class Meta:
+        model = Programme
+        fields = []

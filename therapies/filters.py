@@ -5,9 +5,20 @@ from django.db.models import Q
 
 from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
 from genetx.models import Status
+from hospitals.models import Institution
 from hospitals.validators import validate_country_code
+from sources.filters import YearFilter
 
-from .models import Condition, ConditionCategory, Modality, Therapy, TherapyDevelopment, TherapyKind
+from .models import (
+    Condition,
+    ConditionCategory,
+    Modality,
+    RegulatoryDecision,
+    RegulatoryDecisionKind,
+    Therapy,
+    TherapyDevelopment,
+    TherapyKind,
+)
 
 # A therapy counts for a place only through a published programme at a published institution.
 _PUBLIC_PROGRAMME = Q(
@@ -127,3 +138,26 @@ class ConditionFilter(FacetedFilterSet):
 
     def filter_rare(self, queryset, name, value):
         return queryset.filter(is_rare=value == "true")
+
+
+class DecisionFilter(django_filters.FilterSet):
+    """Regulatory decisions (no public list of their own; the API lists them)."""
+
+    therapy = django_filters.ModelChoiceFilter(
+        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+    )
+    agency = django_filters.ModelChoiceFilter(
+        queryset=Institution.objects.published(), to_field_name="slug", label="Agency"
+    )
+    kind = django_filters.ChoiceFilter(choices=RegulatoryDecisionKind.choices, label="Kind")
+    year = YearFilter(field_name="date__year", label="Year")
+    sort = SortFilter(
+        {
+            "newest": ("Newest first", ("-date",)),
+            "oldest": ("Oldest first", ("date",)),
+        }
+    )
+
+    class Meta:
+        model = RegulatoryDecision
+        fields = []
