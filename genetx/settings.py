@@ -88,7 +88,7 @@ MIDDLEWARE = [
     # The two header middlewares sit above WhiteNoise so static responses (SVG included)
     # carry the same Content-Security-Policy and Permissions-Policy as pages.
     "genetx.middleware.ContentSecurityPolicyMiddleware",
-    "genetx.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Before anything reads headers: a NUL byte in one is refused with 400 (see the class).
     "genetx.middleware.RefuseNulHeadersMiddleware",
     # CORS for the read API only (CORS_URLS_REGEX): above the page cache so cached API

@@ -193,6 +193,11 @@ class Source(Publishable):
         return reverse("sources:source-detail", kwargs={"key": self.key})
 
     @property
+    def display_title(self) -> str:
+        """The title readers see: the English title, else the original-language one."""
+        return self.title or self.original_title
+
+    @property
     def public_reporter(self):
         """The source reporting this attribution, or None while readers may not see it.
 

@@ -371,7 +371,7 @@ _DETAIL = {
 
 
 def _hit_kwargs(hit) -> dict:
-    return {"key": hit.key} if hit.type.key == "sources" else {"slug": hit.key}
+    return {hit.type.content_type.lookup_field: hit.key}
 
 
 @site.get(

@@ -21,7 +21,9 @@ def settled(settings):
     cache.set(CHANGED_AT_KEY, time.time() - 2, timeout=None)
 
 
-def test_etag_answers_304_until_content_changes(client, settled):
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_etag_answers_304_until_content_changes(client, settled, settings, page_cache):
+    settings.PAGE_CACHE_ENABLED = page_cache
     first = client.get("/api/v1/therapies")
     assert first.status_code == 200
     assert first["Cache-Control"] == "no-cache"

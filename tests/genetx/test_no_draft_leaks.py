@@ -13,6 +13,7 @@ import django_filters
 import pytest
 from django.urls import reverse
 
+from genetx.content_types import CONTENT_TYPES
 from genetx.models import Status
 from hospitals.models import Institution, Programme
 from sources.models import Citation, Claim, Source
@@ -217,7 +218,7 @@ def test_no_public_url_names_or_links_a_hidden_record(reader, world):
     assert any(url.endswith(".bib") for url in reached)
 
 
-@pytest.mark.parametrize("model", [Condition, Therapy, Institution, Programme, Source, Claim])
+@pytest.mark.parametrize("model", [content_type.model for content_type in CONTENT_TYPES])
 def test_every_hidden_record_has_no_public_page(client, world, model):
     hidden = [obj for obj in world.hidden if isinstance(obj, model)]
     assert {obj.status for obj in hidden} == set(HIDDEN)
