@@ -121,3 +121,15 @@ def test_open_data_page_lists_and_serves_the_dumps(client, dump_dir):
 def test_only_existing_dump_files_are_served(client, dump_dir, name):
     (dump_dir / "db.sqlite3").write_text("secret")
     assert client.get(f"/open-data/{name}").status_code == 404
+
+
+def test_dump_names_no_hidden_record(dump_dir):
+    from tests.genetx.test_no_draft_leaks import HiddenWorld
+
+    world = HiddenWorld()
+    export()
+    text = gzip.decompress((dump_dir / "genetx-2026-11-30.jsonl.gz").read_bytes()).decode()
+    with zipfile.ZipFile(dump_dir / "genetx-2026-11-30-csv.zip") as archive:
+        text += "".join(archive.read(name).decode() for name in archive.namelist())
+    assert [title for title in world.titles if title in text] == []
+    assert "Public therapy" in text
