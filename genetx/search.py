@@ -35,9 +35,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from genetx.content_types import ContentType, SearchFields, searched
-from genetx.text import shorten
+from genetx.text import MAX_QUERY_LENGTH, shorten
 
-MAX_QUERY_LENGTH = 200
 CONFIG = "genetx_unaccent"
 # Private-use characters as highlight markers: they never occur in the text we index, and
 # they are turned into <mark> only after the text around them has been escaped.

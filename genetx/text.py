@@ -1,4 +1,7 @@
-"""Small text helpers shared by the pages, the feed and the search."""
+"""Small text helpers and limits shared by the pages, the feed and the search."""
+
+# The longest query a search box or list filter uses; longer ones are cut, not refused.
+MAX_QUERY_LENGTH = 200
 
 
 def shorten(text: str, limit: int) -> str:

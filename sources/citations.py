@@ -196,7 +196,7 @@ def _bibtex_name(author) -> str:
     if author.literal:
         # Braces keep an organisation's name from being split into family and given.
         return "{" + author.literal + "}"
-    return f"{author.family}, {author.given}" if author.given else author.family
+    return author.sort_name
 
 
 def bibtex_entry(source: Source) -> dict:
@@ -260,9 +260,7 @@ def ris_entry(source: Source) -> dict:
     entry: dict = {"type_of_reference": _RIS_TYPES.get(source.kind, "GEN"), "id": source.key}
     authors = _authors(source)
     if authors:
-        entry["authors"] = [
-            a.literal or (f"{a.family}, {a.given}" if a.given else a.family) for a in authors
-        ]
+        entry["authors"] = [a.sort_name for a in authors]
     if source.display_title:
         entry["title"] = source.display_title
     if source.original_title and source.title and source.original_title != source.title:

@@ -124,10 +124,7 @@ def highwire_meta(source) -> list[tuple[str, str]]:
         return []
     meta = [("citation_title", source.display_title)]
     for author in source.authors.all():
-        name = author.literal or (
-            f"{author.family}, {author.given}" if author.given else author.family
-        )
-        meta.append(("citation_author", name))
+        meta.append(("citation_author", author.sort_name))
     if source.issued:
         date = partial_iso_date(source.issued, source.issued_precision).replace("-", "/")
         meta.append(("citation_publication_date", date))
