@@ -17,7 +17,7 @@ from ninja import NinjaAPI, Query, Router
 from ninja.errors import ValidationError as NinjaValidationError
 
 from genetx import search
-from genetx.listing import MAX_QUERY_LENGTH
+from genetx.text import MAX_QUERY_LENGTH
 from hospitals.filters import InstitutionFilter, ProgrammeFilter
 from hospitals.models import Institution, Programme
 from sources.filters import ClaimFilter, SourceFilter

@@ -28,7 +28,8 @@ from django.db.models import F, Q, QuerySet
 from ninja import Field, Schema
 from pydantic import StringConstraints, create_model
 
-from genetx.listing import MAX_QUERY_LENGTH, SortFilter
+from genetx.listing import SortFilter
+from genetx.text import MAX_QUERY_LENGTH
 
 # A parameter may name at most this many values: each one is a subquery.
 MAX_VALUES = 20
