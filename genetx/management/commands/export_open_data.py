@@ -34,8 +34,10 @@ class Command(BaseCommand):
         if keep < 1:
             raise CommandError("--keep must be at least 1.")
         try:
+            # Inside a caller's transaction (tests), that transaction's snapshot applies.
+            outermost = not connection.in_atomic_block
             with transaction.atomic():
-                if connection.vendor == "postgresql":
+                if connection.vendor == "postgresql" and outermost:
                     # One snapshot for every table, so a record published while the dump
                     # runs cannot appear in one file and be missing from another.
                     with connection.cursor() as cursor:
