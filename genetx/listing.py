@@ -4,15 +4,19 @@ A list page is a `FacetedListView` (django-filter's FilterView) over a `FacetedF
 The filter set names its facets; the view counts the rows per facet value with one
 aggregate query per facet (whatever the number of values or rows), answers an invalid
 filter with the form's errors and status 400, and serves the same filtered rows as CSV or
-JSON when asked with ?format=csv or ?format=json.
+JSON when asked with ?format=csv or ?format=json: streamed, at most
+settings.EXPORT_MAX_ROWS rows per request, with a link to the next page.
 """
 
 import csv
 from dataclasses import dataclass, field
 
 import django_filters
+from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, StreamingHttpResponse
 from django_filters.views import FilterView
 
 from genetx.text import MAX_QUERY_LENGTH
@@ -24,7 +28,9 @@ from genetx.text import MAX_QUERY_LENGTH
 # the table. The search box and the filtered list reach the rest.
 FACET_LIMIT = 25
 # Cells starting with these are formulas to a spreadsheet; a leading quote keeps them text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows of an export read from the database at a time: the memory an export holds.
+EXPORT_CHUNK_ROWS = 250
 
 
 @dataclass
@@ -193,7 +199,7 @@ def _as_param(value) -> str:
 def safe_cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class FacetedListView(FilterView):
@@ -244,23 +250,80 @@ class FacetedListView(FilterView):
         )
         return context
 
-    def export_rows(self):
-        for obj in self.object_list:
+    def export_rows(self, object_list):
+        for obj in object_list:
             row = {column: value(obj) for column, value in self.export_columns}
             row["url"] = self.request.build_absolute_uri(obj.get_absolute_url())
             yield row
 
     def export(self, kind: str):
-        rows = list(self.export_rows())
+        """One page of the filtered rows as CSV or JSON, streamed as it is written.
+
+        A page holds at most settings.EXPORT_MAX_ROWS rows, read EXPORT_CHUNK_ROWS at a
+        time, so neither the rows nor the file are ever all in memory. The next and
+        previous pages are in a Link header (and in the JSON body); ?page=N picks one, and
+        a page past the end is a 404 as on the list page.
+        """
+        paginator = Paginator(_stable_order(self.object_list), settings.EXPORT_MAX_ROWS)
+        try:
+            page = paginator.page(self.request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404(str(exc)) from exc
+        links = {
+            "next": self._export_page_url(page.next_page_number()) if page.has_next() else None,
+            "previous": (
+                self._export_page_url(page.previous_page_number()) if page.has_previous() else None
+            ),
+        }
+        rows = self.export_rows(page.object_list.iterator(chunk_size=EXPORT_CHUNK_ROWS))
         if kind == "json":
-            response = JsonResponse(
-                {"count": len(rows), "results": rows}, json_dumps_params={"ensure_ascii": False}
-            )
+            head = {"count": paginator.count, **links, "page": page.number}
+            content = _json_stream(head, rows)
+            content_type = "application/json"
         else:
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
-            writer.writerow([column for column, _ in self.export_columns] + ["url"])
-            for row in rows:
-                writer.writerow([safe_cell(value) for value in row.values()])
-        response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{kind}"'
+            header = [column for column, _ in self.export_columns] + ["url"]
+            content = _csv_stream(header, rows)
+            content_type = "text/csv; charset=utf-8"
+        response = StreamingHttpResponse(content, content_type=content_type)
+        name = self.export_name if page.number == 1 else f"{self.export_name}-{page.number}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+        response["X-Total-Count"] = str(paginator.count)
+        link_header = [f'<{url}>; rel="{rel}"' for rel, url in links.items() if url]
+        if link_header:
+            response["Link"] = ", ".join(link_header)
         return response
+
+    def _export_page_url(self, number: int) -> str:
+        query = self.request.GET.copy()
+        query["page"] = str(number)
+        return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
+
+
+def _stable_order(queryset):
+    """The queryset ordered as the list is, then by primary key, so pages never overlap."""
+    ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    if not {"pk", "-pk", "id", "-id"} & {str(term) for term in ordering}:
+        ordering.append("pk")
+    return queryset.order_by(*ordering)
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it is given (for csv.writer)."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_stream(header: list[str], rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row.values()])
+
+
+def _json_stream(head: dict, rows):
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    yield encoder.encode(head)[:-1] + ', "results": ['
+    for number, row in enumerate(rows):
+        yield ("," if number else "") + encoder.encode(row)
+    yield "]}"

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -79,7 +80,7 @@ def test_csv_export_has_published_rows_only(client):
     make_institution(name="Draft institution", status=Status.DRAFT)
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get(INSTITUTION_LIST, {"format": "csv"}).content.decode())
+            io.StringIO(client.get(INSTITUTION_LIST, {"format": "csv"}).getvalue().decode())
         )
     )
     assert [row["name"] for row in rows] == ["'@SUM(A1)"]
@@ -87,7 +88,7 @@ def test_csv_export_has_published_rows_only(client):
 
 def test_json_export(client):
     make_institution(name="La Paz", city="Madrid")
-    data = client.get(INSTITUTION_LIST, {"format": "json"}).json()
+    data = json.loads(client.get(INSTITUTION_LIST, {"format": "json"}).getvalue())
     assert data["results"][0]["city"] == "Madrid"
 
 

@@ -130,7 +130,7 @@ def test_apa_html_escapes_markup_in_every_field():
 
 
 def test_bibtex_parses_back_with_authors_in_order():
-    entry = bibtexparser.loads(citations.bibtex(catala())).entries[0]
+    entry = bibtexparser.parse_string(citations.bibtex(catala())).entries[0]
     assert entry["ENTRYTYPE"] == "article"
     assert entry["ID"] == "catala-2022"
     assert entry["author"] == "Catalá, Elena and Iacoboni, Gloria and Barba, Pere"
@@ -141,7 +141,7 @@ def test_bibtex_parses_back_with_authors_in_order():
 
 
 def test_bibtex_keeps_an_organisation_author_whole():
-    entry = bibtexparser.loads(citations.bibtex(fda())).entries[0]
+    entry = bibtexparser.parse_string(citations.bibtex(fda())).entries[0]
     assert entry["author"] == "{U.S. Food and Drug Administration}"
     assert entry["month"] == "jun"
 
