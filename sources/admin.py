@@ -1,4 +1,3 @@
-import rispy
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -20,7 +19,7 @@ from genetx.imports import keep_for_confirmation
 from genetx.models import ImportJob, ImportState
 from genetx.publishing import citations_removal_problems, publish_problems
 
-from .citations import bibtex_file, ris_entry
+from .citations import bibtex_file, ris_entry, ris_records
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
 from .tasks import import_sources
@@ -258,7 +257,7 @@ class SourceAdmin(PublishableAdmin):
     @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
     def export_ris(self, request, queryset):
         entries = [ris_entry(source) for source in self._for_export(queryset)]
-        return self._download(rispy.dumps(entries), "ris", "application/x-research-info-systems")
+        return self._download(ris_records(entries), "ris", "application/x-research-info-systems")
 
     def _for_export(self, queryset):
         return queryset.select_related("reported_by").prefetch_related("authors")

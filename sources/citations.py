@@ -310,9 +310,21 @@ def _ris_date(source: Source) -> str:
     return f"{issued.year}/{issued.month:02d}/{issued.day:02d}"
 
 
+class _RisWriter(rispy.RisWriter):
+    def set_header(self, count):
+        # rispy numbers each record with a bare "1." line, which is no RIS tag: some
+        # reference managers reject the file or import a blank record for it.
+        return ""
+
+
+def ris_records(entries: list[dict]) -> str:
+    """RIS text of rispy entry dicts, records separated by ER lines and nothing else."""
+    return rispy.dumps(entries, implementation=_RisWriter)
+
+
 def ris(source: Source) -> str:
     """The source as one RIS record."""
-    return rispy.dumps([ris_entry(source)])
+    return ris_records([ris_entry(source)])
 
 
 # CSL-JSON ----------------------------------------------------------------------------------

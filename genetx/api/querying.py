@@ -2,8 +2,8 @@
 
 Filters are not written again for the API. Each list's query parameters are derived from
 the django-filter FilterSet of its public list (`query_schema`), so the OpenAPI document
-names the same parameters with their types and choices, and each value is checked and
-applied by that FilterSet's own filter (`filter_queryset`). A parameter may be repeated
+names the same parameters with their types and choices, and the values are checked and
+applied by that FilterSet itself (`filter_queryset`). A parameter may be repeated
 (`?kind=product&kind=approach`): rows matching any of the values are listed.
 
 Pages are cut by keyset, not by offset: the cursor holds the sort values of the last row
@@ -22,17 +22,18 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import django_filters
-from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Q, QuerySet
+from django.utils.datastructures import MultiValueDict
 from ninja import Field, Schema
 from pydantic import StringConstraints, create_model
 
-from genetx.listing import SortFilter
+from genetx.listing import MAX_FACET_VALUES, SortFilter
 from genetx.text import MAX_QUERY_LENGTH
+from sources.filters import YearsFilter
 
-# A parameter may name at most this many values: each one is a subquery.
-MAX_VALUES = 20
+# A parameter may name at most this many values, as in the public lists.
+MAX_VALUES = MAX_FACET_VALUES
 MAX_CURSOR_LENGTH = 1000
 
 
@@ -48,11 +49,18 @@ def _choices(filter_) -> tuple[str, ...]:
     return tuple(str(value) for value, _ in filter_.extra["choices"] if str(value) != "")
 
 
+def _is_model_choice(filter_) -> bool:
+    return isinstance(
+        filter_, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter
+    )
+
+
 def query_schema(name: str, filterset_class) -> type[Schema]:
     """The list's filter and sort parameters, typed for validation and the OpenAPI document."""
     fields = {}
     for param, filter_ in filterset_class.base_filters.items():
         label = str(filter_.label or param)
+        anyof = {"max_length": MAX_VALUES, "description": f"{label}; repeat for any of."}
         if isinstance(filter_, SortFilter):
             keys = tuple(filter_.orderings)
             fields[param] = (
@@ -68,26 +76,18 @@ def query_schema(name: str, filterset_class) -> type[Schema]:
                     "characters.",
                 ),
             )
-        elif isinstance(filter_, django_filters.ChoiceFilter) and not isinstance(
-            filter_, django_filters.ModelChoiceFilter
-        ):
-            fields[param] = (
-                list[Literal[_choices(filter_)]],
-                Field([], max_length=MAX_VALUES, description=f"{label}; repeat for any of."),
-            )
-        elif isinstance(filter_, django_filters.NumberFilter):
-            fields[param] = (
-                list[int],
-                Field([], max_length=MAX_VALUES, description=f"{label}; repeat for any of."),
-            )
+        elif _is_model_choice(filter_):
+            anyof["description"] = f"{label} (slug); repeat for any of."
+            fields[param] = (list[str], Field([], **anyof))
+        elif isinstance(filter_, django_filters.ChoiceFilter | django_filters.MultipleChoiceFilter):
+            fields[param] = (list[Literal[_choices(filter_)]], Field([], **anyof))
+        elif isinstance(filter_, YearsFilter):
+            fields[param] = (list[int], Field([], **anyof))
         else:
-            what = "slug" if isinstance(filter_, django_filters.ModelChoiceFilter) else "value"
             length = filter_.extra.get("max_length") or 200
             fields[param] = (
                 list[Annotated[str, StringConstraints(max_length=length)]],
-                Field(
-                    [], max_length=MAX_VALUES, description=f"{label} ({what}); repeat for any of."
-                ),
+                Field([], **anyof),
             )
     return create_model(name, __base__=Schema, **fields)
 
@@ -102,48 +102,28 @@ class PageQuery(Schema):
 
 
 def filter_queryset(filterset_class, queryset: QuerySet, params: dict) -> QuerySet:
-    """The rows matching every parameter, each checked by the public list's own filter.
+    """The rows matching every parameter, as the public list's own FilterSet filters them
+    (several values of one parameter are combined with OR there).
 
-    Raises ApiInputError naming every parameter whose value the filter refuses.
+    Raises ApiInputError naming every parameter whose value the FilterSet refuses.
     """
-    filterset = filterset_class(data={}, queryset=queryset)
-    model = queryset.model
-    errors: dict[str, list[str]] = {}
+    data = MultiValueDict()
     for name, given in params.items():
-        if name == "sort" or name not in filterset.filters or given in (None, "", []):
+        if name == "sort" or given in (None, "", []):
             continue
         values = given if isinstance(given, list) else [given]
         if name == "q":
             values = [str(values[0])[:MAX_QUERY_LENGTH]]
-        filter_ = filterset.filters[name]
-        try:
-            cleaned = _clean(filter_, values)
-        except ValidationError as error:
-            errors[name] = error.messages
-            continue
-        cleaned = [value for value in cleaned if value not in (None, "")]
-        if len(cleaned) == 1:
-            queryset = filter_.filter(queryset, cleaned[0])
-        elif cleaned:
-            # Any of the values: each through the filter itself, as a subquery of keys.
-            anyof = Q()
-            for value in cleaned:
-                anyof |= Q(pk__in=filter_.filter(model._default_manager.all(), value).values("pk"))
-            queryset = queryset.filter(anyof)
-    if errors:
-        raise ApiInputError(errors)
-    return queryset
-
-
-def _clean(filter_, values: list) -> list:
-    field = filter_.field
-    if isinstance(field, forms.ModelChoiceField):
-        # One query for every value, where cleaning them one by one would cost one each.
-        many = forms.ModelMultipleChoiceField(
-            queryset=field.queryset, to_field_name=field.to_field_name, required=False
+        data.setlist(name, [str(value) for value in values])
+    filterset = filterset_class(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        raise ApiInputError(
+            {
+                name: [str(message) for message in errors]
+                for name, errors in filterset.errors.items()
+            }
         )
-        return list(many.clean([str(value) for value in values]))
-    return [field.clean(str(value)) for value in values]
+    return filterset.qs
 
 
 def orderings(filterset_class) -> dict[str, tuple[str, ...]]:

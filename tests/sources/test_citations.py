@@ -166,3 +166,9 @@ def test_csl_json_has_date_parts_to_the_known_precision():
     assert journal["DOI"] == "10.1016/j.medcli.2021.10.005"
     assert journal["page"] == "327-332"
     assert journal["container-title"] == "Medicina Clínica"
+
+
+def test_ris_download_starts_with_its_type_tag_not_a_record_number():
+    text = citations.ris(catala())
+    assert text.splitlines()[0] == "TY  - JOUR"
+    assert not any(line.rstrip().endswith(".") and line[:1].isdigit() for line in text.splitlines())
