@@ -45,6 +45,8 @@ START_SEL = "\ue000"
 STOP_SEL = "\ue001"
 # How many records of one type the fallback engine reads and compares in Python.
 FALLBACK_CANDIDATES = 2000
+# At most this many sources found by one author name or DOI prefix join the hits.
+REFERENCE_LIMIT = 500
 # Characters that must not reach the database: NUL is refused by PostgreSQL, and the
 # markers would fake highlights.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
@@ -231,6 +233,7 @@ class PostgresSearch:
     def __init__(self, query: str):
         self.query = query
         self._counts = None
+        self._reference_ids = None
 
     def _search_query(self):
         return SearchQuery(self.query, search_type="websearch", config=CONFIG)
@@ -257,10 +260,24 @@ class PostgresSearch:
                 # A misspelt word of the summary ("duchene" for Elevidys, whose name does
                 # not say Duchenne); a trigram index on summaries serves it (migration 0004).
                 matches |= Q(**{f"{search_type.excerpt_field}__trigram_word_similar": self.query})
-        reference = reference_condition(search_type, self.query, unaccent=True)
-        if reference is not None:
-            matches |= reference
+        referenced = self._referenced(search_type)
+        if referenced:
+            matches |= Q(pk__in=referenced)
         return matches
+
+    def _referenced(self, search_type: SearchType) -> list:
+        """Ids of sources found by DOI or author, read once per search.
+
+        A list of ids rather than a subquery, so the planner can still combine the indexes
+        of the other conditions (a subquery in an OR turns every search into a full scan).
+        """
+        condition = reference_condition(search_type, self.query, unaccent=True)
+        if condition is None:
+            return []
+        if self._reference_ids is None:
+            found = search_type.model.objects.filter(condition).values_list("pk", flat=True)
+            self._reference_ids = list(found[:REFERENCE_LIMIT])
+        return self._reference_ids
 
     def matching(self, search_type: SearchType):
         """Published records matching the query."""
