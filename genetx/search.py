@@ -131,6 +131,10 @@ TYPES = {content_type.key: SearchType(content_type) for content_type in searched
 TYPO_MIN_LENGTH = 4
 
 
+# A PubMed id as readers paste it: 37414060, PMID 37414060, PMID:37414060.
+_PMID = re.compile(r"(?:pmid:?\s*)?([1-9][0-9]{5,8})", re.IGNORECASE)
+
+
 def doi_prefix(query: str) -> str:
     """The bare, lower-case DOI or DOI prefix the query is ("10.1016", a pasted doi.org
     link), or "" when it is not one."""
@@ -157,6 +161,9 @@ def reference_condition(search_type: "SearchType", query: str, *, unaccent: bool
     prefix = doi_prefix(query)
     if prefix:
         return Q(doi__startswith=prefix)
+    pmid = _PMID.fullmatch(query.strip())
+    if pmid:
+        return Q(pmid=pmid.group(1))
     family = "family__unaccent__iexact" if unaccent else "family__iexact"
     authors = Q()
     for term in terms_of(query):
@@ -477,9 +484,9 @@ class FallbackSearch:
         if search_type.key != "sources":
             return set()
         published = search_type.model.objects.published()
-        prefix = doi_prefix(self.query)
-        if prefix:
-            matched = published.filter(doi__startswith=prefix).values_list("pk", flat=True)
+        if doi_prefix(self.query) or _PMID.fullmatch(self.query.strip()):
+            condition = reference_condition(search_type, self.query, unaccent=False)
+            matched = published.filter(condition).values_list("pk", flat=True)
             return set(matched[:FALLBACK_CANDIDATES])
         # Author names compared like everything here, without accents ("catala" finds
         # Catalá), so in Python rather than with the database's case-only comparison.

@@ -33,6 +33,7 @@ def references():
         title="Fractionated initial infusion of ARI0002h",
         authors=[("Oliver-Caldés", "A.")],
         doi="10.1016/s1470-2045(23)00222-x",
+        pmid="37414060",
     )
     make_source(title="A new Spanish CAR-T therapy", authors=[("Puerto", "G.")])
     make_source(title="Unrelated study", authors=[("Smith", "J.")], doi="10.1038/nature1")
@@ -54,9 +55,12 @@ def references():
             ["Fractionated initial infusion of ARI0002h"],
         ),
         ("doi:10.1038/NATURE1", ["Unrelated study"]),
+        ("37414060", ["Fractionated initial infusion of ARI0002h"]),
+        ("PMID 37414060", ["Fractionated initial infusion of ARI0002h"]),
+        ("pmid:37414060", ["Fractionated initial infusion of ARI0002h"]),
     ],
 )
-def test_sources_are_found_by_author_and_doi(client, references, query, expected):
+def test_sources_are_found_by_author_doi_and_pmid(client, references, query, expected):
     assert titles(client, query, "sources") == expected
 
 
@@ -103,3 +107,23 @@ def test_help_text_promises_only_what_the_engine_supports(client):
 @pytest.mark.parametrize("query", ["10.", "10.1016/" + "x" * 190, "doi:", "-", "a b c", "%_"])
 def test_odd_reference_like_queries_never_fail(client, references, query):
     assert client.get(reverse("search"), {"q": query}).status_code == 200
+
+
+def test_source_page_and_exports_carry_the_pmid(client, references):
+    from sources.models import Source
+
+    source = Source.objects.get(pmid="37414060")
+    body = client.get(source.get_absolute_url()).content.decode()
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/37414060/"' in body
+    assert "pmid = {37414060}" in client.get(f"/sources/{source.key}.bib").content.decode()
+    assert client.get(f"/sources/{source.key}.json").json()[0]["PMID"] == "37414060"
+
+
+def test_a_malformed_pmid_is_a_clear_form_error(references):
+    from django.core.exceptions import ValidationError
+
+    source = make_source()
+    source.pmid = "PMID123"
+    with pytest.raises(ValidationError) as error:
+        source.full_clean()
+    assert "A PubMed id is a number" in str(error.value)
