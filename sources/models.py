@@ -237,6 +237,10 @@ class Source(Publishable):
         return format_partial_date(self.issued, self.issued_precision)
 
     @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+    @property
     def pubmed_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
@@ -664,3 +668,13 @@ class Citation(models.Model):
         return (*self.claim.natural_key(), *self.source.natural_key())
 
     natural_key.dependencies = ["sources.claim", "sources.source"]
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code (es -> Spanish); the code itself if unknown."""
+    from django.conf.locale import LANG_INFO
+
+    info = LANG_INFO.get((code or "").lower()) or LANG_INFO.get((code or "").split("-")[0].lower())
+    if info and "fallback" in info:
+        info = LANG_INFO.get(info["fallback"][0])
+    return info["name"] if info else code
