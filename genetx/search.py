@@ -264,7 +264,7 @@ class PostgresSearch:
             matches |= Q(**{f"{search_type.name_field}__trigram_word_similar": self.query})
             if search_type.excerpt_field != search_type.name_field:
                 # A misspelt word of the summary ("duchene" for Elevidys, whose name does
-                # not say Duchenne); a trigram index on summaries serves it (migration 0004).
+                # not say Duchenne); a trigram index on summaries serves it (migration 0007).
                 matches |= Q(**{f"{search_type.excerpt_field}__trigram_word_similar": self.query})
         referenced = self._referenced(search_type)
         if referenced:

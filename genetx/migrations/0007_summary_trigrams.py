@@ -34,10 +34,10 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("genetx", "0004_importjob"),
+        ("genetx", "0006_roles_review"),
         ("therapies", "0002_publish_permissions"),
         ("hospitals", "0004_institution_coordinates_help"),
-        ("sources", "0005_claim_superseding_help"),
+        ("sources", "0007_source_pmid"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

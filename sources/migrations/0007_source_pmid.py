@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0005_claim_superseding_help'),
+        ('sources', '0006_versions'),
     ]
 
     operations = [
