@@ -13,7 +13,7 @@ from genetx.listing import (
     TextValuesFilter,
 )
 from genetx.models import Status
-from hospitals.models import Institution
+from hospitals.models import Institution, country_name
 from hospitals.validators import validate_country_code
 from sources.filters import YearsFilter
 
@@ -103,6 +103,7 @@ class TherapyFilter(FacetedFilterSet):
             "Country (programmes)",
             "programmes__institution__country",
             only=_PUBLIC_PROGRAMME,
+            display=country_name,
         ),
         Facet(
             "region",
