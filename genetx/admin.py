@@ -596,7 +596,6 @@ class GeneTxAdmin(SimpleHistoryAdmin):
             for field in version._history_m2m_fields
         }
 
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)

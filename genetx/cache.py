@@ -15,6 +15,7 @@ production with more than one worker must set REDIS_URL or turn the page cache o
 """
 
 import hashlib
+import time
 import uuid
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags
 
 VERSION_KEY = "genetx:content-version"
+# When the version last changed (seconds since the epoch): the API's Last-Modified.
+CHANGED_AT_KEY = "genetx:content-changed-at"
 # The apps whose models are published content: a write to any of their models (including
 # through tables and history rows) changes what some public page shows.
 CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
@@ -48,10 +51,25 @@ def content_version() -> str:
     return version
 
 
+def content_changed_at() -> float:
+    """When content last changed, in seconds since the epoch.
+
+    When the cache has lost the time (a restart of a local-memory cache, an evicted key),
+    now is recorded: a later time than the truth is safe (clients fetch again), an earlier
+    one would not be.
+    """
+    cache = _cache()
+    stamp = cache.get(CHANGED_AT_KEY)
+    if stamp is None:
+        cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
+        stamp = cache.get(CHANGED_AT_KEY) or time.time()
+    return stamp
+
+
 def bump_content_version() -> None:
     """Make every cached page and ETag stale. A fresh random token cannot repeat an old one,
     even after the cache lost the previous token."""
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _cache().set_many({VERSION_KEY: uuid.uuid4().hex, CHANGED_AT_KEY: time.time()}, timeout=None)
 
 
 def content_changed(sender, **kwargs) -> None:

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
+from .api.api import api
+from .api.views import api_not_found, open_data, open_data_file
 from .audit import audit_log_view
 from .data_health import data_health_view
 from .feeds import LatestUpdatesFeed
@@ -28,6 +30,11 @@ urlpatterns = [
         admin.site.admin_view(lambda request: data_health_view(request, admin.site)),
         name="data-health",
     ),
+    path("open-data/", open_data, name="open-data"),
+    path("open-data/<str:name>", open_data_file, name="open-data-file"),
+    path("api/v1/", api.urls),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("therapies.urls")),
     path("", include("hospitals.urls")),

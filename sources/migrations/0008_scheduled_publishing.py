@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hospitals', '0006_scheduled_publishing'),
-        ('sources', '0006_versions'),
+        ('sources', '0007_source_pmid'),
         ('therapies', '0005_scheduled_publishing'),
     ]
 
