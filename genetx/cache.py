@@ -12,15 +12,23 @@ worker and server. The local-memory cache is per process: fine for one process (
 tests), but with several workers a save seen by one worker is not seen by the others, so
 production with more than one worker must set REDIS_URL or turn the page cache off
 (GENETX_PAGE_CACHE=0).
+
+A cache that fails (genetx.redis_cache) answers every read as a miss and drops writes, so
+pages are rendered uncached; a content-version change that could not be stored is retried
+by this process on its next request, so pages cached before an outage are not served after
+it.
 """
 
 import hashlib
+import logging
 import uuid
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags
 
@@ -31,6 +39,11 @@ CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
 # Request headers a cached page may vary on: Cookie is covered by serving anonymous readers
 # only; Accept-Encoding is part of the key. A response varying on anything else is not cached.
 ALLOWED_VARY = {"cookie", "accept-encoding"}
+
+logger = logging.getLogger(__name__)
+# Set when this process changed content but could not store the new version (the cache was
+# down); the next request retries before it reads any page.
+_bump_pending = False
 
 
 def _cache():
@@ -48,31 +61,99 @@ def content_version() -> str:
     return version
 
 
-def bump_content_version() -> None:
-    """Make every cached page and ETag stale. A fresh random token cannot repeat an old one,
-    even after the cache lost the previous token."""
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def bump_content_version(using: str = "default") -> None:
+    """Make every cached page and ETag stale, now and again when the current transaction on
+    `using` commits (at once outside one); call it after writes that send no signals
+    (QuerySet.update(), bulk_create).
+
+    Now, so the writing request sees its own change; at commit, so a page rendered from the
+    old rows while the transaction was open is never stored under the version readers use
+    afterwards. At commit the change is also counted in the database (ContentChange), which
+    tells the replica router which replicas hold it.
+    """
+    store_new_version()
+    connection = connections[using]
+    if connection.in_atomic_block and any(
+        callback is _change_committed for _, callback, _ in connection.run_on_commit
+    ):
+        # One commit-time bump per transaction, however many rows it writes.
+        return
+    transaction.on_commit(_change_committed, using=using)
+
+
+def _change_committed() -> None:
+    record_content_change()
+    store_new_version()
+
+
+def record_content_change() -> None:
+    """Count a committed content change on the primary (see genetx.routers)."""
+    from .models import ContentChange
+
+    try:
+        counter = ContentChange.objects.using("default")
+        if not counter.filter(pk=1).update(seq=F("seq") + 1, changed_at=timezone.now()):
+            counter.get_or_create(pk=1, defaults={"seq": 1, "changed_at": timezone.now()})
+    except DatabaseError:
+        # The change itself is committed; replicas are then skipped until the next one.
+        logger.exception("Could not count a content change.")
+
+
+def store_new_version() -> None:
+    """Replace the content version with a fresh random token (which cannot repeat an old
+    one, even after the cache lost the previous token).
+
+    Never raises: a write must save even when the cache is down. A change the cache did not
+    take is logged and retried by retry_pending_bump() on this process's next request.
+    """
+    global _bump_pending
+    try:
+        stored = _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None) is not False
+    except Exception:
+        # Any other backend's failure: the save that called this must still succeed.
+        logger.exception("Could not change the content version; will retry.")
+        stored = False
+    if not stored and not _bump_pending:
+        logger.warning("Content version not changed (cache unavailable); will retry.")
+    _bump_pending = not stored
+
+
+def retry_pending_bump() -> None:
+    """Store a content-version change an earlier outage kept from the cache (cheap when none
+    is pending, and while the cache is still failing)."""
+    if _bump_pending:
+        store_new_version()
 
 
 def content_changed(sender, **kwargs) -> None:
     """Signal receiver for post_save, post_delete and m2m_changed on content models.
 
     Signals, not explicit calls, because every write path must invalidate: the admin, the
-    importers, fixtures, services and the shell. The version changes at once (so the writing
-    request and tests see their own change) and again when the transaction commits, so a
-    page rendered from the old rows while the transaction was open is never stored under the
-    version readers use afterwards.
+    importers, fixtures, services and the shell.
     """
-    if sender._meta.app_label not in CONTENT_APPS:
+    if sender._meta.app_label not in CONTENT_APPS or sender._meta.model_name == "contentchange":
         return
     if kwargs.get("action", "post_").startswith("pre_"):
         return
-    bump_content_version()
-    transaction.on_commit(bump_content_version, using=kwargs.get("using"))
+    bump_content_version(using=kwargs.get("using") or "default")
 
 
 def _accepts_gzip(request) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def page_identity(request) -> str:
+    """What makes two requests the same page: the one place a cached page's key is built
+    (language, for instance, belongs here)."""
+    return "|".join(
+        (
+            request.scheme,
+            request.get_host(),
+            request.path,
+            request.META.get("QUERY_STRING", ""),
+            "gzip" if _accepts_gzip(request) else "",
+        )
+    )
 
 
 class AnonymousPageCacheMiddleware:
@@ -91,18 +172,11 @@ class AnonymousPageCacheMiddleware:
         )
 
     def __call__(self, request):
+        retry_pending_bump()
         if not self._applies(request):
             return self.get_response(request)
         cache = _cache()
-        identity = "|".join(
-            (
-                request.scheme,
-                request.get_host(),
-                request.path,
-                request.META.get("QUERY_STRING", ""),
-                "gzip" if _accepts_gzip(request) else "",
-            )
-        )
+        identity = page_identity(request)
         key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
         # One round trip for both the version and the page: the page is stored with the
         # version it was rendered at and only served while that version is current.

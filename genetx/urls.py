@@ -7,6 +7,9 @@ from . import views
 from .feeds import LatestUpdatesFeed
 from .sitemaps import SITEMAPS
 
+# A database that is down or too slow answers 503, not 500 (see the view).
+handler500 = "genetx.views.server_error"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),

@@ -1,8 +1,12 @@
+import sys
+
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import InterfaceError, OperationalError
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
@@ -10,9 +14,12 @@ from django.views.generic import ListView, TemplateView
 from sources.models import Citation, Claim
 from therapies.models import Condition, Modality
 
-from . import search, timeline
+from . import health, search, timeline
 from .models import Status
 from .updates import latest_updates
+
+# What a 503 tells clients to wait before trying again: a database restart or failover.
+RETRY_AFTER_SECONDS = 30
 
 
 class HomeView(TemplateView):
@@ -148,34 +155,43 @@ class TimelineView(TemplateView):
 
 @require_safe
 def robots_txt(request):
-    """Allow everything but the admin, and point crawlers at the sitemap."""
-    lines = [
-        "User-agent: *",
-        f"Disallow: /{settings.ADMIN_URL}",
-        "Allow: /",
-        "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-    ]
+    """Allow everything and point crawlers at the sitemap.
+
+    The default admin path is disallowed (everyone knows it anyway); a relocated one is not
+    named here, since robots.txt is public and would give the new path away. Admin pages
+    carry their own robots meta tag and sign-in.
+    """
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":
+        lines.append("Disallow: /admin/")
+    lines += ["Allow: /", "", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @never_cache
 @require_safe
 def healthz(request):
-    """200 when every configured database answers a trivial query, 503 otherwise."""
-    checks = {}
-    healthy = True
-    for alias in connections:
-        try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-            checks[alias] = "ok"
-        except DatabaseError:
-            checks[alias] = "unavailable"
-            healthy = False
-    status = "ok" if healthy else "unavailable"
-    return JsonResponse({"status": status, "databases": checks}, status=200 if healthy else 503)
+    """Each dependency's state within a second; 503 only when the primary database fails.
+
+    The cache and replicas degrade the service without stopping it (pages are rendered
+    uncached, reads go to the primary), so they show as "degraded" with a 200: a load
+    balancer should not take every server out because Redis is down.
+    """
+    serving, body = health.report()
+    return JsonResponse(body, status=200 if serving else 503)
+
+
+def server_error(request, *args, **kwargs):
+    """The 500 handler: a database that is down or too slow gets a 503 page saying so.
+
+    Called by Django inside its exception handler, so the exception is at hand. Neither page
+    needs the database or the request.
+    """
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request, *args, **kwargs)
 
 
 @never_cache

@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 # Tests talk plain HTTP through Django's test client.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Tests exercise what web workers do, page statement timeout included.
+os.environ.setdefault("GENETX_PROCESS", "web")
 
 from genetx.settings import *  # noqa: E402,F403 -- the test settings extend the real ones
 
