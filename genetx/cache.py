@@ -19,6 +19,7 @@ by this process on its next request, so pages cached before an outage are not se
 it.
 """
 
+import functools
 import hashlib
 import logging
 import uuid
@@ -27,10 +28,16 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import (
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.http import parse_etags, urlencode
 
 VERSION_KEY = "genetx:content-version"
 # The apps whose models are published content: a write to any of their models (including
@@ -142,15 +149,92 @@ def _accepts_gzip(request) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "")
 
 
-def page_identity(request) -> str:
+def query_params(*names: str):
+    """Declare the query parameters a function view reads (see CanonicalQueryMiddleware);
+    returns a wrapper, leaving the function itself untouched."""
+
+    def declare(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper.cache_query_params = frozenset(names)
+        return wrapper
+
+    return declare
+
+
+def declared_query_params(request) -> frozenset | None:
+    """The query parameters the view at request.path reads, or None if it does not say.
+
+    A view says with `cache_query_params`: a set, or a classmethod giving one (a list view
+    derives it from its filters).
+    """
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view = getattr(match.func, "view_class", match.func)
+    declared = getattr(view, "cache_query_params", None)
+    return (
+        frozenset(declared() if callable(declared) else declared) if declared is not None else None
+    )
+
+
+class CanonicalQueryMiddleware:
+    """One URL per page, so random query parameters cannot force renders or fill the cache.
+
+    For a view that declares the parameters it reads: a GET or HEAD with any other
+    parameter is redirected (301) to the same URL without it; the declared ones are put in
+    a fixed order with empty values dropped, and the view sees only that canonical query.
+    Views that declare nothing keep their query string, and the page cache does not store
+    their pages when one is present.
+    """
+
+    # Long enough to spare repeat redirects, short enough that a parameter a later release
+    # starts to read is not redirected away by browsers for long.
+    REDIRECT_MAX_AGE = 3600
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in {"GET", "HEAD"} and request.META.get("QUERY_STRING"):
+            known = declared_query_params(request)
+            if known is not None:
+                pairs = [
+                    (name, value)
+                    for name in sorted(request.GET)
+                    if name in known
+                    for value in request.GET.getlist(name)
+                    if value != ""
+                ]
+                query = urlencode(pairs)
+                if any(name not in known for name in request.GET):
+                    response = HttpResponsePermanentRedirect(
+                        request.path + ("?" + query if query else "")
+                    )
+                    response["Cache-Control"] = f"max-age={self.REDIRECT_MAX_AGE}"
+                    return response
+                request.META["QUERY_STRING"] = query
+                request.GET = QueryDict(query)
+                request.canonical_query = True
+        return self.get_response(request)
+
+
+def page_identity(request) -> str | None:
     """What makes two requests the same page: the one place a cached page's key is built
-    (language, for instance, belongs here)."""
+    (language, for instance, belongs here). None for a request whose query string is not
+    canonical (see CanonicalQueryMiddleware): such pages are not cached."""
+    query = request.META.get("QUERY_STRING", "")
+    if query and not getattr(request, "canonical_query", False):
+        return None
     return "|".join(
         (
             request.scheme,
             request.get_host(),
             request.path,
-            request.META.get("QUERY_STRING", ""),
+            query,
             "gzip" if _accepts_gzip(request) else "",
         )
     )
@@ -175,8 +259,10 @@ class AnonymousPageCacheMiddleware:
         retry_pending_bump()
         if not self._applies(request):
             return self.get_response(request)
-        cache = _cache()
         identity = page_identity(request)
+        if identity is None:
+            return self.get_response(request)
+        cache = _cache()
         key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
         # One round trip for both the version and the page: the page is stored with the
         # version it was rendered at and only served while that version is current.

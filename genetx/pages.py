@@ -11,6 +11,9 @@ class PreviewDetailView(DetailView):
     `with_detail_related()` (the same related rows, without the status filter).
     """
 
+    # A detail page reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
+    cache_query_params = frozenset()
+
     def get_queryset(self):
         manager = self.model.objects
         user = self.request.user

@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One URL per page before the cache looks (unknown query parameters redirect away).
+    "genetx.cache.CanonicalQueryMiddleware",
     # Whole pages for anonymous readers: after authentication (it must know who asks),
     # before the middleware whose headers a stored page must already carry.
     "genetx.cache.AnonymousPageCacheMiddleware",
@@ -213,6 +215,13 @@ REPLICA_RETRY_SECONDS = env_seconds("DATABASE_REPLICA_RETRY_SECONDS", 10)
 # After any request that writes (POST and the like), that browser reads from the primary for
 # this long (a cookie), so it sees its own change even through a page a replica would serve.
 REPLICA_PIN_SECONDS = env_seconds("DATABASE_REPLICA_PIN_SECONDS", 5)
+
+# Expensive uncached work (searches, filtered lists, exports) each client may ask for, in
+# django-ratelimit's notation (requests/period: s, m, h or d); empty turns the limit off.
+# Counted in the default cache: set REDIS_URL with several workers, or each counts alone.
+EXPENSIVE_RATE = os.environ.get("GENETX_RATE_LIMIT", "60/m").strip()
+# A cache outage must not lock readers out: django-ratelimit then lets requests through.
+RATELIMIT_FAIL_OPEN = True
 
 # /healthz answers within this, reporting any dependency still checking as "timeout".
 HEALTH_TIMEOUT = env_seconds("GENETX_HEALTH_TIMEOUT", 0.9)

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from . import views
+from .cache import query_params
 from .feeds import LatestUpdatesFeed
 from .sitemaps import SITEMAPS
 
@@ -15,7 +16,8 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("feed.atom", LatestUpdatesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The sitemap view reads its page number from ?p= (genetx.cache.CanonicalQueryMiddleware).
+    path("sitemap.xml", query_params("p")(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -14,7 +14,8 @@ from django.views.generic import ListView, TemplateView
 from sources.models import Citation, Claim
 from therapies.models import Condition, Modality
 
-from . import health, search, timeline
+from . import health, search, throttle, timeline
+from .cache import query_params
 from .models import Status
 from .updates import latest_updates
 
@@ -26,6 +27,7 @@ class HomeView(TemplateView):
     """What GeneTx is, key figures with their sources, latest updates, ways in."""
 
     template_name = "genetx/home.html"
+    cache_query_params = frozenset()
     figure_limit = 6
     update_limit = 8
     # The page must not grow with the corpus: the conditions with most therapies, then a
@@ -97,6 +99,7 @@ class SearchView(ListView):
     """Search across every public type; grouped by type, or one type paginated."""
 
     template_name = "genetx/search.html"
+    cache_query_params = frozenset({"q", "type", "page"})
     paginate_by = 20
     group_size = 5
 
@@ -106,6 +109,11 @@ class SearchView(ListView):
         requested_type = request.GET.get("type", "")
         self.search_type = requested_type if requested_type in search.TYPES else ""
         self.engine = search.engine_for(self.query) if self.query else None
+
+    def get(self, request, *args, **kwargs):
+        if self.query and (refused := throttle.refuse_if_over_limit(request)):
+            return refused
+        return super().get(request, *args, **kwargs)
 
     def get_paginate_by(self, queryset):
         # Only one type at a time is paginated; all types show their best hits in groups.
@@ -145,6 +153,7 @@ class TimelineView(TemplateView):
     """Dated events by year: claims about events, regulatory decisions, publications."""
 
     template_name = "genetx/timeline.html"
+    cache_query_params = frozenset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -153,6 +162,7 @@ class TimelineView(TemplateView):
         return context
 
 
+@query_params()
 @require_safe
 def robots_txt(request):
     """Allow everything and point crawlers at the sitemap.

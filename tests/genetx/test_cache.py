@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.test import override_settings
 from django.urls import include, path
 
-from genetx.cache import content_version
+from genetx.cache import content_version, query_params
 from genetx.models import Status
 from tests.factories import make_therapy, make_user
 from tests.parts import redis_url
@@ -41,7 +41,7 @@ def session_page(request):
 
 
 urlpatterns = [
-    path("t/<slug:slug>/", therapy_page),
+    path("t/<slug:slug>/", query_params("page")(therapy_page)),
     path("cookie/", cookie_page),
     path("session/", session_page),
     path("", include("genetx.urls")),
