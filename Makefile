@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo runs with debug on: local secret key, static files served by runserver.
 DEMO_ENV := DJANGO_DEBUG=$(or $(DJANGO_DEBUG),1)
+# pytest-xdist workers for make test: auto is one per core, 0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help install demo serve test lint format lock bench clean
 
@@ -35,7 +37,7 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,13 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: a quick profile for everyday runs, a thorough one for CI
+# (HYPOTHESIS_PROFILE=thorough in .ci/run). Tests set no max_examples of their own.
+hypothesis_settings.register_profile("quick", max_examples=12)
+hypothesis_settings.register_profile("thorough", max_examples=40)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(autouse=True)

@@ -28,15 +28,28 @@ def missing(part: str, hint: str) -> None:
     pytest.skip(message)
 
 
+def worker_index() -> int:
+    """0 for a plain run; 0, 1, ... for pytest-xdist workers gw0, gw1, ..."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
 def redis_url() -> str:
-    """The URL of a Redis server that answers, or skip/fail saying how to get one."""
+    """A Redis database of this test worker's own, or skip/fail saying how to get one.
+
+    Cache tests empty their database, so parallel workers must not share one: worker N
+    counts down N databases from the configured one (15, 14, ... by default).
+    """
     parsed = urlparse(REDIS_TEST_URL)
     try:
         with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
             pass
     except OSError:
         missing("Redis", f"start a Redis server at {REDIS_TEST_URL} (apt-get install redis-server)")
-    return REDIS_TEST_URL
+    base = int(parsed.path.strip("/") or 0)
+    database = base - worker_index()
+    if database < 0:
+        pytest.fail(f"GENETX_TEST_REDIS_URL={REDIS_TEST_URL} leaves no Redis database per worker")
+    return parsed._replace(path=f"/{database}").geturl()
 
 
 def chromium_path() -> str:

@@ -32,3 +32,7 @@ WHITENOISE_AUTOREFRESH = True
 # (tests/genetx/test_login_throttling.py); force_login() never authenticates and works
 # either way.
 AXES_ENABLED = False
+# The page cache would answer a repeated URL without reaching the view, so tests (above all
+# the fuzz tests) would test less than they seem to. It is on only in the tests of the
+# cache itself (tests/genetx/test_cache.py), which switch it on with override_settings.
+PAGE_CACHE_ENABLED = False

@@ -52,13 +52,14 @@ urlpatterns = [
 def page_cache(request, settings):
     """The cache backend under test, emptied before and after; URLs of this module."""
     if request.param == "redis":
-        location = redis_url().rsplit("/", 1)[0] + "/14"
+        location = redis_url()
         backend = "genetx.redis_cache.FailSoftRedisCache"
     else:
         location = "genetx-cache-tests"
         backend = "django.core.cache.backends.locmem.LocMemCache"
     caches = {"default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": "test"}}
-    with override_settings(CACHES=caches, ROOT_URLCONF=__name__):
+    # The test settings switch the page cache off; these tests are where it is on.
+    with override_settings(CACHES=caches, ROOT_URLCONF=__name__, PAGE_CACHE_ENABLED=True):
         from django.core.cache import cache
 
         cache.clear()

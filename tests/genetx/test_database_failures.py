@@ -46,6 +46,12 @@ def client(client):
     return client
 
 
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """The page cache is off in tests (tests/settings.py); these tests are about it too."""
+    settings.PAGE_CACHE_ENABLED = True
+
+
 def timed_get(client, url):
     started = time.monotonic()
     response = client.get(url)

@@ -31,6 +31,12 @@ urlpatterns = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """The page cache is off in tests (tests/settings.py); these tests are about it too."""
+    settings.PAGE_CACHE_ENABLED = True
+
+
 @pytest.fixture
 def redis_cache():
     server = private_redis()

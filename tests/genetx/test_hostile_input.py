@@ -29,8 +29,8 @@ from tests.public_site import COMMON_PARAMETERS, fixed_routes, public_routes
 
 pytestmark = pytest.mark.django_db
 
+# The number of examples comes from the Hypothesis profile (tests/conftest.py).
 EXAMPLES = hypothesis_settings(
-    max_examples=40,
     deadline=None,
     # One database and client serve every example; the examples only read.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -193,6 +193,14 @@ def test_detail_routes_answer_a_real_record(client, small_world):
 def test_known_awkward_query_strings_on_every_page(client, small_world, query):
     for route in fixed_routes():
         assert_answered(client, f"{route.path_with({})}?{query}")
+
+
+def test_fuzzed_requests_reach_the_view_every_time(client, small_world):
+    """The page cache is off in tests, so a repeated URL is rendered again, not replayed."""
+    for _ in range(2):
+        response = client.get("/therapies/?q=%00")
+        assert response.status_code < 500
+        assert response.templates, "answered without reaching the view"
 
 
 def test_out_of_range_page_is_404_and_bad_filter_is_400(client, small_world):

@@ -50,7 +50,6 @@ ALL_PARAMS = sorted({param for params in LISTS.values() for param in params})
 
 
 @settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

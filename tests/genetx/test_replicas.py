@@ -67,6 +67,12 @@ def tried_replica() -> bool:
     return ALIAS in routers._retry_after
 
 
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """The page cache is off in tests (tests/settings.py); these tests are about it too."""
+    settings.PAGE_CACHE_ENABLED = True
+
+
 def timed_get(client, url, **kwargs):
     started = time.monotonic()
     response = client.get(url, **kwargs)

@@ -205,7 +205,6 @@ def test_hostile_queries_never_fail_and_reflect_no_markup(client, query):
 
 
 @settings(
-    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
