@@ -179,16 +179,18 @@ def database_config(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.postgresql":
         timeout = STATEMENT_TIMEOUT if PROCESS_KIND == "web" else COMMAND_STATEMENT_TIMEOUT
-        config["OPTIONS"] = {
-            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-            # 0 means no limit, as in PostgreSQL.
-            "options": f"-c statement_timeout={round(timeout * 1000)}",
-        }
+        options = config.setdefault("OPTIONS", {})
+        # Options given in the URL (?sslmode=require, ?options=...) are kept; the timeouts
+        # are added to them. A statement timeout of 0 means no limit, as in PostgreSQL.
+        options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        statement = f"-c statement_timeout={round(timeout * 1000)}"
+        given = options.get("options", "")
+        options["options"] = f"{given} {statement}" if given else statement
         if DATABASE_POOL:
             # psycopg's pool keeps connections warm inside each worker; Django requires
             # CONN_MAX_AGE = 0 with it because the pool owns connection lifetime. Waiting for
             # a free connection is bounded like connecting.
-            config["OPTIONS"]["pool"] = {
+            options["pool"] = {
                 "min_size": 2,
                 "max_size": 8,
                 "timeout": DATABASE_CONNECT_TIMEOUT,

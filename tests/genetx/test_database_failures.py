@@ -172,9 +172,11 @@ def test_pages_get_the_short_statement_timeout_and_the_admin_the_long_one(client
     assert client.get("/probe/").content == b"5s"
 
 
-def test_postgresql_connections_carry_both_timeouts(settings):
+def test_postgresql_connections_carry_both_timeouts_beside_the_url_options(settings):
     from genetx.settings import database_config
 
-    options = database_config("postgres://u@db.example.org:5432/genetx")["OPTIONS"]
+    url = "postgres://u@db.example.org:5432/genetx?sslmode=require"
+    options = database_config(url)["OPTIONS"]
+    assert options["sslmode"] == "require"
     assert options["connect_timeout"] == settings.DATABASE_CONNECT_TIMEOUT
     assert options["options"] == f"-c statement_timeout={round(settings.STATEMENT_TIMEOUT * 1000)}"
