@@ -7,7 +7,6 @@ timeouts allow, so they catch a hang, not a slow machine.
 
 import socket
 import threading
-import time
 
 import psycopg
 import pytest
@@ -15,6 +14,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
 
+from tests import faults
 from tests.factories import make_therapy, make_user
 from tests.parts import free_port
 
@@ -52,11 +52,8 @@ def page_cache_on(settings):
     settings.PAGE_CACHE_ENABLED = True
 
 
-def timed_get(client, url):
-    started = time.monotonic()
-    response = client.get(url)
-    assert time.monotonic() - started < REQUEST_BOUND, url
-    return response
+def timed_get(client, url, **kwargs):
+    return faults.timed_get(client, url, bound=REQUEST_BOUND, allow_5xx=True, **kwargs)
 
 
 def assert_friendly_503(response):

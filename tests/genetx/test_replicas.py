@@ -8,7 +8,6 @@ REPEATABLE READ snapshot of the same database, which keeps seeing the rows as th
 
 import contextlib
 import sqlite3
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -17,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from genetx import routers
 from genetx.models import ContentChange, Status
+from tests import faults
 from tests.factories import make_therapy, make_user
 from tests.parts import free_port
 
@@ -74,11 +74,7 @@ def page_cache_on(settings):
 
 
 def timed_get(client, url, **kwargs):
-    started = time.monotonic()
-    response = client.get(url, **kwargs)
-    assert time.monotonic() - started < REQUEST_BOUND, url
-    assert response.status_code < 500, (url, response.status_code)
-    return response
+    return faults.timed_get(client, url, bound=REQUEST_BOUND, **kwargs)
 
 
 @pytest.mark.django_db
