@@ -5,8 +5,12 @@ page's statement timeout ends the wait. Time bounds are about ten times what the
 timeouts allow, so they catch a hang, not a slow machine.
 """
 
+import os
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,6 +23,7 @@ from tests.factories import make_therapy, make_user
 from tests.parts import free_port
 
 REQUEST_BOUND = 5.0
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def statement_timeout(request):
@@ -158,15 +163,27 @@ def test_hung_database_gives_a_fast_503_and_health_stays_honest(client, settings
 
 @postgresql_only
 @pytest.mark.django_db
-def test_pages_get_the_short_statement_timeout_and_the_admin_the_long_one(client, settings):
+def test_admin_requests_get_the_long_statement_timeout_and_give_it_back(client, settings):
     settings.ROOT_URLCONF = __name__
     settings.STATEMENT_TIMEOUT = 5
-    settings.ADMIN_STATEMENT_TIMEOUT = 60
-    assert client.get("/probe/").content == b"5s"
+    settings.ADMIN_STATEMENT_TIMEOUT = 45
     client.force_login(make_user(is_staff=True))
-    assert client.get("/admin/probe/").content == b"1min"
+    assert client.get("/admin/probe/").content == b"45s"
     # Put back before the connection serves the next request.
     assert client.get("/probe/").content == b"5s"
+
+
+@pytest.mark.parametrize(("process", "expected"), [("web", "5000"), ("command", "0")])
+def test_web_workers_default_to_the_page_timeout_and_commands_to_none(process, expected):
+    code = (
+        "from genetx.settings import database_config as c; "
+        "print(c('postgres://u@db.example.org/genetx')['OPTIONS']['options'])"
+    )
+    env = {"DJANGO_DEBUG": "1", "GENETX_PROCESS": process, "PATH": os.environ["PATH"]}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == f"-c statement_timeout={expected}", result.stderr
 
 
 def test_postgresql_connections_carry_both_timeouts_beside_the_url_options(settings):

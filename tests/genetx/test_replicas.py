@@ -158,6 +158,8 @@ def counter_only_database(seq: int):
     params = connection.get_connection_params()
     for key in ("cursor_factory", "context"):
         params.pop(key, None)
+    # Creating a database may take longer than a page's statement timeout.
+    params["options"] = "-c statement_timeout=0"
     name = f"{connection.settings_dict['NAME']}_lagging"
     with psycopg.connect(**{**params, "autocommit": True}) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
