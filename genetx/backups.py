@@ -2,8 +2,9 @@
 
 A backup holds every row of every model, primary keys included, so history rows stay
 attached to the records they describe and a restore gives back the same database. It
-leaves out only transient state: sessions (restoring them would log people back in) and
-django-axes' login attempts and lockouts.
+leaves out only transient state: sessions (restoring them would log people back in),
+django-axes' login attempts and lockouts, and the content-change counter the replica router
+reads (genetx.ContentChange: it must only grow, and the restore itself counts as a change).
 
 Primary keys are kept rather than replaced by natural keys: history rows refer to records
 by id, including records deleted since, and natural keys would renumber the first and fail
@@ -23,7 +24,7 @@ from django.core.serializers import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-EXCLUDED = ["sessions", "axes"]
+EXCLUDED = ["sessions", "axes", "genetx.ContentChange"]
 # The serialisation format backups are written in (this module registers it below).
 FORMAT = "backup-json"
 

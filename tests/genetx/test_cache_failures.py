@@ -21,13 +21,15 @@ from therapies.models import Therapy
 pytestmark = pytest.mark.django_db
 
 # The client's timeouts in these tests, and the bound a request must stay within: a hung
-# Redis without timeouts would hang the request for good.
+# Redis without timeouts would hang the request for good. Generous, for loaded machines.
 SOCKET_TIMEOUT = 0.25
-REQUEST_BOUND = 3.0
+REQUEST_BOUND = 10.0
 RETRY_SECONDS = 0.5
 
 
-def redis_caches(url: str, socket_timeout: float = SOCKET_TIMEOUT) -> dict:
+def redis_caches(
+    url: str, socket_timeout: float = SOCKET_TIMEOUT, retry_seconds: float = RETRY_SECONDS
+) -> dict:
     return {
         "default": {
             "BACKEND": "genetx.redis_cache.FailSoftRedisCache",
@@ -36,7 +38,7 @@ def redis_caches(url: str, socket_timeout: float = SOCKET_TIMEOUT) -> dict:
             "OPTIONS": {
                 "socket_connect_timeout": SOCKET_TIMEOUT,
                 "socket_timeout": socket_timeout,
-                "RETRY_SECONDS": RETRY_SECONDS,
+                "RETRY_SECONDS": retry_seconds,
             },
         }
     }
@@ -86,19 +88,20 @@ def test_pages_are_served_when_redis_refuses_connections_from_the_start(client, 
         assert timed_get(client, therapy.get_absolute_url()).status_code == 200
 
 
-def test_hung_redis_costs_a_timeout_not_a_hang(client, redis_server):
+def test_hung_redis_costs_a_timeout_not_a_hang(client, redis_server, caplog, settings):
+    settings.CACHES = redis_caches(redis_server.url, retry_seconds=60)
     therapy = make_therapy()
     url = therapy.get_absolute_url()
     timed_get(client, url)
     redis_server.pause()
     try:
-        started = time.monotonic()
-        for _ in range(5):
-            assert timed_get(client, url).status_code == 200
-        # The breaker: one socket timeout for the five requests, not one per operation.
-        assert time.monotonic() - started < REQUEST_BOUND
+        with caplog.at_level("WARNING", logger="genetx.redis_cache"):
+            for _ in range(5):
+                assert timed_get(client, url).status_code == 200
     finally:
         redis_server.resume()
+    # The breaker: one timed-out call for the five requests, not one per cache operation.
+    assert len([r for r in caplog.records if r.name == "genetx.redis_cache"]) == 1
 
 
 def test_an_edit_saves_while_redis_is_down_and_no_stale_page_follows(client, redis_server):
@@ -170,7 +173,7 @@ def test_health_answers_within_its_deadline_when_redis_hangs(client, redis_serve
         redis_server.resume()
     assert response.status_code == 200
     assert response.json()["cache"] == "timeout"
-    assert elapsed < settings.HEALTH_TIMEOUT + 1
+    assert elapsed < settings.HEALTH_TIMEOUT + 2
 
 
 def test_staff_pages_work_while_redis_is_down(client, redis_server):
