@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -24,10 +26,15 @@ from genetx.models import Status
 from genetx.publishing import (
     PUBLISHER_STATES,
     can_publish,
+    describe,
+    gate_problems,
     may_set_status,
+    publish_problems,
     status_refusal,
+    withdraw_problems,
 )
 from genetx.services import (
+    GateRefused,
     TransitionRefused,
     publishable_archive,
     publishable_publish,
@@ -74,7 +81,57 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class PublishingFormMixin:
+PUBLISH_HINT = (
+    "Publish what it needs first, or select it in the list and use the Publish action, "
+    "which offers to publish them together."
+)
+WITHDRAW_HINT = (
+    "Keep it published, give those records another published source first, or use the "
+    "Unpublish or Archive action in the list, which offers to withdraw them too."
+)
+
+
+def gate_errors(problems) -> list[ValidationError]:
+    """The publish gates' problems as form errors an editor can act on."""
+    errors = []
+    for problem in problems:
+        hint = WITHDRAW_HINT if problem.dependent else PUBLISH_HINT if problem.needs else ""
+        errors.append(ValidationError(f"{problem} {hint}".strip(), code="publish_gate"))
+    return errors
+
+
+class GateFormMixin:
+    """Asks the publish gates about the record as the form would save it.
+
+    Runs after the model's own validation has put the posted values on the instance.
+    ``gate_checked_by_inline`` is set when an inline formset on the same page checks the
+    record with its posted parts (a claim with its citations), since only it sees them.
+    """
+
+    gate_checked_by_inline = False
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        for error in gate_errors(self.gate_problems()):
+            self.add_error(None, error)
+
+    def gate_problems(self):
+        instance = self.instance
+        stored = getattr(self, "stored_status", None)
+        status = getattr(instance, "status", None)
+        if status is None:  # not publishable: a regulatory decision
+            return gate_problems(instance)
+        problems = []
+        if status == Status.PUBLISHED and not self.gate_checked_by_inline:
+            problems += publish_problems(instance)
+        if stored == Status.PUBLISHED and instance.pk is not None:
+            problems += withdraw_problems(instance, as_if=instance)
+        return problems
+
+
+class PublishingFormMixin(GateFormMixin):
     """Refuses a status change the user may not make, with a message that says why.
 
     ``publishing_user`` is set on the form class per request (see publishing_form()). The
@@ -124,17 +181,53 @@ class PublishingFormMixin:
         return status
 
 
-def publishing_form(form_class, user, *, initial_is_stored=False):
-    """The form class with the status check bound to this user."""
+def publishing_form(form_class, user, *, initial_is_stored=False, checked_by_inline=False):
+    """The form class with the status check and the publish gates bound to this user."""
     return type(
         form_class.__name__,
         (PublishingFormMixin, form_class),
         {
             "publishing_user": user,
             "initial_is_stored": initial_is_stored,
+            "gate_checked_by_inline": checked_by_inline,
             "__module__": form_class.__module__,
         },
     )
+
+
+def gated_form(form_class):
+    """A form class for a record without a status (a regulatory decision) that asks the
+    publish gates before it saves."""
+    return type(
+        form_class.__name__, (GateFormMixin, form_class), {"__module__": form_class.__module__}
+    )
+
+
+class GatedPartsFormSet(BaseInlineFormSet):
+    """An inline of the parts the publish gates read (a claim's citations, a therapy's
+    decisions): checks the parent as it will be saved, with the posted parts."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.status != Status.PUBLISHED:
+            return
+        deleted = set(map(id, self.deleted_forms))
+        parts = [
+            form.instance
+            for form in self.forms
+            if id(form) not in deleted
+            and all(getattr(form.instance, f"{name}_id") is not None for name in self.gate_fields)
+        ]
+        problems = self.parts_problems(parts)
+        if problems:
+            raise ValidationError(gate_errors(problems))
+
+    # The parts' foreign keys that must be filled for a row to count (empty extra rows).
+    gate_fields: tuple = ()
+
+    def parts_problems(self, parts):
+        """The gate problems of self.instance with these parts; subclasses say how."""
+        raise NotImplementedError
 
 
 class PublishingInlineFormSet(BaseInlineFormSet):
@@ -188,9 +281,17 @@ class PublishableAdmin(GeneTxAdmin):
     readonly_fields = AUDIT_FIELDS
     history_list_display = ["status"]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
+    # True when an inline on the change form checks the gates with the posted parts.
+    gate_checked_by_inline = False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = publishing_form(kwargs.get("form", self.form), request.user)
+        # History revert posts the record without its inlines: the form checks it whole.
+        reverting = getattr(request.resolver_match, "url_name", "").endswith("_simple_history")
+        kwargs["form"] = publishing_form(
+            kwargs.get("form", self.form),
+            request.user,
+            checked_by_inline=self.gate_checked_by_inline and not reverting,
+        )
         return super().get_form(request, obj, change, **kwargs)
 
     def has_publish_permission(self, request):
@@ -214,36 +315,65 @@ class PublishableAdmin(GeneTxAdmin):
 
     @admin.action(description="Publish", permissions=["publish"])
     def publish(self, request, queryset):
-        self.apply_transition(request, queryset, publishable_publish, "published")
+        return self.apply_transition(
+            request, queryset, publishable_publish, "published", option="with_needed"
+        )
 
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
-        self.apply_transition(request, queryset, publishable_unpublish, "moved back to draft")
+        return self.apply_transition(
+            request,
+            queryset,
+            publishable_unpublish,
+            "moved back to draft",
+            option="with_dependents",
+        )
 
     @admin.action(description="Archive (withdraw from readers)", permissions=["publish"])
     def archive(self, request, queryset):
-        self.apply_transition(request, queryset, publishable_archive, "archived")
+        return self.apply_transition(
+            request, queryset, publishable_archive, "archived", option="with_dependents"
+        )
 
-    def apply_transition(self, request, queryset, service, done: str, summarise=None):
+    def apply_transition(
+        self, request, queryset, service, done: str, summarise=None, *, option=None
+    ):
         """Run a service on each selected record; report what changed and what was refused.
 
-        summarise(results) may add to the success message, e.g. ", with 2 claims".
+        When the publish gates offer a way through (publish the draft sources a claim
+        needs; unpublish the claims that rely on a source), the records concerned are left
+        unchanged and a confirmation page lists exactly what would change with them;
+        confirming posts the action again with the option set. summarise(results) may add
+        to the success message, e.g. ", with 2 claims".
         """
-        results, refused = [], []
+        confirmed = option is not None and request.POST.get("gate_confirmed") == "yes"
+        results, refused, offers = [], [], []
         for obj in queryset:
             try:
-                results.append(service(obj=obj, user=request.user))
+                if confirmed:
+                    result = service(obj=obj, user=request.user, **{option: True})
+                else:
+                    result = service(obj=obj, user=request.user)
+            except GateRefused as exc:
+                if exc.offer and not confirmed:
+                    offers.append((obj, exc))
+                else:
+                    refused.append(f"“{obj}”: {exc}")
             except TransitionRefused as exc:
                 refused.append(f"“{obj}”: {exc}")
             except ValidationError as exc:
                 refused.append(f"“{obj}”: {validation_summary(exc)}")
             else:
+                results.append(result)
                 self.log_change(request, obj, capfirst(done))
         opts = self.model._meta
-        message = f"{counted(len(results), opts.verbose_name, opts.verbose_name_plural)} {done}"
-        if summarise and results:
-            message += summarise(results)
-        self.message_user(request, message + ".", messages.SUCCESS if results else messages.WARNING)
+        if results or not offers:
+            message = f"{counted(len(results), opts.verbose_name, opts.verbose_name_plural)} {done}"
+            if summarise and results:
+                message += summarise(results)
+            self.message_user(
+                request, message + ".", messages.SUCCESS if results else messages.WARNING
+            )
         if refused:
             self.message_user(
                 request,
@@ -251,6 +381,44 @@ class PublishableAdmin(GeneTxAdmin):
                 + "; ".join(refused),
                 messages.WARNING,
             )
+        if offers:
+            return self.confirm_gate(request, offers, option, done)
+        return None
+
+    def confirm_gate(self, request, offers, option, done):
+        """The page asking to publish (or withdraw) the listed records together."""
+        opts = self.model._meta
+        publishing = option == "with_needed"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": "Publish what they need too?" if publishing else "Withdraw them too?",
+            "publishing": publishing,
+            "done": done,
+            "action": request.POST.get("action", ""),
+            "offers": [
+                {
+                    "record": obj,
+                    "problems": exc.problems,
+                    "offer": [
+                        {"label": describe(record), "admin_url": admin_change_url(record)}
+                        for record in exc.offer
+                    ],
+                }
+                for obj, exc in offers
+            ],
+            "selected": [obj.pk for obj, _ in offers],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/genetx/confirm_gate.html", context)
+
+
+def admin_change_url(record) -> str:
+    opts = record._meta
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def counted(number: int, singular: str, plural: str) -> str:

@@ -15,11 +15,12 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponse, JsonResponse
 from django_filters.views import FilterView
 
+from genetx.text import MAX_QUERY_LENGTH
+
 from . import throttle
 
 # A search box longer than this is cut: no reader types more, and long patterns cost the
 # database time for nothing.
-MAX_QUERY_LENGTH = 200
 # A facet lists at most this many values, the most frequent (plus the selected one): a facet
 # over thousands of conditions or therapies would otherwise make every list page as big as
 # the table. The search box and the filtered list reach the rest.

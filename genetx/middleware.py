@@ -1,30 +1,10 @@
-"""Request and response hardening Django does not do on its own: headers and the CSP split."""
+"""Request and response handling Django does not do on its own: the CSP split, NUL headers,
+the admin's longer statement timeout."""
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import connections
 from django.http import HttpResponseBadRequest
-
-
-class PermissionsPolicyMiddleware:
-    """Add a Permissions-Policy header switching off browser features the site never uses.
-
-    The site has no camera, microphone, location or payment features, so a script that got
-    in anyway (or an embedded page) cannot ask for them either.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.header = ", ".join(
-            f"{feature}=({' '.join(allowed)})"
-            for feature, allowed in settings.PERMISSIONS_POLICY.items()
-        )
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if self.header:
-            response.headers.setdefault("Permissions-Policy", self.header)
-        return response
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

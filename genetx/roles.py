@@ -9,27 +9,22 @@ ensure_roles() is called by a data migration (with historical models) and by the
 exactly this definition.
 """
 
-CONTENT_MODELS = [
-    ("therapies", "modality"),
-    ("therapies", "condition"),
-    ("therapies", "therapy"),
-    ("therapies", "regulatorydecision"),
-    ("hospitals", "institution"),
-    ("hospitals", "programme"),
-    ("sources", "source"),
-    ("sources", "author"),
-    ("sources", "claim"),
-    ("sources", "citation"),
-]
-# The models with a publishing status, and so a publish_<model> permission.
-PUBLISHABLE_MODELS = [
-    ("therapies", "condition"),
-    ("therapies", "therapy"),
-    ("hospitals", "institution"),
-    ("hospitals", "programme"),
-    ("sources", "source"),
-    ("sources", "claim"),
-]
+from genetx.content_types import CONTENT_TYPES
+
+
+def publishable_models() -> list[tuple[str, str]]:
+    """The models with a publishing status, and so a publish_<model> permission."""
+    return [(content_type.app_label, content_type.model_name) for content_type in CONTENT_TYPES]
+
+
+def content_models() -> list[tuple[str, str]]:
+    """Every model editors work on: the content types and the parts edited with them."""
+    models = []
+    for content_type in CONTENT_TYPES:
+        models.append((content_type.app_label, content_type.model_name))
+        models += [(content_type.app_label, part) for part in content_type.parts]
+    return models
+
 
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
@@ -39,10 +34,10 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     """Each role's permissions as (app_label, codename) pairs."""
     editor = [
         (app, f"{action}_{model}")
-        for app, model in CONTENT_MODELS
+        for app, model in content_models()
         for action in ("add", "change", "delete", "view")
     ]
-    publisher = editor + [(app, f"publish_{model}") for app, model in PUBLISHABLE_MODELS]
+    publisher = editor + [(app, f"publish_{model}") for app, model in publishable_models()]
     return {EDITOR: editor, PUBLISHER: publisher}
 
 

@@ -34,11 +34,9 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from hospitals.models import Institution
-from sources.models import Claim, Source
-from therapies.models import Condition, Therapy
+from genetx.content_types import ContentType, SearchFields, searched
+from genetx.text import MAX_QUERY_LENGTH, shorten
 
-MAX_QUERY_LENGTH = 200
 CONFIG = "genetx_unaccent"
 # Private-use characters as highlight markers: they never occur in the text we index, and
 # they are turned into <mark> only after the text around them has been escaped.
@@ -53,50 +51,65 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
 
 @dataclass(frozen=True)
 class SearchType:
-    """One kind of record the search covers, and the fields it searches."""
+    """One kind of record the search covers: a content type and the fields it searches."""
 
-    key: str
-    label: str
-    label_singular: str
-    model: type
-    name_field: str
-    excerpt_field: str
-    # The fields the fallback engine compares: the name first, then the summaries.
-    fallback_fields: tuple[str, ...]
+    content_type: ContentType
+
+    @property
+    def key(self) -> str:
+        return self.content_type.key
+
+    @property
+    def label(self) -> str:
+        return self.content_type.label
+
+    @property
+    def label_singular(self) -> str:
+        return self.content_type.label_singular
+
+    @property
+    def model(self):
+        return self.content_type.model
+
+    @property
+    def fields(self) -> SearchFields:
+        return self.content_type.search
+
+    @property
+    def name_field(self) -> str:
+        return self.fields.name_field
+
+    @property
+    def excerpt_field(self) -> str:
+        return self.fields.excerpt_field
+
+    @property
+    def fallback_fields(self) -> tuple[str, ...]:
+        return self.fields.fallback_fields
+
+    @property
+    def typo_tolerant(self) -> bool:
+        return self.fields.typo_tolerant
 
     def published(self):
-        # Therapies show their modality beside the title; one join, no query per hit.
+        # What a hit shows beside its title is joined in: one query, not one per hit.
         queryset = self.model.objects.published()
-        return queryset.select_related("modality") if self.model is Therapy else queryset
+        related = self.fields.select_related
+        return queryset.select_related(*related) if related else queryset
 
     def fallback_only(self) -> tuple[str, ...]:
         """The columns the fallback engine reads: key, compared fields, what a hit shows."""
-        key = "key" if self.model is Source else "slug"
-        shown = {
-            Therapy: ("modality__name",),
-            Condition: ("category",),
-            Institution: ("kind", "country"),
-            Source: ("kind", "issued"),
-            Claim: ("value", "unit", "qualifier", "review_status"),
-        }[self.model]
-        return ("pk", key, *self.fallback_fields, self.excerpt_field, *shown)
+        return (
+            "pk",
+            self.content_type.lookup_field,
+            *self.fallback_fields,
+            self.excerpt_field,
+            *self.fields.meta_fields,
+        )
 
     def meta(self, record) -> str:
         """A short line telling hits of the same name apart."""
-        if self.model is Therapy:
-            return record.modality.name if record.modality_id else ""
-        if self.model is Condition:
-            return record.get_category_display()
-        if self.model is Institution:
-            return " · ".join(part for part in (record.get_kind_display(), record.place) if part)
-        if self.model is Source:
-            year = record.issued.year if record.issued else None
-            parts = (record.get_kind_display(), record.container_title, year and str(year))
-            return " · ".join(part for part in parts if part)
-        if self.model is Claim:
-            parts = (record.value_display, record.is_flagged and record.get_review_status_display())
-            return " · ".join(part for part in parts if part)
-        return ""
+        return self.content_type.meta(record)
 
     def document(self):
         """The stored, weighted search document (PostgreSQL only).
@@ -108,65 +121,10 @@ class SearchType:
         return RawSQL(f"{table}.search_document", [], output_field=SearchVectorField())
 
     def title(self, record) -> str:
-        if self.model is Source:
-            return record.title or record.original_title or record.container_title or record.key
-        if self.model is Claim:
-            return _shorten(record.statement, 140)
-        return str(getattr(record, self.name_field))
+        return shorten(self.content_type.title(record), 140)
 
 
-TYPES = {
-    t.key: t
-    for t in (
-        SearchType(
-            key="therapies",
-            label="Therapies",
-            label_singular="Therapy",
-            model=Therapy,
-            name_field="name",
-            excerpt_field="summary",
-            fallback_fields=("name", "inn", "brand_name", "code", "summary"),
-        ),
-        SearchType(
-            key="conditions",
-            label="Conditions",
-            label_singular="Condition",
-            model=Condition,
-            name_field="name",
-            excerpt_field="summary",
-            fallback_fields=("name", "orpha_code", "icd10_code", "summary"),
-        ),
-        SearchType(
-            key="institutions",
-            label="Institutions",
-            label_singular="Institution",
-            model=Institution,
-            name_field="name",
-            excerpt_field="summary",
-            fallback_fields=("name", "summary", "city", "region"),
-        ),
-        SearchType(
-            key="sources",
-            label="Sources",
-            label_singular="Source",
-            model=Source,
-            name_field="title",
-            excerpt_field="note",
-            fallback_fields=("title", "original_title", "container_title", "publisher", "note"),
-        ),
-        SearchType(
-            key="claims",
-            label="Claims",
-            label_singular="Claim",
-            model=Claim,
-            name_field="statement",
-            excerpt_field="statement",
-            fallback_fields=("statement",),
-        ),
-    )
-}
-# Claims have no short name, so typo tolerance (which compares names) leaves them out.
-TRIGRAM_TYPES = {"therapies", "conditions", "institutions", "sources"}
+TYPES = {content_type.key: SearchType(content_type) for content_type in searched()}
 TYPO_MIN_LENGTH = 4
 
 
@@ -206,13 +164,6 @@ def split_marked(text: str) -> list[tuple[str, bool]]:
     return segments
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"
-
-
 class HitSequence:
     """A lazily evaluated, countable sequence of hits that Paginator can slice."""
 
@@ -249,7 +200,7 @@ class PostgresSearch:
         # Below four characters nearly every name shares a trigram with the query; and a
         # query using websearch syntax (a phrase, an exclusion, "or") asks for exactness.
         return (
-            search_type.key in TRIGRAM_TYPES
+            search_type.typo_tolerant
             and len(self.query) >= TYPO_MIN_LENGTH
             and not uses_operators(self.query)
         )

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     # The two header middlewares sit above WhiteNoise so static responses (SVG included)
     # carry the same Content-Security-Policy and Permissions-Policy as pages.
     "genetx.middleware.ContentSecurityPolicyMiddleware",
-    "genetx.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Before anything reads headers: a NUL byte in one is refused with 400 (see the class).
     "genetx.middleware.RefuseNulHeadersMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.

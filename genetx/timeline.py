@@ -99,7 +99,7 @@ def events() -> list[Event]:
                 date=source.issued,
                 precision=source.issued_precision or DatePrecision.DAY,
                 kind="Publication",
-                title=source.title or source.original_title or str(source),
+                title=source.display_title or str(source),
                 # The entry links to the source itself, so it lists no further source.
                 url=source.get_absolute_url(),
             )

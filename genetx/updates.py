@@ -3,9 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from hospitals.models import Institution
-from sources.models import Claim, Source
-from therapies.models import Condition, Therapy
+from genetx.content_types import with_pages
+from genetx.text import shorten
 
 # A record saved within this long after its first publication counts as newly published.
 _FRESH = datetime.timedelta(minutes=5)
@@ -26,50 +25,25 @@ class Update:
         return self.updated_at - self.published_at <= _FRESH
 
 
-def _shorten(text: str, limit: int = 240) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-# (label, model, fields read, how to get the title, how to get the summary)
-_TYPES = (
-    ("Therapy", Therapy, ("slug", "name", "summary"), lambda r: r.name, lambda r: r.summary),
-    ("Condition", Condition, ("slug", "name", "summary"), lambda r: r.name, lambda r: r.summary),
-    (
-        "Institution",
-        Institution,
-        ("slug", "name", "summary"),
-        lambda r: r.name,
-        lambda r: r.summary,
-    ),
-    (
-        "Source",
-        Source,
-        ("key", "title", "original_title", "container_title", "note"),
-        lambda r: r.title or r.original_title or r.container_title or r.key,
-        lambda r: r.note or r.container_title,
-    ),
-    ("Claim", Claim, ("slug", "statement"), lambda r: _shorten(r.statement, 120), lambda r: ""),
-)
-
-
 def latest_updates(limit: int) -> list[Update]:
     """The `limit` most recently updated published records of all types, newest first.
 
     One query per type, whatever the number of rows.
     """
     updates = []
-    for label, model, fields, title, summary in _TYPES:
+    for content_type in with_pages():
         records = (
-            model.objects.published()
-            .only("published_at", "updated_at", *fields)
+            content_type.model.objects.published()
+            .only(
+                "published_at", "updated_at", content_type.lookup_field, *content_type.title_fields
+            )
             .order_by("-updated_at", "-pk")[:limit]
         )
         updates.extend(
             Update(
-                type_label=label,
-                title=title(record),
-                summary=_shorten(summary(record)),
+                type_label=content_type.label_singular,
+                title=shorten(content_type.title(record), 120),
+                summary=shorten(content_type.summary(record), 240),
                 url=record.get_absolute_url(),
                 published_at=record.published_at,
                 updated_at=record.updated_at,

@@ -136,7 +136,6 @@ class SearchView(ListView):
         context.update(
             query=self.query,
             query_cut=self.query_cut,
-            max_query_length=search.MAX_QUERY_LENGTH,
             search_type=search.TYPES.get(self.search_type),
             types=[
                 {"type": t, "count": counts.get(key, 0), "selected": key == self.search_type}

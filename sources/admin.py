@@ -10,7 +10,15 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from genetx.admin import GeneTxAdmin, PublishableAdmin, ReadOnlyInline, counted
+from genetx.admin import (
+    GatedPartsFormSet,
+    GeneTxAdmin,
+    PublishableAdmin,
+    ReadOnlyInline,
+    counted,
+    gated_form,
+)
+from genetx.publishing import citations_removal_problems, publish_problems
 
 from .citations import bibtex_entry, ris_entry
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
@@ -249,8 +257,18 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CitationGateFormSet(GatedPartsFormSet):
+    """A published claim keeps at least one citation of a published source."""
+
+    gate_fields = ("source",)
+
+    def parts_problems(self, parts):
+        return publish_problems(self.instance, cited_sources=[part.source for part in parts])
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
+    formset = CitationGateFormSet
     fk_name = "claim"
     extra = 1
     fields = ["position", "source", "locator", "quote"]
@@ -278,6 +296,8 @@ class ClaimAdmin(PublishableAdmin):
     date_hierarchy = "event_date"
     show_full_result_count = False
     inlines = [CitationInline]
+    # The citations inline checks a published claim's sources as posted.
+    gate_checked_by_inline = True
     fieldsets = [
         (None, {"fields": ["slug", "statement", "status"]}),
         ("About", {"fields": ["therapy", "condition", "institution", "programme"]}),
@@ -296,6 +316,17 @@ class ClaimAdmin(PublishableAdmin):
         ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        successor = obj.superseded_by
+        if successor is not None and not successor.is_published and obj.is_published:
+            self.message_user(
+                request,
+                f"“{successor}” is not published yet, so it does not replace “{obj}” for "
+                "readers until it is: only a published claim supersedes a published one.",
+                messages.INFO,
+            )
+
     @admin.display(description="Statement")
     def short_statement(self, obj):
         return obj.statement if len(obj.statement) <= 90 else obj.statement[:89] + "…"
@@ -312,3 +343,15 @@ class CitationAdmin(GeneTxAdmin):
     search_fields = ["claim__slug", "source__key", "locator", "quote"]
     autocomplete_fields = ["claim", "source"]
     show_full_result_count = False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = gated_form(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_deleted_objects(self, objs, request):
+        # A citation that is a published claim's last published support is listed as
+        # protected: Django then refuses the delete and says why, for one or many.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        citations = list(objs.select_related("claim") if hasattr(objs, "select_related") else objs)
+        protected = [*protected, *(str(p) for p in citations_removal_problems(citations))]
+        return deleted, counts, perms_needed, protected

@@ -15,7 +15,7 @@ import bibtexparser
 import rispy
 from bibtexparser.bibdatabase import BibDatabase
 from bibtexparser.bwriter import BibTexWriter
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from genetx.models import DatePrecision
@@ -100,7 +100,7 @@ def _title_text(source: Source) -> str:
     if source.original_title and source.title and source.original_title != source.title:
         return f"{source.original_title} [{source.title}]"
     # APA 7 (9.29): a work without a title is described in square brackets instead.
-    return source.title or source.original_title or f"[{source.get_kind_display()}]"
+    return source.display_title or f"[{source.get_kind_display()}]"
 
 
 def _parts(source: Source) -> list[tuple[str, bool]]:
@@ -196,7 +196,7 @@ def _bibtex_name(author) -> str:
     if author.literal:
         # Braces keep an organisation's name from being split into family and given.
         return "{" + author.literal + "}"
-    return f"{author.family}, {author.given}" if author.given else author.family
+    return author.sort_name
 
 
 def bibtex_entry(source: Source) -> dict:
@@ -206,7 +206,7 @@ def bibtex_entry(source: Source) -> dict:
     fields = {
         "author": " and ".join(_bibtex_name(a) for a in authors)
         + (" and others" if authors and authors[-1].et_al else ""),
-        "title": source.title or source.original_title,
+        "title": source.display_title,
         "year": str(source.year) if source.year else "",
         "volume": source.volume,
         "number": source.issue,
@@ -260,11 +260,9 @@ def ris_entry(source: Source) -> dict:
     entry: dict = {"type_of_reference": _RIS_TYPES.get(source.kind, "GEN"), "id": source.key}
     authors = _authors(source)
     if authors:
-        entry["authors"] = [
-            a.literal or (f"{a.family}, {a.given}" if a.given else a.family) for a in authors
-        ]
-    if source.title or source.original_title:
-        entry["title"] = source.title or source.original_title
+        entry["authors"] = [a.sort_name for a in authors]
+    if source.display_title:
+        entry["title"] = source.display_title
     if source.original_title and source.title and source.original_title != source.title:
         entry["translated_title"] = source.title
         entry["title"] = source.original_title
@@ -332,8 +330,8 @@ def csl_json(source: Source) -> dict:
             {"literal": a.literal} if a.literal else {"family": a.family, "given": a.given}
             for a in authors
         ]
-    if source.title or source.original_title:
-        item["title"] = source.title or source.original_title
+    if source.display_title:
+        item["title"] = source.display_title
     if source.original_title and source.title and source.original_title != source.title:
         item["original-title"] = source.original_title
     if source.issued:
@@ -366,8 +364,3 @@ def csl_json(source: Source) -> dict:
 def csl_json_text(source: Source) -> str:
     """CSL-JSON as a file holds it: a list of items."""
     return json.dumps([csl_json(source)], ensure_ascii=False, indent=2)
-
-
-def authors_html(source: Source) -> SafeString:
-    """Authors in order, for the source page's byline."""
-    return format_html_join(", ", "{}", ((_author_name(a),) for a in _authors(source)))

@@ -193,6 +193,11 @@ class Source(Publishable):
         return reverse("sources:source-detail", kwargs={"key": self.key})
 
     @property
+    def display_title(self) -> str:
+        """The title readers see: the English title, else the original-language one."""
+        return self.title or self.original_title
+
+    @property
     def public_reporter(self):
         """The source reporting this attribution, or None while readers may not see it.
 
@@ -286,6 +291,13 @@ class Author(models.Model):
     def family_or_literal(self) -> str:
         return self.literal or self.family
 
+    @property
+    def sort_name(self) -> str:
+        """The name as reference lists sort it: "Family, Given", or the organisation."""
+        if self.literal:
+            return self.literal
+        return f"{self.family}, {self.given}" if self.given else self.family
+
 
 class ClaimQuerySet(PublishableQuerySet):
     def needing_review(self):
@@ -293,8 +305,18 @@ class ClaimQuerySet(PublishableQuerySet):
         return self.filter(review_status__in=[Claim.Review.NEEDS_REVIEW, Claim.Review.DISPUTED])
 
     def current(self):
-        """Claims not superseded by a newer one."""
-        return self.filter(superseded_by__isnull=True)
+        """Claims no published newer claim replaces.
+
+        A draft or in-review successor takes effect only once it is published, so until
+        then the claim it will replace stays current and readers keep seeing it.
+        """
+        return self.filter(
+            Q(superseded_by__isnull=True) | ~Q(superseded_by__status=Status.PUBLISHED)
+        )
+
+    def superseded(self):
+        """Claims a published newer claim replaces: shown only as history."""
+        return self.filter(superseded_by__status=Status.PUBLISHED)
 
     def figures(self):
         """Claims that carry a number."""
@@ -456,7 +478,9 @@ class Claim(Publishable):
         null=True,
         blank=True,
         related_name="supersedes",
-        help_text="A newer claim or figure that replaces this one. The old one stays as history.",
+        help_text="A newer claim or figure that replaces this one; the old one stays as "
+        "history. Only a published claim supersedes a published one: a draft successor takes "
+        "effect when it is published, never before. Set Review status to Superseded too.",
     )
 
     objects = ClaimQuerySet.as_manager()
@@ -518,6 +542,19 @@ class Claim(Publishable):
             errors["review_status"] = "A claim with a newer one replacing it is Superseded."
         if self.superseded_by_id and self.superseded_by_id == self.pk:
             errors["superseded_by"] = "A claim cannot supersede itself."
+        elif self.superseded_by_id:
+            successor = self.superseded_by
+            if successor.status == Status.ARCHIVED:
+                errors["superseded_by"] = (
+                    f"“{successor}” is archived, so it cannot replace this claim. Only a "
+                    "published claim supersedes a published one; a draft or in-review "
+                    "successor takes effect when it is published, never before."
+                )
+            elif successor.superseded_by_id == self.pk:
+                errors["superseded_by"] = (
+                    f"“{successor}” is itself superseded by this claim; two claims cannot "
+                    "replace each other."
+                )
         for field in ("as_of", "event_date"):
             if getattr(self, field) and not getattr(self, f"{field}_precision"):
                 setattr(self, f"{field}_precision", DatePrecision.DAY)
@@ -534,6 +571,21 @@ class Claim(Publishable):
     @property
     def is_flagged(self) -> bool:
         return self.review_status in {self.Review.NEEDS_REVIEW, self.Review.DISPUTED}
+
+    @property
+    def is_superseded(self) -> bool:
+        """Whether a published newer claim replaces this one (a draft successor does not)."""
+        if self.superseded_by_id is None:
+            return False
+        successor = self.superseded_by  # None when a prefetch of published claims left it out
+        return successor is not None and successor.is_published
+
+    @property
+    def public_review_display(self) -> str:
+        """The review status readers see: "Superseded" only once the successor is public."""
+        if self.review_status == self.Review.SUPERSEDED and not self.is_superseded:
+            return self.Review.VERIFIED.label
+        return self.get_review_status_display()
 
     @property
     def value_display(self) -> str:

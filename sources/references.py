@@ -95,6 +95,3 @@ class ReferenceList:
     @property
     def references(self) -> list[Reference]:
         return sorted(self._by_source.values(), key=lambda reference: reference.number)
-
-    def __len__(self):
-        return len(self._by_source)

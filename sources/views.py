@@ -84,9 +84,9 @@ class SourceDetailView(PreviewDetailView):
             "@type": _SCHEMA_TYPES.get(source.kind, "CreativeWork"),
             "url": url,
         }
-        if source.title or source.original_title:
-            data["headline"] = (source.title or source.original_title)[:110]
-            data["name"] = source.title or source.original_title
+        if source.display_title:
+            data["headline"] = source.display_title[:110]
+            data["name"] = source.display_title
         authors = [
             {"@type": "Organization", "name": a.literal}
             if a.literal
@@ -122,12 +122,9 @@ def highwire_meta(source) -> list[tuple[str, str]]:
     """Google Scholar's citation_* tags, which reference managers also read."""
     if not source.is_full_reference:
         return []
-    meta = [("citation_title", source.title or source.original_title)]
+    meta = [("citation_title", source.display_title)]
     for author in source.authors.all():
-        name = author.literal or (
-            f"{author.family}, {author.given}" if author.given else author.family
-        )
-        meta.append(("citation_author", name))
+        meta.append(("citation_author", author.sort_name))
     if source.issued:
         date = partial_iso_date(source.issued, source.issued_precision).replace("-", "/")
         meta.append(("citation_publication_date", date))

@@ -5,11 +5,14 @@ from django.forms import Textarea
 
 from genetx.admin import (
     CsvImportExportMixin,
+    GatedPartsFormSet,
     GeneTxAdmin,
     PublishableAdmin,
     PublishableInline,
     counted,
+    gated_form,
 )
+from genetx.publishing import decision_problems
 from hospitals.models import Programme
 from sources.models import Claim
 
@@ -53,8 +56,18 @@ class ConditionAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class DecisionGateFormSet(GatedPartsFormSet):
+    """A published therapy's decisions need a published agency and source."""
+
+    gate_fields = ("agency", "source")
+
+    def parts_problems(self, parts):
+        return [problem for part in parts for problem in decision_problems(part)]
+
+
 class RegulatoryDecisionInline(admin.TabularInline):
     model = RegulatoryDecision
+    formset = DecisionGateFormSet
     extra = 0
     fields = ["agency", "kind", "date", "indication", "source"]
     autocomplete_fields = ["agency", "source"]
@@ -94,6 +107,8 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
     autocomplete_fields = ["modality", "conditions"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RegulatoryDecisionInline, ProgrammeInline, ClaimInline]
+    # The decisions inline checks a published therapy's decisions as posted.
+    gate_checked_by_inline = True
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "status"]}),
         ("Identity", {"fields": ["inn", "brand_name", "code", "modality", "conditions"]}),
@@ -105,8 +120,8 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
         description="Publish (with its draft programmes and claims)", permissions=["publish"]
     )
     def publish(self, request, queryset):
-        def publish_with_parts(*, obj, user):
-            return therapy_publish(therapy=obj, user=user)
+        def publish_with_parts(*, obj, user, with_needed=False):
+            return therapy_publish(therapy=obj, user=user, with_needed=with_needed)
 
         def parts(results):
             programmes = sum(result.programmes for result in results)
@@ -116,7 +131,9 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
                 f"{counted(claims, 'claim', 'claims')}"
             )
 
-        self.apply_transition(request, queryset, publish_with_parts, "published", parts)
+        return self.apply_transition(
+            request, queryset, publish_with_parts, "published", parts, option="with_needed"
+        )
 
 
 @admin.register(RegulatoryDecision)
@@ -127,6 +144,10 @@ class RegulatoryDecisionAdmin(GeneTxAdmin):
     search_fields = ["therapy__name", "agency__name", "indication", "source__key"]
     autocomplete_fields = ["therapy", "agency", "source"]
     date_hierarchy = "date"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = gated_form(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(description="Source", ordering="source__key")
     def source_key(self, obj):

@@ -13,9 +13,9 @@ import django_filters
 import pytest
 from django.urls import reverse
 
+from genetx.content_types import CONTENT_TYPES
 from genetx.models import Status
-from hospitals.models import Institution, Programme
-from sources.models import Citation, Claim, Source
+from sources.models import Citation, Claim
 from tests.factories import (
     make_claim,
     make_condition,
@@ -27,7 +27,6 @@ from tests.factories import (
     make_user,
 )
 from tests.public_site import crawl, fixed_routes, public_routes, record_routes
-from therapies.models import Condition, Therapy
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +216,7 @@ def test_no_public_url_names_or_links_a_hidden_record(reader, world):
     assert any(url.endswith(".bib") for url in reached)
 
 
-@pytest.mark.parametrize("model", [Condition, Therapy, Institution, Programme, Source, Claim])
+@pytest.mark.parametrize("model", [content_type.model for content_type in CONTENT_TYPES])
 def test_every_hidden_record_has_no_public_page(client, world, model):
     hidden = [obj for obj in world.hidden if isinstance(obj, model)]
     assert {obj.status for obj in hidden} == set(HIDDEN)

@@ -1,7 +1,7 @@
 """The GeneTx benchmark: `make bench`, or `python -m tests.perf.bench --help`.
 
 On a dedicated PostgreSQL database (created when missing) it migrates, builds or reuses the
-synthetic corpus (manage.py make_corpus), collects static files, then for each server
+synthetic corpus (python -m tests.perf.build_corpus), collects static files, then for each server
 configuration starts the production WSGI server with two workers on a loopback port and
 drives it with wrk: every page, plus a bare Django view as the baseline in the same run and
 under the same server. In process, through the test client, it counts SQL queries per page
@@ -98,7 +98,21 @@ def prepare(args) -> None:
     manage(args, "migrate", "--noinput", "-v0")
     log(f"corpus at scale {args.scale} (reused when already built)")
     started = time.monotonic()
-    manage(args, "make_corpus", "--scale", str(args.scale), "--seed", str(args.seed))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.perf.build_corpus",
+            "--scale",
+            str(args.scale),
+            "--seed",
+            str(args.seed),
+        ],
+        cwd=ROOT,
+        env=production_env(args),
+        check=True,
+        timeout=3600,
+    )
     args.corpus_seconds = round(time.monotonic() - started, 1)
     log("collectstatic")
     manage(args, "collectstatic", "--noinput", "-v0")
@@ -110,7 +124,7 @@ def prepare(args) -> None:
 def pages(scale: int) -> dict[str, str]:
     """The URLs measured, named. Records ranked mid-table, not the Zipf heads, so a detail
     page shows a typical amount of related rows; the heads are timed in process."""
-    from genetx.management.commands.make_corpus import COMMON_TERM, RARE_TERM, Sizes
+    from tests.perf.corpus import COMMON_TERM, RARE_TERM, Sizes
 
     sizes = Sizes(scale)
     mid = min(100, sizes.conditions)

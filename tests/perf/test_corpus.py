@@ -1,4 +1,4 @@
-"""make_corpus: the synthetic benchmark corpus, built at a tiny scale."""
+"""tests/perf/corpus.py: the synthetic benchmark corpus, built at a tiny scale."""
 
 import io
 
@@ -9,6 +9,7 @@ from genetx.cache import content_version
 from genetx.models import Status
 from hospitals.models import Institution, Programme
 from sources.models import Author, Citation, Claim, Source
+from tests.perf.corpus import Command
 from therapies.models import Condition, Modality, RegulatoryDecision, Therapy
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ SCALE = 50
 
 
 def build(**options):
-    call_command("make_corpus", scale=SCALE, stdout=io.StringIO(), **options)
+    call_command(Command(), scale=SCALE, stdout=io.StringIO(), **options)
 
 
 def snapshot():
@@ -112,4 +113,4 @@ def test_building_invalidates_the_page_cache():
 
 def test_scale_out_of_range_is_refused():
     with pytest.raises(CommandError, match="--scale"):
-        call_command("make_corpus", scale=1)
+        call_command(Command(), scale=1)

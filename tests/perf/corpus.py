@@ -1,5 +1,9 @@
 """A large, deterministic, clearly synthetic corpus for benchmarks and query-budget checks.
 
+A benchmark tool, not part of the site, so it lives beside the benchmark:
+``python -m tests.perf.build_corpus --scale 10000`` (with the site's usual environment, e.g.
+DATABASE_URL), or ``call_command(Command(), scale=...)`` from a test.
+
 Everything this command writes is named "Synthetic ..." with slugs and keys starting
 "synthetic-", so no record can pass for a real fact and --reset removes exactly these rows.
 Rows go in through bulk_create: no save() signals, so no history rows, and minutes rather
