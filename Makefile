@@ -33,7 +33,9 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py setup_roles
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo
 	$(DEMO_ENV) $(BIN)/python manage.py ensure_admin
-	@echo "Serving GeneTx at http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
+	@echo "Serving GeneTx at http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/), with the background worker for large imports; Ctrl-C stops both."
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -6,23 +6,41 @@ forms, actions and deletes all check the publish permission on the server, whate
 browser sends.
 """
 
+import csv
+import io
+import uuid
+
+import tablib
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from genetx.models import Status
+from genetx.imports import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    check_entry_count,
+    check_field_size,
+    csv_problems,
+    describe_problem,
+    keep_for_confirmation,
+)
+from genetx.listing import FORMULA_STARTS, safe_cell
+from genetx.models import ImportJob, ImportState, Status
 from genetx.publishing import (
     PUBLISHER_STATES,
     can_publish,
@@ -41,14 +59,13 @@ from genetx.services import (
     publishable_submit,
     publishable_unpublish,
 )
+from genetx.tasks import import_csv
 
 admin.site.site_header = "GeneTx editors"
 admin.site.site_title = "GeneTx editors"
 admin.site.index_title = "Therapies, institutions and sources"
 
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
-# Uploads bigger than this are refused before they are read: imports are edited by hand.
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 class EstimatedCountPaginator(Paginator):
@@ -463,12 +480,259 @@ class CsvImportForm(ImportForm):
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
                 f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
             )
+        raw = upload.read(MAX_IMPORT_BYTES + 1)
+        upload.seek(0)
+        try:
+            self.cleaned_data["csv_text"], self.cleaned_data["csv_rows"] = check_csv_limits(raw)
+        except ImportFileError as exc:
+            raise ValidationError(str(exc), code="refused") from exc
         return upload
+
+
+def check_csv_limits(raw: bytes) -> tuple[str, int]:
+    """The text and number of rows of a CSV upload, or ImportFileError if it is not UTF-8
+    text, has too many rows or an oversized cell.
+
+    Checked on the upload, before django-import-export builds its dataset and runs a dry
+    run over every row.
+    """
+    if b"\x00" in raw:
+        raise ImportFileError("The file is not text; a CSV file is plain text.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("The file is not UTF-8 text; save it as UTF-8 CSV.") from exc
+    rows = 0
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text))):
+            for column, cell in enumerate(cells, start=1):
+                check_field_size(cell, f"Column {column} of line {number + 1}")
+            rows = number
+    except csv.Error as exc:
+        raise ImportFileError(f"The file could not be read as CSV: {exc}.") from exc
+    check_entry_count(rows, "rows")
+    return text, rows
+
+
+class SafeCSV(CSV):
+    """CSV whose cells a spreadsheet shows as text, never runs as formulas.
+
+    A cell starting with =, +, -, @, tab or carriage return gets a leading quote on export,
+    as on the public exports (django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT
+    only drops a leading "=", which leaves +, - and @ formulas live and changes the value).
+    Import takes the quote off again, so an exported file imports back unchanged.
+    """
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            safe.append([safe_cell(cell) for cell in row])
+        return super().export_data(safe, **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        restored = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            restored.append([_unquote_formula(cell) for cell in row])
+        return restored
+
+
+def _unquote_formula(cell):
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 class CsvImportExportMixin(ImportExportMixin):
     """CSV import (with django-import-export's dry-run preview) and export."""
 
     import_form_class = CsvImportForm
-    import_formats = [CSV]
-    export_formats = [CSV]
+    import_formats = [SafeCSV]
+    export_formats = [SafeCSV]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/background/",
+                self.admin_site.admin_view(self.background_import_view),
+                name=f"{opts.app_label}_{opts.model_name}_background_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_action(self, request, **kwargs):
+        """Small files: django-import-export's dry run and confirmation, in the request.
+
+        A file of more than IMPORT_INLINE_ENTRIES rows would keep the request busy for
+        minutes: it is kept in the database and, once confirmed, checked and imported by
+        the background worker (genetx.tasks.import_csv), all or nothing as here.
+        """
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid() and form.cleaned_data["csv_rows"] > settings.IMPORT_INLINE_ENTRIES:
+                resource = self.choose_import_resource_class(form, request)
+                job = keep_for_confirmation(
+                    target=f"{resource.__module__}.{resource.__qualname__}",
+                    file_name=form.cleaned_data["import_file"].name,
+                    file_format="csv",
+                    text=form.cleaned_data["csv_text"],
+                    user=request.user,
+                    total=form.cleaned_data["csv_rows"],
+                )
+                return self._background_confirmation(request, job)
+            if form.is_bound and "import_file" in form.cleaned_data:
+                # django-import-export reads the upload again for its dry run.
+                form.cleaned_data["import_file"].seek(0)
+        return super().import_action(request, **kwargs)
+
+    def _background_confirmation(self, request, job):
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": "Import in the background",
+            "job": job,
+            "inline_limit": settings.IMPORT_INLINE_ENTRIES,
+            "action": reverse(f"admin:{opts.app_label}_{opts.model_name}_background_import"),
+        }
+        return TemplateResponse(request, "admin/import_background.html", context)
+
+    def background_import_view(self, request):
+        """Queue a previewed large CSV for the worker; answers at once."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            raise PermissionDenied
+        queued = ImportJob.objects.filter(
+            token=request.POST.get("job") if _is_uuid(request.POST.get("job")) else None,
+            state=ImportState.PREVIEW,
+            user=request.user,
+        ).update(state=ImportState.QUEUED)
+        opts = self.model._meta
+        if not queued:
+            self.message_user(
+                request,
+                "The previewed file is no longer waiting for confirmation; upload it again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        job = ImportJob.objects.get(token=request.POST["job"])
+        import_csv.enqueue(job.pk)
+        self.message_user(
+            request,
+            f"{job.file_name}: {job.total} rows are being checked and imported in the "
+            "background. This page shows the progress and reloads itself until the import ends.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        result = super().process_dataset(dataset, form, request, **kwargs)
+        # The column names, so a refused row's report can give the value it had.
+        result.dataset_headers = list(dataset.headers or [])
+        return result
+
+    def process_result(self, result, request):
+        """After a confirmed import: counts only when it was saved, else what went wrong.
+
+        A confirmed import is one transaction (IMPORT_EXPORT_USE_TRANSACTIONS), so a row
+        that fails when saved (the database refuses it, or the data changed since the
+        dry run) leaves nothing saved; django-import-export's own message would still count
+        the rows before it as "new".
+        """
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = csv_problems(result, getattr(result, "dataset_headers", []))
+        self.message_user(
+            request,
+            f"Import failed; nothing was saved. {counted(len(problems), 'problem', 'problems')}: "
+            + "; ".join(describe_problem(problem) for problem in problems),
+            messages.ERROR,
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports and their progress, read-only: each editor sees their own, superusers all."""
+
+    list_display = [
+        "file_name",
+        "target",
+        "user",
+        "state",
+        "progress",
+        "created_count",
+        "updated_count",
+        "refused_count",
+        "created_at",
+    ]
+    list_filter = ["state", "target"]
+    list_select_related = ["user"]
+    fields = [
+        "file_name",
+        "target",
+        "user",
+        "state",
+        "progress",
+        "message",
+        ("created_count", "updated_count", "refused_count"),
+        ("created_at", "started_at", "finished_at"),
+        "refused_rows",
+    ]
+    readonly_fields = [
+        name for item in fields for name in (item if isinstance(item, tuple) else (item,))
+    ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).defer("content")
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or request.user.is_superuser or obj.user_id == request.user.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the record of a running import does not undo what it saved; it lets an
+        # editor clear a job whose worker was stopped midway (its saved parts stay saved).
+        return self.has_view_permission(request, obj)
+
+    @admin.display(description="Progress")
+    def progress(self, obj):
+        return f"{obj.processed:,} of {obj.total:,} entries ({obj.percent}%)"
+
+    @admin.display(description="Refused rows")
+    def refused_rows(self, obj):
+        if not obj.report:
+            return "None"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (p["row"], p.get("label", ""), p["field"], p.get("value", ""), p["message"])
+                for p in obj.report
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Row</th><th>Key</th><th>Field</th><th>Value</th>"
+            "<th>Problem</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )

@@ -14,8 +14,11 @@ it meant.
 """
 
 import datetime
+import gzip
+import json as jsonlib
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 from django.core import serializers
@@ -25,6 +28,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 EXCLUDED = ["sessions", "axes", "genetx.ContentChange"]
+# Every backup holds these rows (dumpdata writes every model); a file without them is not a
+# whole-database backup, and restoring it would empty the database.
+REQUIRED_MODELS = {"contenttypes.contenttype", "auth.permission"}
+
+
+class BackupError(ValueError):
+    """The file is not a complete, readable backup; str(exc) says what is wrong."""
+
+
 # The serialisation format backups are written in (this module registers it below).
 FORMAT = "backup-json"
 
@@ -100,6 +112,7 @@ def restore_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No backup file at {path}.")
+    check_backup(path)
     with transaction.atomic(using=using):
         # inhibit_post_migrate: content types and permissions come from the backup, with
         # their original ids, rather than being re-created with new ones.
@@ -107,3 +120,42 @@ def restore_backup(path: Path, *, using: str = DEFAULT_DB_ALIAS) -> None:
             "flush", interactive=False, inhibit_post_migrate=True, database=using, verbosity=0
         )
         call_command("loaddata", str(path), database=using, verbosity=0)
+
+
+def check_backup(path: Path) -> int:
+    """The number of rows in a backup file, or BackupError saying why it cannot be restored.
+
+    Read in full before anything is deleted: a truncated or damaged file, or a JSON file
+    that is not a whole backup (an empty list, one app's dumpdata), is refused up front
+    with a message instead of a traceback, and the database is never emptied for it.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw:
+        raise BackupError("the file is empty; the backup was not written or not copied whole.")
+    try:
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise BackupError(
+            f"the compressed file is damaged or was cut short ({exc}); "
+            "use an intact copy of the backup."
+        ) from exc
+    try:
+        rows = jsonlib.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BackupError(
+            f"the file is not complete JSON ({exc}); it may have been cut short while "
+            "copying. Use an intact copy of the backup."
+        ) from exc
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and "model" in row for row in rows
+    ):
+        raise BackupError("the file is JSON but not a backup written by manage.py backup.")
+    missing = REQUIRED_MODELS - {row["model"] for row in rows}
+    if missing:
+        raise BackupError(
+            f"the file holds {len(rows)} rows but none of {', '.join(sorted(missing))}, "
+            "so it is not a whole-database backup written by manage.py backup."
+        )
+    return len(rows)

@@ -43,6 +43,9 @@ VERSION_KEY = "genetx:content-version"
 # The apps whose models are published content: a write to any of their models (including
 # through tables and history rows) changes what some public page shows.
 CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
+# Models of those apps that no public page shows: the replicas' change counter and import
+# jobs (whose progress is saved every few rows).
+BOOKKEEPING = {"genetx.contentchange", "genetx.importjob"}
 # Request headers a cached page may vary on: Cookie is covered by serving anonymous readers
 # only; Accept-Encoding is part of the key. A response varying on anything else is not cached.
 ALLOWED_VARY = {"cookie", "accept-encoding"}
@@ -138,7 +141,7 @@ def content_changed(sender, **kwargs) -> None:
     Signals, not explicit calls, because every write path must invalidate: the admin, the
     importers, fixtures, services and the shell.
     """
-    if sender._meta.app_label not in CONTENT_APPS or sender._meta.model_name == "contentchange":
+    if sender._meta.app_label not in CONTENT_APPS or sender._meta.label_lower in BOOKKEEPING:
         return
     if kwargs.get("action", "post_").startswith("pre_"):
         return

@@ -4,15 +4,20 @@ A list page is a `FacetedListView` (django-filter's FilterView) over a `FacetedF
 The filter set names its facets; the view counts the rows per facet value with one
 aggregate query per facet (whatever the number of values or rows), answers an invalid
 filter with the form's errors and status 400, and serves the same filtered rows as CSV or
-JSON when asked with ?format=csv or ?format=json.
+JSON when asked with ?format=csv or ?format=json: streamed, at most
+settings.EXPORT_MAX_ROWS rows per request, with a link to the next page.
 """
 
 import csv
 from dataclasses import dataclass, field
 
 import django_filters
+from django import forms
+from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, StreamingHttpResponse
 from django_filters.views import FilterView
 
 from genetx.text import MAX_QUERY_LENGTH
@@ -25,8 +30,13 @@ from . import throttle
 # over thousands of conditions or therapies would otherwise make every list page as big as
 # the table. The search box and the filtered list reach the rest.
 FACET_LIMIT = 25
+# One facet takes at most this many values at once (?modality=a&modality=b...): more is no
+# reader's choice, and each value adds a condition to every count query.
+MAX_FACET_VALUES = 20
 # Cells starting with these are formulas to a spreadsheet; a leading quote keeps them text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows of an export read from the database at a time: the memory an export holds.
+EXPORT_CHUNK_ROWS = 250
 
 
 @dataclass
@@ -63,7 +73,115 @@ class FacetView:
     param: str
     title: str
     options: list[Option]
-    selected: str
+    selected: list[str]
+
+    @property
+    def selected_count(self) -> int:
+        return len(self.selected)
+
+
+@dataclass
+class Chip:
+    """One selected facet value, with the link that removes only it."""
+
+    title: str
+    label: str
+    remove_url: str
+
+
+def _too_many(values) -> None:
+    if len(values) > MAX_FACET_VALUES:
+        raise forms.ValidationError(
+            f"Choose at most {MAX_FACET_VALUES} values.", code="too_many_values"
+        )
+
+
+class LimitedMultipleChoiceField(forms.MultipleChoiceField):
+    """Several choices from a list, at most MAX_FACET_VALUES of them."""
+
+    def validate(self, value):
+        _too_many(value)
+        super().validate(value)
+
+
+class LimitedModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Several records by slug, at most MAX_FACET_VALUES of them."""
+
+    def clean(self, value):
+        _too_many(value or [])
+        return super().clean(value)
+
+
+class TextValuesField(forms.Field):
+    """Several free-text values of one parameter (?region=a&region=b), each checked like a
+    CharField: stripped, empty ones dropped, at most `max_length` characters, validators."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        values = [str(item).strip() for item in value]
+        return [item for item in values if item]
+
+    def validate(self, value):
+        super().validate(value)
+        _too_many(value)
+        for item in value:
+            if len(item) > self.max_length:
+                raise forms.ValidationError(
+                    f"Each value may have at most {self.max_length} characters.",
+                    code="max_length",
+                )
+            if "\x00" in item:
+                raise forms.ValidationError("Null characters are not allowed.", code="null")
+
+    def run_validators(self, value):
+        for item in value:
+            super().run_validators(item)
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """Choices combined with OR (?kind=a&kind=b), at most MAX_FACET_VALUES."""
+
+    field_class = LimitedMultipleChoiceField
+
+
+class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records by slug combined with OR, at most MAX_FACET_VALUES."""
+
+    field_class = LimitedModelMultipleChoiceField
+
+    def get_filter_predicate(self, v):
+        # django-filter compares the field with the record's to_field_name (a slug) when
+        # one is set, which a foreign key column cannot match: compare the record itself.
+        return {self.field_name: v}
+
+
+class TextValuesFilter(django_filters.Filter):
+    """Free-text values combined with OR, matched case-insensitively by default."""
+
+    field_class = TextValuesField
+
+    def __init__(self, *args, max_length: int = 120, lookup_expr: str = "iexact", **kwargs):
+        super().__init__(*args, lookup_expr=lookup_expr, max_length=max_length, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if self.method is not None:
+            return self.get_method(qs)(qs, self.field_name, value)
+        condition = Q()
+        for item in value:
+            condition |= Q(**{f"{self.field_name}__{self.lookup_expr}": item})
+        qs = qs.filter(condition)
+        return qs.distinct() if self.distinct else qs
 
 
 class SearchField(django_filters.CharFilter):
@@ -107,15 +225,16 @@ class FacetedFilterSet(django_filters.FilterSet):
         """Each facet's values with the number of rows that have them.
 
         A facet's counts apply every other filter but not its own, so a reader sees what
-        choosing another value would give. One query per facet, which returns the selected
-        value and then the most frequent ones, at most `facet.limit`.
+        adding a value would give (values of one facet combine with OR). One query per
+        facet, which returns the selected values and then the most frequent ones, at most
+        `facet.limit` besides the selected.
         """
         if not self.is_valid():
             return []
         views = []
         for facet in self.facets:
             lookups = [facet.value] + ([facet.label] if facet.label else [])
-            selected = str(self.data.get(facet.param, "") or "")
+            selected = self.selected_values(facet.param)
             rows = (
                 self._filtered(base_queryset, without=facet.param)
                 .filter(facet.only)
@@ -125,7 +244,7 @@ class FacetedFilterSet(django_filters.FilterSet):
                     count=Count("pk", distinct=True),
                     is_selected=self._selected_first(facet, selected),
                 )
-                .order_by("is_selected", "-count", *lookups)[: facet.limit + bool(selected)]
+                .order_by("is_selected", "-count", *lookups)[: facet.limit + len(selected)]
             )
             counts: dict[str, tuple[str, int]] = {}
             for row in rows:
@@ -134,10 +253,11 @@ class FacetedFilterSet(django_filters.FilterSet):
                     continue
                 label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
                 counts[value] = (str(label if label is not None else value), row["count"])
+            chosen = {value.casefold() for value in selected}
             if facet.choices:
                 order = [_as_param(key) for key in facet.choices]
                 options = [
-                    Option(v, counts[v][0], counts[v][1], v == selected)
+                    Option(v, counts[v][0], counts[v][1], v.casefold() in chosen)
                     for v in order
                     if v in counts
                 ]
@@ -147,27 +267,66 @@ class FacetedFilterSet(django_filters.FilterSet):
                     key=lambda item: item[1][0].lower(),
                     reverse=facet.newest_first,
                 )
-                options = [Option(v, label, count, v == selected) for v, (label, count) in ordered]
-            if selected and selected not in counts:
-                label = facet.choices.get(selected, selected) if facet.choices else selected
-                options.insert(0, Option(selected, str(label), 0, True))
+                options = [
+                    Option(v, label, count, v.casefold() in chosen) for v, (label, count) in ordered
+                ]
+            listed = {option.value.casefold() for option in options}
+            for value in reversed(selected):
+                if value.casefold() not in listed:
+                    label = facet.choices.get(value, value) if facet.choices else value
+                    options.insert(0, Option(value, str(label), 0, True))
             views.append(FacetView(facet.param, facet.title, options, selected))
         return views
 
-    def _selected_first(self, facet: Facet, selected: str):
-        """0 for the row of the selected value (when it is a valid one), 1 for the others."""
-        value = self.form.cleaned_data.get(facet.param)
-        if not selected or value in (None, ""):
+    def selected_values(self, param: str) -> list[str]:
+        """The values given for a parameter, as text, without blanks or repeats."""
+        getlist = getattr(self.data, "getlist", None)
+        values = getlist(param) if getlist else [self.data.get(param, "")]
+        seen, found = set(), []
+        for value in values:
+            text = str(value or "").strip()
+            if text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                found.append(text)
+        return found
+
+    def chips(self, facet_views: list[FacetView], query) -> list[Chip]:
+        """Every selected facet value, each with a link to the list without it."""
+        chips = []
+        for facet in facet_views:
+            labels = {option.value.casefold(): option.label for option in facet.options}
+            for value in facet.selected:
+                remaining = query.copy()
+                remaining.setlist(
+                    facet.param,
+                    [
+                        v
+                        for v in query.getlist(facet.param)
+                        if v.strip().casefold() != value.casefold()
+                    ],
+                )
+                remaining.pop("page", None)
+                url = "?" + remaining.urlencode() if remaining else "?"
+                chips.append(Chip(facet.title, labels.get(value.casefold(), value), url))
+        return chips
+
+    def _selected_first(self, facet: Facet, selected: list[str]):
+        """0 for rows of a selected value (all valid, or the form would not be), else 1."""
+        if not selected or not self.form.cleaned_data.get(facet.param):
             return Value(1, output_field=IntegerField())
-        if hasattr(value, "_meta"):
-            # A model choice: compare the counted lookup (a slug, say) with the text given.
-            value = selected
-        elif isinstance(value, bool) or facet.choices and True in facet.choices:
-            value = selected == "true"
-        # Text filters match case-insensitively (a country code, say), so does this.
-        lookup = f"{facet.value}__iexact" if isinstance(value, str) else facet.value
+        condition = Q()
+        boolean = bool(facet.choices) and True in facet.choices
+        number = all(isinstance(v, int) for v in _as_list(self.form.cleaned_data[facet.param]))
+        for text in selected:
+            if boolean:
+                condition |= Q(**{facet.value: text == "true"})
+            elif number and text.lstrip("-").isdigit():
+                condition |= Q(**{facet.value: int(text)})
+            else:
+                # Text filters match case-insensitively (a country code, say), so does this.
+                condition |= Q(**{f"{facet.value}__iexact": text})
         return Case(
-            When(**{lookup: value}, then=Value(0)),
+            When(condition, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
@@ -183,6 +342,12 @@ class FacetedFilterSet(django_filters.FilterSet):
         return queryset
 
 
+def _as_list(value) -> list:
+    if value is None or isinstance(value, str | bool | int):
+        return [value]
+    return list(value)
+
+
 def _as_param(value) -> str:
     """A value as it appears in a query string: booleans as django-filter reads them."""
     if value is True:
@@ -195,7 +360,7 @@ def _as_param(value) -> str:
 def safe_cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class FacetedListView(FilterView):
@@ -249,10 +414,17 @@ class FacetedListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        context["chips"] = self.filterset.chips(context["facets"], self.request.GET)
         # Filters without counts (a yes/no choice, say) still appear in the form.
         counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}
         form = self.filterset.form
         context["plain_filters"] = [form[name] for name in form.fields if name not in counted]
+        # An invalid form has no counts: its filters become text boxes holding what was sent.
+        context["invalid_filters"] = [
+            (form[name], self.filterset.selected_values(name) or [""])
+            for name in form.fields
+            if name not in {"q", "sort"}
+        ]
         # Filtered and sorted variants are the same page to a search engine.
         context["canonical_url"] = self.request.build_absolute_uri(self.request.path)
         context["filters_active"] = any(
@@ -260,23 +432,80 @@ class FacetedListView(FilterView):
         )
         return context
 
-    def export_rows(self):
-        for obj in self.object_list:
+    def export_rows(self, object_list):
+        for obj in object_list:
             row = {column: value(obj) for column, value in self.export_columns}
             row["url"] = self.request.build_absolute_uri(obj.get_absolute_url())
             yield row
 
     def export(self, kind: str):
-        rows = list(self.export_rows())
+        """One page of the filtered rows as CSV or JSON, streamed as it is written.
+
+        A page holds at most settings.EXPORT_MAX_ROWS rows, read EXPORT_CHUNK_ROWS at a
+        time, so neither the rows nor the file are ever all in memory. The next and
+        previous pages are in a Link header (and in the JSON body); ?page=N picks one, and
+        a page past the end is a 404 as on the list page.
+        """
+        paginator = Paginator(_stable_order(self.object_list), settings.EXPORT_MAX_ROWS)
+        try:
+            page = paginator.page(self.request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404(str(exc)) from exc
+        links = {
+            "next": self._export_page_url(page.next_page_number()) if page.has_next() else None,
+            "previous": (
+                self._export_page_url(page.previous_page_number()) if page.has_previous() else None
+            ),
+        }
+        rows = self.export_rows(page.object_list.iterator(chunk_size=EXPORT_CHUNK_ROWS))
         if kind == "json":
-            response = JsonResponse(
-                {"count": len(rows), "results": rows}, json_dumps_params={"ensure_ascii": False}
-            )
+            head = {"count": paginator.count, **links, "page": page.number}
+            content = _json_stream(head, rows)
+            content_type = "application/json"
         else:
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
-            writer.writerow([column for column, _ in self.export_columns] + ["url"])
-            for row in rows:
-                writer.writerow([safe_cell(value) for value in row.values()])
-        response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{kind}"'
+            header = [column for column, _ in self.export_columns] + ["url"]
+            content = _csv_stream(header, rows)
+            content_type = "text/csv; charset=utf-8"
+        response = StreamingHttpResponse(content, content_type=content_type)
+        name = self.export_name if page.number == 1 else f"{self.export_name}-{page.number}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+        response["X-Total-Count"] = str(paginator.count)
+        link_header = [f'<{url}>; rel="{rel}"' for rel, url in links.items() if url]
+        if link_header:
+            response["Link"] = ", ".join(link_header)
         return response
+
+    def _export_page_url(self, number: int) -> str:
+        query = self.request.GET.copy()
+        query["page"] = str(number)
+        return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
+
+
+def _stable_order(queryset):
+    """The queryset ordered as the list is, then by primary key, so pages never overlap."""
+    ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    if not {"pk", "-pk", "id", "-id"} & {str(term) for term in ordering}:
+        ordering.append("pk")
+    return queryset.order_by(*ordering)
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it is given (for csv.writer)."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_stream(header: list[str], rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row.values()])
+
+
+def _json_stream(head: dict, rows):
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    yield encoder.encode(head)[:-1] + ', "results": ['
+    for number, row in enumerate(rows):
+        yield ("," if number else "") + encoder.encode(row)
+    yield "]}"

@@ -1,7 +1,9 @@
 """The publishing base every public content model shares."""
 
 import datetime
+import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -129,6 +131,73 @@ def format_partial_date(value, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
+
+
+class ImportState(models.TextChoices):
+    PREVIEW = "preview", "Previewed, waiting for confirmation"
+    QUEUED = "queued", "Queued for the background worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded import file, from preview to the end of its import, and what happened.
+
+    The file's text lives here, in the database, between the preview and the confirmation,
+    so any app server can confirm what another previewed, and a background worker can
+    import it. `processed` out of `total` is the progress editors see in the admin;
+    `report` lists every refused row with its field, value and message.
+    """
+
+    State = ImportState
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    target = models.CharField(
+        max_length=100, help_text="What the file imports into: a model label or CSV resource."
+    )
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10)
+    content = models.TextField(help_text="The uploaded file's text, kept until it is imported.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(max_length=10, choices=ImportState, default=ImportState.PREVIEW)
+    total = models.PositiveIntegerField(default=0, help_text="Entries in the file.")
+    processed = models.PositiveIntegerField(default=0, help_text="Entries handled so far.")
+    created_count = models.PositiveIntegerField("created", default=0)
+    updated_count = models.PositiveIntegerField("updated", default=0)
+    refused_count = models.PositiveIntegerField("refused", default=0)
+    report = models.JSONField(
+        default=list, blank=True, help_text="Refused rows: row, label, field, value, message."
+    )
+    message = models.TextField(blank=True, help_text="The outcome in one sentence.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values),
+                name="importjob_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed__lte=models.F("total")), name="importjob_progress_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_state_display().lower()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
 
 
 class ContentChange(models.Model):

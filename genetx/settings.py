@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "genetx",
     "therapies",
     "hospitals",
@@ -287,6 +289,9 @@ STORAGES = {
 # lets anyone with admin access import).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A confirmed CSV import is all or nothing: a row that fails when saved rolls back the rows
+# before it, so the file can be fixed and imported again without half of it in place.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
@@ -294,6 +299,22 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 # process: with more than one worker, set REDIS_URL or turn the page cache off.
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+# The most rows one ?format=csv or ?format=json download holds; the rest are on the pages
+# its Link header (and the JSON "next") points to.
+EXPORT_MAX_ROWS = max(env_int("GENETX_EXPORT_MAX_ROWS", 1000), 1)
+# Limits on every admin import (genetx/imports.py): entries (rows, records) per file and
+# characters per field. A file over either is refused with a message.
+IMPORT_MAX_ENTRIES = env_int("GENETX_IMPORT_MAX_ENTRIES", 5000)
+IMPORT_MAX_FIELD_CHARS = env_int("GENETX_IMPORT_MAX_FIELD_CHARS", 10_000)
+# Files with more entries than this are imported by the background worker
+# (`manage.py db_worker`); smaller ones within the request, so the demo needs no worker.
+IMPORT_INLINE_ENTRIES = env_int("GENETX_IMPORT_INLINE_ENTRIES", 200)
+# The file waiting between an import's preview and its confirmation is kept in the
+# database, where every app server (and the worker) can read it.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "genetx.imports.DatabaseImportStorage"
+# Background work (large imports) through Django's tasks API (the django-tasks backport),
+# queued in the database: no other server to run. `manage.py db_worker` runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PAGE_CACHE_EXCLUDE = ["/" + ADMIN_URL, "/healthz"]
 # The benchmark's baseline: a bare view at /bench/baseline/ that answers "ok" without the
 # database, so `make bench` can state every page as a share of what Django itself costs on

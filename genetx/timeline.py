@@ -113,3 +113,15 @@ def by_year(found: list[Event]) -> list[Year]:
         Year(year=year, events=list(group))
         for year, group in itertools.groupby(found, key=lambda event: event.date.year)
     ]
+
+
+def events_per_year(years: list[Year]):
+    """The timeline's events per year as a chart, split by kind of event (no query)."""
+    from genetx.charts import stacked_chart
+
+    counts: dict[tuple[str, str], int] = {}
+    for year in years:
+        for event in year.events:
+            key = (str(year.year), event.kind)
+            counts[key] = counts.get(key, 0) + 1
+    return stacked_chart("events", "Timeline events per year", "events", counts, row_header="Year")

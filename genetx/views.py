@@ -12,7 +12,12 @@ from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
 from sources.models import Citation, Claim
-from therapies.models import Condition, Modality
+from therapies.charts import (
+    decisions_by_year_and_agency,
+    therapies_by_development,
+    therapies_by_modality,
+)
+from therapies.models import Condition, Modality, Therapy
 
 from . import health, search, throttle, timeline
 from .cache import query_params
@@ -91,6 +96,11 @@ class HomeView(TemplateView):
             modalities=Modality.objects.with_therapy_count()
             .filter(therapy_count__gt=0)
             .order_by("name"),
+            charts=[
+                therapies_by_modality(Therapy.objects.published()),
+                therapies_by_development(Therapy.objects.published()),
+                decisions_by_year_and_agency(),
+            ],
         )
         return context
 
@@ -157,7 +167,11 @@ class TimelineView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         years = timeline.by_year(timeline.events())
-        context.update(years=years, event_count=sum(len(year.events) for year in years))
+        context.update(
+            years=years,
+            event_count=sum(len(year.events) for year in years),
+            chart=timeline.events_per_year(years),
+        )
         return context
 
 

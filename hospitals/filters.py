@@ -1,9 +1,16 @@
 """The facets of the institution list."""
 
-import django_filters
 from django.db.models import Q
 
-from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
+from genetx.listing import (
+    Facet,
+    FacetedFilterSet,
+    ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
+    SearchField,
+    SortFilter,
+    TextValuesFilter,
+)
 from genetx.models import Status
 from therapies.models import Therapy
 
@@ -16,10 +23,10 @@ _PUBLIC_PROGRAMME = Q(
 
 class InstitutionFilter(FacetedFilterSet):
     q = SearchField("name", "city", "region", "summary")
-    kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices, label="Kind")
-    region = django_filters.CharFilter(lookup_expr="iexact", label="Region", max_length=120)
-    city = django_filters.CharFilter(lookup_expr="iexact", label="City", max_length=120)
-    therapy = django_filters.ModelChoiceFilter(
+    kind = MultipleChoiceFilter(choices=InstitutionKind.choices, label="Kind")
+    region = TextValuesFilter(label="Region", max_length=120)
+    city = TextValuesFilter(label="City", max_length=120)
+    therapy = ModelMultipleChoiceFilter(
         queryset=Therapy.objects.published(),
         to_field_name="slug",
         method="filter_therapy",
@@ -51,4 +58,6 @@ class InstitutionFilter(FacetedFilterSet):
         fields = []
 
     def filter_therapy(self, queryset, name, value):
-        return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy=value).distinct()
+        if not value:
+            return queryset
+        return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy__in=value).distinct()

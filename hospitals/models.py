@@ -1,8 +1,11 @@
 """Hospitals, regulators and other institutions, and their programmes for therapies."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django_countries import countries
 
 from genetx.models import Publishable, PublishableQuerySet, Status
 
@@ -99,8 +102,24 @@ class Institution(Publishable):
         validators=[validate_ror_id],
         help_text="Research Organization Registry id, e.g. 05mc5tw50.",
     )
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    latitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. "
+        "City level is enough: it places the institution's marker on the maps. "
+        "Give both coordinates or neither.",
+    )
+    longitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text="Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.",
+    )
     summary = models.TextField(blank=True)
 
     objects = InstitutionQuerySet.as_manager()
@@ -144,10 +163,31 @@ class Institution(Publishable):
     def ror_url(self) -> str:
         return f"https://ror.org/{self.ror_id}" if self.ror_id else ""
 
+    def clean(self):
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise ValidationError(
+                {missing: "Give both latitude and longitude, or leave both empty."}
+            )
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
+
     @property
     def place(self) -> str:
-        """City, region and country as one line: Madrid, Community of Madrid, ES."""
-        return ", ".join(part for part in (self.city, self.region, self.country) if part)
+        """City, region and country as one line: Madrid, Community of Madrid, Spain."""
+        return format_place(self.city, self.region, self.country)
+
+
+def country_name(code: str) -> str:
+    """The country's name for an ISO 3166 code (Spain for ES); the code if unknown."""
+    return str(countries.name(code) or code) if code else ""
+
+
+def format_place(city: str, region: str, country: str) -> str:
+    return ", ".join(part for part in (city, region, country_name(country)) if part)
 
 
 class ProgrammeQuerySet(PublishableQuerySet):

@@ -1,11 +1,13 @@
 from django.db.models import Q
 
 from genetx.listing import FacetedListView
+from genetx.maps import institution_map
 from genetx.pages import PreviewDetailView
 from sources.models import Claim
 from sources.references import ReferenceList
 
 from .filters import InstitutionFilter
+from .maps import point_for_institution, points_for_institutions
 from .models import Institution
 
 # schema.org types per institution kind; anything else is an Organization.
@@ -28,7 +30,7 @@ class InstitutionListView(FacetedListView):
         ("kind", lambda i: i.get_kind_display()),
         ("city", lambda i: i.city),
         ("region", lambda i: i.region),
-        ("country", lambda i: i.country),
+        ("country", lambda i: i.country_name),
         ("website", lambda i: i.website),
         ("ror_id", lambda i: i.ror_id),
         ("programmes", lambda i: i.programme_count),
@@ -37,6 +39,15 @@ class InstitutionListView(FacetedListView):
     def get_queryset(self):
         # Meta ordering does not apply to grouped (annotated) queries: order explicitly.
         return Institution.objects.for_listing().order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The map shows every institution the filters match, not only this page's.
+        if self.filterset.is_valid():
+            points = points_for_institutions(self.filterset.qs)
+            total = context["paginator"].count if context.get("paginator") else len(points)
+            context["map"] = institution_map(points, total=total)
+        return context
 
 
 class InstitutionDetailView(PreviewDetailView):
@@ -55,6 +66,9 @@ class InstitutionDetailView(PreviewDetailView):
         )
         context["claims"] = refs.claims(claims)
         context["references"] = refs.references
+        if institution.latitude is not None:
+            point = point_for_institution(institution, institution.programmes.all())
+            context["map"] = institution_map([point])
         return context
 
     def json_ld(self, url):

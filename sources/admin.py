@@ -1,11 +1,8 @@
-import bibtexparser
-import rispy
-from bibtexparser.bibdatabase import BibDatabase
-from bibtexparser.bwriter import BibTexWriter
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,14 +15,17 @@ from genetx.admin import (
     counted,
     gated_form,
 )
+from genetx.imports import keep_for_confirmation
+from genetx.models import ImportJob, ImportState
 from genetx.publishing import citations_removal_problems, publish_problems
 
-from .citations import bibtex_entry, ris_entry
+from .citations import bibtex_file, ris_entry, ris_records
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
 from .models import Author, Citation, Claim, Source
+from .tasks import import_sources
 from .validators import DOI_PATTERN, normalise_doi
 
-IMPORT_SALT = "genetx.sources.import"
+SOURCES_TARGET = "sources.source"
 
 
 class SourceImportForm(forms.Form):
@@ -36,30 +36,40 @@ class SourceImportForm(forms.Form):
     )
 
     def clean_file(self):
+        upload = self.cleaned_data["file"]
         try:
-            file_format, text = read_upload(self.cleaned_data["file"])
+            file_format, text = read_upload(upload)
             self.cleaned_data["rows"] = parse(file_format, text)
         except ImportFileError as exc:
             raise ValidationError(str(exc), code="unreadable") from exc
-        self.cleaned_data["payload"] = signing.dumps(
-            {"format": file_format, "text": text}, salt=IMPORT_SALT, compress=True
-        )
-        return self.cleaned_data["file"]
+        self.cleaned_data["format"], self.cleaned_data["text"] = file_format, text
+        return upload
 
 
 class ConfirmImportForm(forms.Form):
-    """Carries the previewed file, signed, so the confirmed import saves exactly it."""
+    """Names the previewed file, kept in the database, so the confirmed import saves it
+    whichever app server receives the confirmation."""
 
-    payload = forms.CharField(widget=forms.HiddenInput)
+    GONE = "The previewed file is no longer waiting for confirmation; upload it again."
 
-    def clean_payload(self):
-        try:
-            data = signing.loads(self.cleaned_data["payload"], salt=IMPORT_SALT)
-            return parse(data["format"], data["text"])
-        except (signing.BadSignature, KeyError, TypeError, ImportFileError) as exc:
-            raise ValidationError(
-                "The previewed file could not be read back; upload it again."
-            ) from exc
+    job = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"invalid": GONE, "required": GONE}
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_job(self):
+        job = ImportJob.objects.filter(
+            token=self.cleaned_data["job"],
+            target=SOURCES_TARGET,
+            state=ImportState.PREVIEW,
+            user=self.user,
+        ).first()
+        if job is None:
+            raise ValidationError(self.GONE)
+        return job
 
 
 class AuthorInline(admin.TabularInline):
@@ -152,50 +162,102 @@ class SourceAdmin(PublishableAdmin):
         }
         form = SourceImportForm()
         if request.method == "POST" and "confirm" in request.POST:
-            confirm = ConfirmImportForm(request.POST)
+            confirm = ConfirmImportForm(request.POST, user=request.user)
             if not confirm.is_valid():
-                self.message_user(request, " ".join(confirm.errors["payload"]), messages.ERROR)
+                self.message_user(request, " ".join(confirm.errors["job"]), messages.ERROR)
                 return HttpResponseRedirect(request.path)
-            result = sources_import(rows=confirm.cleaned_data["payload"], user=request.user)
-            self.message_user(
-                request,
-                f"Import saved: {counted(result.created, 'source', 'sources')} created "
-                f"(new sources are drafts), {result.updated} updated.",
-                messages.SUCCESS,
-            )
-            if result.refused:
-                self.message_user(
-                    request,
-                    f"{len(result.refused)} refused: "
-                    + "; ".join(
-                        f"row {p.row.number} ({p.row.label}): {', '.join(p.errors)}"
-                        for p in result.refused
-                    ),
-                    messages.WARNING,
-                )
-            return HttpResponseRedirect(changelist)
+            job = confirm.cleaned_data["job"]
+            # Claimed with a conditional update: two confirmations of one preview (a
+            # double click, two tabs) import it once.
+            background = job.total > settings.IMPORT_INLINE_ENTRIES
+            job.state = ImportState.QUEUED if background else ImportState.RUNNING
+            if not ImportJob.objects.filter(pk=job.pk, state=ImportState.PREVIEW).update(
+                state=job.state
+            ):
+                self.message_user(request, ConfirmImportForm.GONE, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            if background:
+                return self._import_in_background(request, job)
+            return self._import_now(request, job, changelist)
         if request.method == "POST":
             form = SourceImportForm(request.POST, request.FILES)
             if form.is_valid():
-                context["plan"] = plan_import(form.cleaned_data["rows"])
-                context["confirm_form"] = ConfirmImportForm(
-                    initial={"payload": form.cleaned_data["payload"]}
+                rows = form.cleaned_data["rows"]
+                job = keep_for_confirmation(
+                    target=SOURCES_TARGET,
+                    file_name=form.cleaned_data["file"].name,
+                    file_format=form.cleaned_data["format"],
+                    text=form.cleaned_data["text"],
+                    user=request.user,
+                    total=len(rows),
                 )
+                if len(rows) > settings.IMPORT_INLINE_ENTRIES:
+                    # Checking every entry of a big file takes minutes: the worker does
+                    # it while importing, and its report lists each refused entry.
+                    context["background_rows"] = len(rows)
+                else:
+                    context["plan"] = plan_import(rows)
+                context["confirm_form"] = ConfirmImportForm(initial={"job": job.token})
         context["form"] = form
+        context["inline_limit"] = settings.IMPORT_INLINE_ENTRIES
         return TemplateResponse(request, "admin/sources/source/import.html", context)
+
+    def _import_now(self, request, job, changelist):
+        rows = parse(job.file_format, job.content)
+        try:
+            result = sources_import(rows=rows, user=request.user)
+        except (DatabaseError, ValidationError) as exc:
+            # sources_import is one transaction: nothing of this file was saved.
+            job.state, job.message = ImportState.FAILED, f"Nothing was saved: {exc}"
+            job.content = ""
+            job.save()
+            self.message_user(request, f"Import failed, nothing was saved: {exc}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        job.state, job.processed, job.content = ImportState.DONE, job.total, ""
+        job.created_count, job.updated_count = result.created, result.updated
+        job.refused_count = len(result.refused)
+        job.report = [problem for planned in result.refused for problem in planned.problems]
+        job.message = (
+            f"{result.created} created, {result.updated} updated, {len(result.refused)} refused."
+        )
+        job.save()
+        self.message_user(
+            request,
+            f"Import saved: {counted(result.created, 'source', 'sources')} created "
+            f"(new sources are drafts), {result.updated} updated.",
+            messages.SUCCESS,
+        )
+        if result.refused:
+            self.message_user(
+                request,
+                f"{len(result.refused)} refused: "
+                + "; ".join(
+                    f"row {p.row.number} ({p.row.label}): {', '.join(p.errors)}"
+                    for p in result.refused
+                ),
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(changelist)
+
+    def _import_in_background(self, request, job):
+        import_sources.enqueue(job.pk)
+        self.message_user(
+            request,
+            f"{job.file_name}: {job.total} entries are being imported in the background. "
+            "This page shows the progress and reloads itself until the import ends.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
 
     @admin.action(description="Export selected as BibTeX (.bib)", permissions=["view"])
     def export_bibtex(self, request, queryset):
-        database = BibDatabase()
-        database.entries = [bibtex_entry(source) for source in self._for_export(queryset)]
-        writer = BibTexWriter()
-        writer.indent = "  "
-        return self._download(bibtexparser.dumps(database, writer), "bib", "application/x-bibtex")
+        text = bibtex_file(self._for_export(queryset))
+        return self._download(text, "bib", "application/x-bibtex")
 
     @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
     def export_ris(self, request, queryset):
         entries = [ris_entry(source) for source in self._for_export(queryset)]
-        return self._download(rispy.dumps(entries), "ris", "application/x-research-info-systems")
+        return self._download(ris_records(entries), "ris", "application/x-research-info-systems")
 
     def _for_export(self, queryset):
         return queryset.select_related("reported_by").prefetch_related("authors")

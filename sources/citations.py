@@ -13,8 +13,9 @@ import re
 
 import bibtexparser
 import rispy
-from bibtexparser.bibdatabase import BibDatabase
-from bibtexparser.bwriter import BibTexWriter
+from bibtexparser.library import Library
+from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -199,9 +200,8 @@ def _bibtex_name(author) -> str:
     return author.sort_name
 
 
-def bibtex_entry(source: Source) -> dict:
-    """The source as a bibtexparser entry dict (strings only, empty fields left out)."""
-    entry = {"ENTRYTYPE": _BIBTEX_TYPES.get(source.kind, "misc"), "ID": source.key}
+def bibtex_entry(source: Source) -> Entry:
+    """The source as a bibtexparser entry (strings only, empty fields left out)."""
     authors = _authors(source)
     fields = {
         "author": " and ".join(_bibtex_name(a) for a in authors)
@@ -229,17 +229,24 @@ def bibtex_entry(source: Source) -> dict:
         notes.append(f"Not fully referenced; as reported by {source.public_reporter.key}")
     if notes:
         fields["note"] = ". ".join(notes)
-    entry.update({name: value for name, value in fields.items() if value})
-    return entry
+    return Entry(
+        entry_type=_BIBTEX_TYPES.get(source.kind, "misc"),
+        key=source.key,
+        fields=[Field(name, value) for name, value in fields.items() if value],
+    )
+
+
+def bibtex_file(sources) -> str:
+    """The sources as a BibTeX file, one entry each."""
+    bibtex_format = BibtexFormat()
+    bibtex_format.indent = "  "
+    library = Library([bibtex_entry(source) for source in sources])
+    return bibtexparser.write_string(library, bibtex_format=bibtex_format)
 
 
 def bibtex(source: Source) -> str:
     """The source as one BibTeX entry."""
-    database = BibDatabase()
-    database.entries = [bibtex_entry(source)]
-    writer = BibTexWriter()
-    writer.indent = "  "
-    return bibtexparser.dumps(database, writer)
+    return bibtex_file([source])
 
 
 # RIS --------------------------------------------------------------------------------------
@@ -303,9 +310,21 @@ def _ris_date(source: Source) -> str:
     return f"{issued.year}/{issued.month:02d}/{issued.day:02d}"
 
 
+class _RisWriter(rispy.RisWriter):
+    def set_header(self, count):
+        # rispy numbers each record with a bare "1." line, which is no RIS tag: some
+        # reference managers reject the file or import a blank record for it.
+        return ""
+
+
+def ris_records(entries: list[dict]) -> str:
+    """RIS text of rispy entry dicts, records separated by ER lines and nothing else."""
+    return rispy.dumps(entries, implementation=_RisWriter)
+
+
 def ris(source: Source) -> str:
     """The source as one RIS record."""
-    return rispy.dumps([ris_entry(source)])
+    return ris_records([ris_entry(source)])
 
 
 # CSL-JSON ----------------------------------------------------------------------------------

@@ -4,24 +4,48 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
+from genetx.listing import (
+    Facet,
+    FacetedFilterSet,
+    ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
+    SearchField,
+    SortFilter,
+    TextValuesField,
+    TextValuesFilter,
+)
 from genetx.models import EARLIEST_DATE, LATEST_DATE, Status
 from therapies.models import Therapy
 
 from .models import Claim, ClaimReview, Source, SourceKind
 
 
-class YearField(forms.IntegerField):
-    """A year within the range the database accepts: letters and huge numbers are errors."""
+class YearsField(TextValuesField):
+    """Years within the range the database accepts: letters and huge numbers are errors."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", EARLIEST_DATE.year)
-        kwargs.setdefault("max_value", LATEST_DATE.year)
+        kwargs["max_length"] = 4
         super().__init__(**kwargs)
 
+    def clean(self, value):
+        years = []
+        for text in super().clean(value):
+            if not text.isdigit() or not EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year:
+                raise forms.ValidationError(
+                    f"Enter years from {EARLIEST_DATE.year} to {LATEST_DATE.year}.",
+                    code="invalid_year",
+                )
+            years.append(int(text))
+        return years
 
-class YearFilter(django_filters.NumberFilter):
-    field_class = YearField
+
+class YearsFilter(TextValuesFilter):
+    """Publication years combined with OR (?year=2022&year=2023)."""
+
+    field_class = YearsField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, lookup_expr="exact", **kwargs)
 
 
 class SourceFilter(FacetedFilterSet):
@@ -34,11 +58,11 @@ class SourceFilter(FacetedFilterSet):
         "authors__family",
         "authors__literal",
     )
-    kind = django_filters.ChoiceFilter(choices=SourceKind.choices, label="Kind")
-    year = YearFilter(field_name="issued__year", label="Year")
-    language = django_filters.CharFilter(label="Language", max_length=12)
-    journal = django_filters.CharFilter(
-        field_name="container_title", label="Journal or site", max_length=300
+    kind = MultipleChoiceFilter(choices=SourceKind.choices, label="Kind")
+    year = YearsFilter(field_name="issued__year", label="Year")
+    language = TextValuesFilter(label="Language", max_length=12, lookup_expr="exact")
+    journal = TextValuesFilter(
+        field_name="container_title", label="Journal or site", max_length=300, lookup_expr="exact"
     )
     sort = SortFilter(
         {
@@ -63,13 +87,13 @@ class SourceFilter(FacetedFilterSet):
 
 class ClaimFilter(FacetedFilterSet):
     q = SearchField("statement", "measure")
-    review = django_filters.ChoiceFilter(
+    review = MultipleChoiceFilter(
         field_name="review_status", choices=ClaimReview.choices, label="Review status"
     )
-    therapy = django_filters.ModelChoiceFilter(
+    therapy = ModelMultipleChoiceFilter(
         queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
     )
-    measure = django_filters.CharFilter(label="Measure", max_length=120)
+    measure = TextValuesFilter(label="Measure", max_length=120, lookup_expr="exact")
     # The claims citing one source: where a source page sends readers for its full list.
     # A text box, not a <select>: listing every source would make the page as big as the
     # source table.

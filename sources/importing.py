@@ -13,19 +13,22 @@ from dataclasses import dataclass, field
 
 import bibtexparser
 import rispy
-from bibtexparser.bparser import BibTexParser
-from bibtexparser.latexenc import latex_to_unicode
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from pylatexenc.latex2text import LatexNodes2Text
 
+from genetx.imports import MAX_IMPORT_BYTES, ImportFileError, check_entry_count, check_field_size
 from genetx.models import DatePrecision
 
 from .models import Author, Source, SourceKind
 from .validators import normalise_doi
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 BIBTEX_KINDS = {
     "article": SourceKind.JOURNAL_ARTICLE,
@@ -100,10 +103,6 @@ IMPORTED_FIELDS = [
 ]
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; str(exc) tells the editor why."""
-
-
 @dataclass
 class SourceRow:
     """One entry of the file: the values it gives and what was wrong while reading it."""
@@ -119,8 +118,13 @@ class SourceRow:
     # RIS has no way to say "et al."; a RIS file's author list is compared by names only.
     marks_et_al: bool = True
 
-    def refuse(self, field_name: str, message: str) -> None:
+    # The text the file gave for a refused field, when it is not kept in values.
+    given: dict = field(default_factory=dict)
+
+    def refuse(self, field_name: str, message: str, given: str | None = None) -> None:
         self.errors.setdefault(field_name, []).append(message)
+        if given is not None:
+            self.given[field_name] = given
 
 
 @dataclass
@@ -138,6 +142,23 @@ class PlannedRow:
             name if name == "authors" else str(Source._meta.get_field(name).verbose_name)
             for name in self.changes
             if name != "issued_precision"
+        ]
+
+    @property
+    def problems(self) -> list[dict]:
+        """Each problem with its row, field and the value the file gave, for a report."""
+        return [
+            {
+                "row": self.row.number,
+                "label": self.row.label,
+                "field": name,
+                "value": _shown(
+                    self.row.given.get(name, self.row.values.get(name.split(" ")[0], ""))
+                ),
+                "message": message,
+            }
+            for name, messages in self.row.errors.items()
+            for message in messages
         ]
 
     @property
@@ -170,6 +191,12 @@ class ImportPlan:
         return self.count("refuse")
 
 
+def _shown(value) -> str:
+    """A value as a report shows it: text, cut to a readable length."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 # Reading files ------------------------------------------------------------------------------
 
 
@@ -182,12 +209,12 @@ def read_upload(upload) -> tuple[str, str]:
         file_format = "ris"
     else:
         raise ImportFileError("Choose a BibTeX (.bib) or RIS (.ris) file.")
-    if upload.size > MAX_UPLOAD_BYTES:
+    if upload.size > MAX_IMPORT_BYTES:
         raise ImportFileError(
             f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
         )
-    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    raw = upload.read(MAX_IMPORT_BYTES + 1)
     if b"\x00" in raw:
         raise ImportFileError("The file is not text; BibTeX and RIS files are plain text.")
     try:
@@ -208,20 +235,36 @@ def parse(file_format: str, text: str) -> list[SourceRow]:
 
 
 def parse_bibtex(text: str) -> list[SourceRow]:
-    parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
-    try:
-        entries = bibtexparser.loads(text, parser=parser).entries
-    except Exception as exc:  # the parser raises many kinds of error on malformed input
-        raise ImportFileError(f"The file could not be read as BibTeX: {exc}") from exc
+    """The entries of a BibTeX file, read by bibtexparser 2, within the import limits.
+
+    bibtexparser 2 replaces a field that names an @string by that string's text, one
+    level only: it never expands a string built from other strings, so a file of
+    self-doubling @string definitions cannot grow in memory. A field that still holds such
+    an expression (`a # b`) is refused, as are files over the entry or field-size limits.
+    """
+    library = bibtexparser.parse_string(text)
+    entries = list(library.entries)
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            # A repeated key: kept as a row, so the plan refuses it with the row it repeats.
+            entries.append(block.ignore_error_block)
+        elif not isinstance(block, DuplicateBlockKeyBlock):
+            raise ImportFileError(
+                f"The file could not be read as BibTeX: the entry starting on line "
+                f"{(block.start_line or 0) + 1} is malformed ({block.error})."
+            )
     if not entries:
         raise ImportFileError("No BibTeX entries (@article{...}) were found in the file.")
+    check_entry_count(len(entries))
+    entries.sort(key=lambda entry: entry.start_line or 0)
+    _check_bibtex_values(entries)
     rows = []
     for number, entry in enumerate(entries, start=1):
-        # Authors are split before LaTeX is decoded: braces mark an organisation's name.
-        author_field = entry.get("author", "")
-        entry = {name.lower(): _unbrace(latex_to_unicode(value)) for name, value in entry.items()}
-        row = SourceRow(number=number, label=entry.get("id", ""))
-        entry_type = entry.get("entrytype", "").lower()
+        fields = {field_.key.lower(): str(field_.value) for field_ in entry.fields}
+        row = SourceRow(number=number, label=entry.key)
+        entry_type = entry.entry_type.lower()
         kind = BIBTEX_KINDS.get(entry_type)
         row.generic_kind = entry_type == "misc"
         if kind is None:
@@ -229,68 +272,96 @@ def parse_bibtex(text: str) -> list[SourceRow]:
                 "kind",
                 f"BibTeX type @{entry_type} is not one GeneTx records "
                 f"(use one of {', '.join('@' + t for t in sorted(BIBTEX_KINDS))}).",
+                "@" + entry_type,
             )
         row.values = {
-            "key": entry.get("id", ""),
+            "key": entry.key,
             "kind": kind or "",
-            "title": entry.get("title", ""),
-            "container_title": entry.get("journal")
-            or entry.get("booktitle")
-            or entry.get("howpublished", ""),
-            "publisher": entry.get("publisher") or entry.get("institution", ""),
-            "volume": entry.get("volume", ""),
-            "issue": entry.get("number", ""),
-            "pages": entry.get("pages", "").replace("--", "-"),
-            "doi": entry.get("doi", ""),
-            "url": entry.get("url", ""),
-            "language": entry.get("language", ""),
+            "title": _text(fields, "title"),
+            "container_title": _text(fields, "journal", "booktitle", "howpublished"),
+            "publisher": _text(fields, "publisher", "institution"),
+            "volume": _unbrace(fields.get("volume", "")),
+            "issue": _unbrace(fields.get("number", "")),
+            "pages": _unbrace(fields.get("pages", "")).replace("--", "-"),
+            "doi": _unbrace(fields.get("doi", "")),
+            "url": _unbrace(fields.get("url", "")),
+            "language": _text(fields, "language"),
         }
-        _set_issued(row, entry.get("year", ""), entry.get("month", ""), entry.get("day", ""))
-        if entry.get("urldate"):
-            row.values["accessed"] = _parse_iso_date(row, "accessed", entry["urldate"])
-        row.authors = _bibtex_authors(author_field)
+        _set_issued(
+            row,
+            *(_unbrace(fields.get(name, "")) for name in ("year", "month", "day")),
+        )
+        if fields.get("urldate"):
+            row.values["accessed"] = _parse_iso_date(row, "accessed", _unbrace(fields["urldate"]))
+        row.authors = _bibtex_authors(fields.get("author", ""))
         rows.append(row)
     return rows
 
 
-def _unbrace(value: str) -> str:
-    """BibTeX protects capitals with braces ({CAR-T}); readers should not see them.
+def _check_bibtex_values(entries) -> None:
+    """Refuse a file whose fields are too long or still hold a string expression."""
+    for entry in entries:
+        for field_ in entry.fields:
+            where = f"Field {field_.key} of entry {entry.key!r}"
+            value = field_.value if isinstance(field_.value, str) else str(field_.value)
+            check_field_size(value, where)
+            if field_.enclosing == "no-enclosing" and "#" in value:
+                raise ImportFileError(
+                    f"{where} joins @string macros with # ({value[:80]!r}). GeneTx reads a "
+                    "macro only when a field is exactly its name; write the value out in "
+                    "braces instead."
+                )
 
-    LaTeX writes an accented i on a dotless i ({\\'\\i}); the result is composed into the
-    one character (í) that search and comparison expect.
+
+def _text(fields: dict, *names: str) -> str:
+    """The first of the named fields that has a value, as plain text."""
+    return _latex_text(next((fields[name] for name in names if fields.get(name)), ""))
+
+
+def _latex_text(value: str) -> str:
+    """LaTeX as the text readers see: {\\'a} as á, {CAR-T} without its braces.
+
+    Composed (NFC) so that search and comparison find the one character (í) they expect.
     """
-    value = re.sub("\u0131(?=[\u0300-\u036f])", "i", value.replace("{", "").replace("}", ""))
-    return unicodedata.normalize("NFC", value).strip()
+    text = LatexNodes2Text().latex_to_text(value)
+    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def _split_names(value: str) -> list[str]:
-    """Split a BibTeX author list on "and", except inside braces ({Food and Drug ...})."""
-    names, depth, start = [], 0, 0
-    for match in re.finditer(r"[{}]|\s+and\s+", value):
-        token = match.group()
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            names.append(value[start : match.start()])
-            start = match.end()
-    names.append(value[start:])
-    return [name.strip() for name in names if name.strip()]
+def _unbrace(value: str) -> str:
+    """A code-like value (year, DOI, URL, pages) without BibTeX's protective braces."""
+    return value.replace("{", "").replace("}", "").strip()
+
+
+def _wholly_braced(name: str) -> bool:
+    """{U.S. Food and Drug Administration}: one brace group around the whole name."""
+    if not (name.startswith("{") and name.endswith("}")):
+        return False
+    depth = 0
+    for position, char in enumerate(name):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and position < len(name) - 1:
+            return False
+    return True
 
 
 def _bibtex_authors(value: str) -> list[dict]:
+    """Authors by BibTeX's own rules (bibtexparser): "and" outside braces separates them,
+    "Family, Given" or "Given von Family"; a name wholly in braces is an organisation."""
     authors = []
-    for name in _split_names(value):
+    for name in split_multiple_persons_names(value) if value.strip() else []:
         if name.lower() == "others":
             if authors:
                 authors[-1]["et_al"] = True
             continue
-        if name.startswith("{") and name.endswith("}"):
-            literal = _unbrace(latex_to_unicode(name[1:-1]))
-            authors.append({"literal": literal, "family": "", "given": "", "et_al": False})
-        else:
-            authors.append(_person(_unbrace(latex_to_unicode(name))))
+        if _wholly_braced(name):
+            authors.append(
+                {"literal": _latex_text(name[1:-1]), "family": "", "given": "", "et_al": False}
+            )
+            continue
+        parts = parse_single_name_into_parts(name, strict=False)
+        family = _latex_text(" ".join(parts.von + parts.last + parts.jr))
+        given = _latex_text(" ".join(parts.first))
+        authors.append({"family": family, "given": given, "literal": "", "et_al": False})
     return authors
 
 
@@ -312,6 +383,11 @@ def parse_ris(text: str) -> list[SourceRow]:
         raise ImportFileError(f"The file could not be read as RIS: {exc}") from exc
     if not entries:
         raise ImportFileError("No RIS records (TY  - ... ER  -) were found in the file.")
+    check_entry_count(len(entries), "records")
+    for number, entry in enumerate(entries, start=1):
+        for name, value in entry.items():
+            for item in value if isinstance(value, list) else [value]:
+                check_field_size(str(item), f"Field {name} of record {number}")
     rows = []
     for number, entry in enumerate(entries, start=1):
         ris_type = entry.get("type_of_reference", "")
@@ -324,6 +400,7 @@ def parse_ris(text: str) -> list[SourceRow]:
                 "kind",
                 f"RIS type {ris_type or '(none)'} is not one GeneTx records "
                 f"(use one of {', '.join(sorted(RIS_KINDS))}).",
+                ris_type,
             )
         pages = entry.get("start_page", "")
         if entry.get("end_page"):
@@ -376,7 +453,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
     if not year:
         return
     if not re.fullmatch(r"\d{4}", year):
-        row.refuse("issued", f"the year {year!r} is not a four-digit year.")
+        row.refuse("issued", f"the year {year!r} is not a four-digit year.", year)
         return
     month_number = None
     if month:
@@ -384,7 +461,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
             int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
         )
         if month_number is None:
-            row.refuse("issued", f"the month {month!r} is not a month.")
+            row.refuse("issued", f"the month {month!r} is not a month.", month)
             return
     try:
         if month_number and day:
@@ -397,7 +474,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
         else:
             issued, precision = datetime.date(int(year), 1, 1), DatePrecision.YEAR
     except ValueError:
-        row.refuse("issued", f"{year}-{month}-{day} is not a date.")
+        row.refuse("issued", f"{year}-{month}-{day} is not a date.", f"{year}-{month}-{day}")
         return
     row.values["issued"] = issued
     row.values["issued_precision"] = precision
@@ -407,7 +484,7 @@ def _parse_iso_date(row: SourceRow, field_name: str, value: str):
     try:
         return datetime.date.fromisoformat(value.strip()[:10])
     except ValueError:
-        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).")
+        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).", value)
         return None
 
 

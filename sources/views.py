@@ -8,6 +8,7 @@ from genetx.models import Status
 from genetx.pages import PreviewDetailView, partial_iso_date
 
 from . import citations
+from .charts import sources_by_kind
 from .filters import ClaimFilter, SourceFilter
 from .models import Claim, Source
 from .references import ReferenceList
@@ -190,6 +191,8 @@ class ClaimListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         refs = ReferenceList()
         context["claims"] = [refs.claim(claim) for claim in context["object_list"]]
+        if self.filterset.is_valid():
+            context["charts"] = [sources_by_kind(self.filterset.qs)]
         context["references"] = refs.references
         return context
 

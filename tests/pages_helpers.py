@@ -44,3 +44,17 @@ def assert_no_reflected_markup(response):
 def marker_targets(body: str) -> list[str]:
     """The reference anchors the page's [n] markers link to, in page order."""
     return re.findall(r'<sup class="ref-marker" id="[^"]+"><a href="#(ref-\d+)"', body)
+
+
+def has_option(body: str, value: str, label: str, count: int, *, checked: bool = False) -> bool:
+    """Whether a list's filter form offers this facet value as a checkbox with its count."""
+    pattern = (
+        r'<input type="checkbox" id="[^"]+" name="[^"]+" value="{value}"{checked}>'
+        r'<label for="[^"]+">{label} <span class="count">\({count}\)</span></label>'
+    ).format(
+        value=re.escape(value),
+        checked=" checked" if checked else "",
+        label=re.escape(label),
+        count=count,
+    )
+    return re.search(pattern, body) is not None

@@ -187,9 +187,11 @@ def crawl(client, start: list[str], limit: int = 600):
 
 def _discover(url: str, response) -> list[str]:
     content_type = response.headers.get("Content-Type", "")
-    if not response.content:
+    # getvalue() reads streamed responses (the exports) too; it can be read only once.
+    content = response.getvalue()
+    if not content:
         return []
-    body = response.content.decode("utf-8", errors="replace")
+    body = content.decode("utf-8", errors="replace")
     if "html" in content_type:
         parser = _Links()
         parser.feed(body)

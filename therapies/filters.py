@@ -1,9 +1,16 @@
 """The facets of the therapy and condition lists."""
 
-import django_filters
 from django.db.models import Q
 
-from genetx.listing import Facet, FacetedFilterSet, SearchField, SortFilter
+from genetx.listing import (
+    Facet,
+    FacetedFilterSet,
+    ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
+    SearchField,
+    SortFilter,
+    TextValuesFilter,
+)
 from genetx.models import Status
 from hospitals.validators import validate_country_code
 
@@ -17,35 +24,35 @@ _PUBLIC_PROGRAMME = Q(
 
 class TherapyFilter(FacetedFilterSet):
     q = SearchField("name", "inn", "brand_name", "code", "summary")
-    modality = django_filters.ModelChoiceFilter(
+    modality = ModelMultipleChoiceFilter(
         queryset=Modality.objects.all(), to_field_name="slug", label="Modality"
     )
-    condition = django_filters.ModelChoiceFilter(
+    condition = ModelMultipleChoiceFilter(
         field_name="conditions",
         queryset=Condition.objects.published(),
         to_field_name="slug",
         label="Condition",
         distinct=True,
     )
-    category = django_filters.ChoiceFilter(
+    category = MultipleChoiceFilter(
         field_name="conditions__category",
         choices=ConditionCategory.choices,
         label="Condition category",
         distinct=True,
     )
-    development = django_filters.ChoiceFilter(
+    development = MultipleChoiceFilter(
         field_name="development_status",
         choices=[c for c in TherapyDevelopment.choices if c[0]],
         label="Development status",
     )
-    kind = django_filters.ChoiceFilter(choices=TherapyKind.choices, label="Kind")
-    country = django_filters.CharFilter(
+    kind = MultipleChoiceFilter(choices=TherapyKind.choices, label="Kind")
+    country = TextValuesFilter(
         method="filter_place",
         label="Country of an institution with a programme",
         max_length=2,
         validators=[validate_country_code],
     )
-    region = django_filters.CharFilter(
+    region = TextValuesFilter(
         method="filter_place", label="Region of an institution with a programme", max_length=120
     )
     sort = SortFilter(
@@ -97,15 +104,18 @@ class TherapyFilter(FacetedFilterSet):
         model = Therapy
         fields = []
 
-    def filter_place(self, queryset, name, value):
-        lookup = {f"programmes__institution__{name}__iexact": value}
-        return queryset.filter(_PUBLIC_PROGRAMME, **lookup).distinct()
+    def filter_place(self, queryset, name, values):
+        """Therapies with a public programme in any of these places (countries, regions)."""
+        place = Q()
+        for value in values:
+            place |= Q(**{f"programmes__institution__{name}__iexact": value})
+        return queryset.filter(_PUBLIC_PROGRAMME & place).distinct()
 
 
 class ConditionFilter(FacetedFilterSet):
     q = SearchField("name", "orpha_code", "icd10_code", "summary")
-    category = django_filters.ChoiceFilter(choices=ConditionCategory.choices, label="Category")
-    rare = django_filters.ChoiceFilter(
+    category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
+    rare = MultipleChoiceFilter(
         choices=[("true", "Yes"), ("false", "No")], method="filter_rare", label="Rare disease"
     )
     sort = SortFilter(
@@ -125,5 +135,7 @@ class ConditionFilter(FacetedFilterSet):
         model = Condition
         fields = []
 
-    def filter_rare(self, queryset, name, value):
-        return queryset.filter(is_rare=value == "true")
+    def filter_rare(self, queryset, name, values):
+        if not values or set(values) == {"true", "false"}:
+            return queryset
+        return queryset.filter(is_rare=values[0] == "true")

@@ -1,12 +1,15 @@
 from django.db.models import Q
 
 from genetx.listing import FacetedListView
+from genetx.maps import institution_map
 from genetx.models import Status
 from genetx.pages import PreviewDetailView
+from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
 from sources.references import ReferenceList
 
+from .charts import therapies_by_development, therapies_by_modality
 from .filters import ConditionFilter, TherapyFilter
 from .models import Condition, Therapy
 
@@ -31,6 +34,16 @@ class TherapyListView(FacetedListView):
     def get_queryset(self):
         return Therapy.objects.for_listing()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.filterset.is_valid():
+            # Of every therapy the filters match, not only this page's.
+            context["charts"] = [
+                therapies_by_modality(self.filterset.qs),
+                therapies_by_development(self.filterset.qs),
+            ]
+        return context
+
 
 class TherapyDetailView(PreviewDetailView):
     model = Therapy
@@ -49,6 +62,7 @@ class TherapyDetailView(PreviewDetailView):
         )
         context["claims"] = refs.claims(claims)
         context["references"] = refs.references
+        context["map"] = institution_map(points_for_programmes(therapy.programmes.all()))
         return context
 
     def json_ld(self, url):

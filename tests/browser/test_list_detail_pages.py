@@ -161,7 +161,7 @@ def test_filters_work_without_javascript(browser, live_server):
     try:
         page = context.new_page()
         page.goto(reverse("therapies:therapy-list"))
-        page.get_by_label("Modality").select_option("aav")
+        page.get_by_role("checkbox", name="AAV gene addition").check()
         page.get_by_role("button", name="Apply filters").click()
         page.wait_for_url("**/therapies/?*modality=aav*")
         assert page.get_by_role("link", name="Gene therapy for haemophilia").is_visible()

@@ -193,6 +193,56 @@ def test_a_damaged_backup_file_changes_nothing(tmp_path):
     assert snapshot() == before
 
 
+def _cut_in_half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _flip_a_byte(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "message"),
+    [
+        ("genetx.json.gz", _cut_in_half, "damaged or was cut short"),
+        ("genetx.json.gz", _flip_a_byte, "damaged or was cut short"),
+        ("genetx.json.gz", lambda data: b"", "the file is empty"),
+        ("genetx.json", lambda data: b"\x89PNG\r\n\x1a\n" + data[:100], "not complete JSON"),
+        ("genetx.json", lambda data: b"[]", "not a whole-database backup"),
+        ("genetx.json", lambda data: b'{"model": "therapies.therapy"}', "not a backup written"),
+    ],
+    ids=["truncated-gzip", "corrupt-gzip", "empty-gzip", "binary", "empty-list", "not-a-list"],
+)
+def test_a_truncated_or_corrupt_backup_is_refused_clearly_and_changes_nothing(
+    tmp_path, name, damage, message
+):
+    build_database()
+    before = snapshot()
+    path = tmp_path / name
+    call_command("backup", str(path))
+    path.write_bytes(damage(path.read_bytes()))
+
+    with pytest.raises(CommandError, match="nothing was changed") as error:
+        call_command("restore", str(path), interactive=False)
+
+    assert message in str(error.value)
+    assert snapshot() == before
+
+
+def test_one_apps_dumpdata_is_not_taken_for_a_backup(tmp_path):
+    """Restoring it would empty every other table; it is refused before anything is deleted."""
+    build_database()
+    before = snapshot()
+    path = tmp_path / "therapies.json"
+    call_command("dumpdata", "therapies", output=str(path), verbosity=0)
+
+    with pytest.raises(CommandError, match="not a whole-database backup"):
+        call_command("restore", str(path), interactive=False)
+
+    assert snapshot() == before
+
+
 def test_a_backup_failing_on_its_last_row_changes_nothing(tmp_path):
     build_database()
     before = snapshot()

@@ -253,3 +253,9 @@ def test_entry_points_list_the_conditions_with_most_therapies_and_link_to_all(cl
     ]
     html = response.content.decode()
     assert f'href="{reverse("therapies:condition-list")}?sort=therapies"' in html
+
+
+def test_every_page_has_a_favicon_and_claims_in_the_main_navigation(client):
+    html = client.get(reverse("sources:claim-list")).content.decode()
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html
+    assert 'aria-current="page">Claims</a>' in html

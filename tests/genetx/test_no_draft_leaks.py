@@ -201,7 +201,7 @@ def test_no_public_url_names_or_links_a_hidden_record(reader, world):
     for url, response in crawl(reader, start_urls(world)):
         assert response.status_code < 500, url
         fetched.append(url)
-        body = response.content.decode("utf-8", errors="replace")
+        body = response.getvalue().decode("utf-8", errors="replace")
         leaks += [(url, title) for title in world.titles if title in body]
         leaks += [(url, path) for path in hidden_paths if f'{path}"' in body]
     assert leaks == []

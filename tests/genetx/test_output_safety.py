@@ -203,7 +203,7 @@ def check_csv(body: str) -> list[str]:
 
 def check(url: str, response) -> list[str]:
     content_type = response.headers.get("Content-Type", "")
-    body = response.content.decode("utf-8", errors="replace")
+    body = response.getvalue().decode("utf-8", errors="replace")
     if response.headers.get("X-Content-Type-Options") != "nosniff":
         return ["no nosniff"]
     if "text/html" in content_type:
@@ -264,7 +264,7 @@ def test_planted_text_is_shown_to_readers_as_text(client, hostile_world):
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_csv_exports_neutralise_every_formula_start(client, start):
     make_therapy(name=f"{start}1+1", inn=f"{start}SUM(A1)")
-    rows = list(csv.reader(io.StringIO(client.get("/therapies/?format=csv").content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get("/therapies/?format=csv").getvalue().decode())))
     header, row = rows[0], rows[1]
     assert row[header.index("name")] == f"'{start}1+1"
     assert row[header.index("inn")] == f"'{start}SUM(A1)"

@@ -333,7 +333,7 @@ def test_hits_say_enough_to_tell_records_apart(client):
     response = get_search(client, q="retina")
     meta = {hit.title: hit.meta for group in response.context["groups"] for hit in group["hits"]}
     assert meta["Retina therapy"] == "AAV gene addition"
-    assert meta["Retina Institute"] == "Research centre · Barcelona, Community of Madrid, ES"
+    assert meta["Retina Institute"] == "Research centre · Barcelona, Community of Madrid, Spain"
     assert meta["Retina results were reported."] == "Needs review"
 
 

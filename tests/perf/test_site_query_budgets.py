@@ -20,8 +20,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Home: key figures with their citations and the cited sources' authors (3), latest updates
-# of five types (5), conditions with counts (1), modalities with counts (1).
-HOME_QUERIES = 10
+# of five types (5), conditions with counts (1), modalities with counts (1), one aggregate
+# per chart: therapies by modality and by status, decisions by year and agency (3).
+HOME_QUERIES = 13
 # Timeline: dated claims, their citations with sources, those sources' authors (3);
 # decisions, their sources' authors (2); dated sources, their authors (2).
 TIMELINE_QUERIES = 7

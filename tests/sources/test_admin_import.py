@@ -88,8 +88,8 @@ def preview(client, name, content):
 
 
 def confirm(client, preview_response):
-    payload = preview_response.context["confirm_form"]["payload"].value()
-    return client.post(reverse(IMPORT_URL), {"payload": payload, "confirm": "1"}, follow=True)
+    job = preview_response.context["confirm_form"]["job"].value()
+    return client.post(reverse(IMPORT_URL), {"job": job, "confirm": "1"}, follow=True)
 
 
 @pytest.fixture
@@ -203,12 +203,31 @@ def test_unreadable_or_oversized_files_get_a_clear_error(client, editor, name, c
     assert Source.objects.count() == 0
 
 
-def test_a_tampered_confirmation_saves_nothing(client, editor):
+@pytest.mark.parametrize("job", ["forged", "5d0c7a9e-8b1f-4c2e-9a3d-6f1e2b3c4d5e"])
+def test_a_tampered_confirmation_saves_nothing(client, editor, job):
     client.force_login(editor)
-    response = client.post(reverse(IMPORT_URL), {"payload": "forged", "confirm": "1"}, follow=True)
+    response = client.post(reverse(IMPORT_URL), {"job": job, "confirm": "1"}, follow=True)
     assert response.status_code == 200
     assert "upload it again" in [str(m) for m in response.context["messages"]][0]
     assert Source.objects.count() == 0
+
+
+def test_another_users_preview_cannot_be_confirmed(client, editor, publisher):
+    client.force_login(publisher)
+    job = preview(client, "refs.bib", BIBTEX).context["confirm_form"]["job"].value()
+    client.force_login(editor)
+    response = client.post(reverse(IMPORT_URL), {"job": job, "confirm": "1"}, follow=True)
+    assert "upload it again" in [str(m) for m in response.context["messages"]][0]
+    assert Source.objects.count() == 0
+
+
+def test_a_preview_can_be_confirmed_once(client, editor):
+    client.force_login(editor)
+    response = preview(client, "refs.bib", BIBTEX)
+    confirm(client, response)
+    again = confirm(client, response)
+    assert "upload it again" in [str(m) for m in again.context["messages"]][0]
+    assert Source.objects.count() == 3
 
 
 def test_anonymous_users_cannot_import(client):

@@ -130,7 +130,7 @@ def test_apa_html_escapes_markup_in_every_field():
 
 
 def test_bibtex_parses_back_with_authors_in_order():
-    entry = bibtexparser.loads(citations.bibtex(catala())).entries[0]
+    entry = bibtexparser.parse_string(citations.bibtex(catala())).entries[0]
     assert entry["ENTRYTYPE"] == "article"
     assert entry["ID"] == "catala-2022"
     assert entry["author"] == "Catalá, Elena and Iacoboni, Gloria and Barba, Pere"
@@ -141,7 +141,7 @@ def test_bibtex_parses_back_with_authors_in_order():
 
 
 def test_bibtex_keeps_an_organisation_author_whole():
-    entry = bibtexparser.loads(citations.bibtex(fda())).entries[0]
+    entry = bibtexparser.parse_string(citations.bibtex(fda())).entries[0]
     assert entry["author"] == "{U.S. Food and Drug Administration}"
     assert entry["month"] == "jun"
 
@@ -166,3 +166,9 @@ def test_csl_json_has_date_parts_to_the_known_precision():
     assert journal["DOI"] == "10.1016/j.medcli.2021.10.005"
     assert journal["page"] == "327-332"
     assert journal["container-title"] == "Medicina Clínica"
+
+
+def test_ris_download_starts_with_its_type_tag_not_a_record_number():
+    text = citations.ris(catala())
+    assert text.splitlines()[0] == "TY  - JOUR"
+    assert not any(line.rstrip().endswith(".") and line[:1].isdigit() for line in text.splitlines())

@@ -20,6 +20,7 @@ from tests.factories import (
 from tests.pages_helpers import (
     HOSTILE_VALUES,
     assert_no_reflected_markup,
+    has_option,
     marker_targets,
     staff_with_change_permission,
 )
@@ -62,8 +63,8 @@ def test_source_list_filters_by_kind_year_language_and_journal(client):
     make_source(title="Draft source", status=Status.DRAFT)
     body = client.get(SOURCE_LIST).content.decode()
     assert "Draft source" not in body
-    assert '<option value="2022">2022 (1)</option>' in body
-    assert '<option value="news_article">News article (1)</option>' in body
+    assert has_option(body, "2022", "2022", 1)
+    assert has_option(body, "news_article", "News article", 1)
     for params in (
         {"kind": "journal_article"},
         {"year": "2022"},
@@ -97,11 +98,11 @@ def test_hostile_query_strings_never_give_500_or_reflect_markup(client, url, val
 def test_source_exports_have_published_rows_only(client):
     catala()
     make_source(title="Draft source", status=Status.DRAFT)
-    data = client.get(SOURCE_LIST, {"format": "json"}).json()
+    data = json.loads(client.get(SOURCE_LIST, {"format": "json"}).getvalue())
     assert [row["key"] for row in data["results"]] == ["catala-2022"]
     assert data["results"][0]["doi"] == DOI
     assert data["results"][0]["reference"].startswith("Catalá, E., Iacoboni, G., & Barba, P.")
-    csv_text = client.get(SOURCE_LIST, {"format": "csv"}).content.decode()
+    csv_text = client.get(SOURCE_LIST, {"format": "csv"}).getvalue().decode()
     assert "catala-2022" in csv_text and "Draft source" not in csv_text
 
 
@@ -142,7 +143,7 @@ def test_downloads_parse_back(client):
     source = catala()
     bib = client.get(reverse("sources:source-bibtex", kwargs={"key": source.key}))
     assert bib["Content-Type"].startswith("application/x-bibtex")
-    entry = bibtexparser.loads(bib.content.decode()).entries[0]
+    entry = bibtexparser.parse_string(bib.content.decode()).entries[0]
     assert entry["doi"] == DOI and entry["ID"] == "catala-2022"
     ris = client.get(reverse("sources:source-ris", kwargs={"key": source.key}))
     (record,) = rispy.loads(ris.content.decode())
@@ -195,7 +196,8 @@ def test_claim_list_filters_by_review_status_therapy_and_measure(client):
     make_claim(statement="Draft statement.", status=Status.DRAFT)
     body = client.get(CLAIM_LIST).content.decode()
     assert "Draft statement." not in body
-    assert "Needs review (1)" in body and "Verified (1)" in body
+    assert has_option(body, "needs_review", "Needs review", 1)
+    assert has_option(body, "verified", "Verified", 1)
     body = client.get(CLAIM_LIST, {"review": "needs_review"}).content.decode()
     assert "Flagged statement." in body and "Verified statement." not in body
     assert "Odd venue." in body
@@ -218,7 +220,7 @@ def test_claim_list_markers_link_to_its_reference_list(client):
 def test_claim_exports_have_published_rows_only(client):
     make_figure(value=85.5, unit="percent", statement="Approved share.")
     make_claim(statement="Draft claim.", status=Status.DRAFT)
-    data = client.get(CLAIM_LIST, {"format": "json"}).json()
+    data = json.loads(client.get(CLAIM_LIST, {"format": "json"}).getvalue())
     assert [row["statement"] for row in data["results"]] == ["Approved share."]
     assert data["results"][0]["figure"] == "85.5%"
 

@@ -5,11 +5,12 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from genetx.models import Status
 from hospitals.models import Institution
-from tests.factories import make_condition, make_modality, make_therapy
+from tests.factories import make_condition, make_institution, make_modality, make_therapy
 from therapies.models import Therapy
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,101 @@ def test_therapies_export_as_csv_with_slugs(client, editor):
     assert [(r["slug"], r["modality"], r["conditions"], r["status"]) for r in rows] == [
         ("ari-0001", "car-t", "all", "published")
     ]
+
+
+def admin_export(client, model="therapies_therapy", prefix="therapyresource_"):
+    url = reverse(f"admin:{model}_export")
+    form = client.get(url).context["form"]
+    data = {name: "on" for name in form.fields if name.startswith(prefix)}
+    response = client.post(url, {**data, "resource": "0", "format": "0"})
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
+
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB"]
+
+
+def test_admin_csv_export_neutralises_formulas(client, editor):
+    for number, formula in enumerate(FORMULAS):
+        make_therapy(slug=f"formula-{number}", name=formula, summary=formula)
+    client.force_login(editor)
+    rows = list(csv.DictReader(io.StringIO(admin_export(client))))
+    assert sorted(row["name"] for row in rows) == sorted("'" + formula for formula in FORMULAS)
+    assert all(row["summary"].startswith("'") for row in rows)
+
+
+def test_an_exported_csv_imports_back_unchanged(client, editor, references):
+    """The quote that defuses a formula comes off on import: nothing is changed or refused."""
+    make_therapy(slug="formula", name="=1+1", summary="-2 is a plain statement.")
+    make_institution(slug="south", name="Southern hospital", latitude=-34.6, longitude=-58.4)
+    client.force_login(editor)
+    text = admin_export(client)
+    assert "'=1+1" in text
+    result = dry_run(client, text).context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["skip"]
+    text = admin_export(client, "hospitals_institution", "institutionresource_")
+    assert "'-34.6" in text
+    result = dry_run(client, text, "institutions.csv", "hospitals_institution").context["result"]
+    assert not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["skip"]
+    therapy = Therapy.objects.get(slug="formula")
+    assert (therapy.name, therapy.summary) == ("=1+1", "-2 is a plain statement.")
+
+
+def database_refuses_slug():
+    """A trigger in the real database that refuses to store one slug: added after a dry run,
+    it makes a row that passed it fail when saved (as a concurrent change would)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_slug() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by the database'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_slug BEFORE INSERT ON therapies_therapy FOR EACH ROW "
+                "WHEN (NEW.slug = 'refused') EXECUTE FUNCTION refuse_slug()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_slug BEFORE INSERT ON therapies_therapy "
+                "WHEN NEW.slug = 'refused' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"
+            )
+
+
+def test_a_row_failing_when_saved_leaves_nothing_saved_and_says_so(client, editor, references):
+    client.force_login(editor)
+    text = (
+        HEADER
+        + "first,First,product,car-t,,,One.,\n"
+        + "second,Second,product,car-t,,,Two.,\n"
+        + "refused,Refused,product,car-t,,,Three.,\n"
+    )
+    preview = dry_run(client, text)
+    database_refuses_slug()
+    response = confirm(client, preview)
+    messages = [str(message) for message in response.context["messages"]]
+    assert not Therapy.objects.exists()
+    assert not any("new" in message for message in messages)
+    assert messages[0].startswith("Import failed; nothing was saved.")
+    assert "row 3: refused by the database" in messages[0]
+
+
+def test_a_csv_over_the_row_limit_is_refused_before_its_dry_run(client, editor, settings):
+    settings.IMPORT_MAX_ENTRIES = 2
+    client.force_login(editor)
+    text = HEADER + "".join(f"t-{n},T{n},product,,,,,\n" for n in range(3))
+    response = dry_run(client, text)
+    assert "result" not in response.context
+    errors = " ".join(response.context["form"].errors["import_file"])
+    assert "The file has 3 rows; at most 2 can be imported at once" in errors
+
+
+def test_a_csv_cell_over_the_size_limit_is_refused(client, editor, settings):
+    settings.IMPORT_MAX_FIELD_CHARS = 50
+    client.force_login(editor)
+    response = dry_run(client, HEADER + f"big,Big,product,,,,{'x' * 51},\n")
+    errors = " ".join(response.context["form"].errors["import_file"])
+    assert "Column 7 of line 2 is 51 characters long; a field may have at most 50" in errors
+    assert not Therapy.objects.exists()

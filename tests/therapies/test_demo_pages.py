@@ -69,7 +69,7 @@ def test_catala_source_page_shows_doi_cited_by_and_downloads(client, demo):
     assert "Catalá, E., Iacoboni, G., &amp; Barba, P. (2022)." in body
 
     bib = client.get(reverse("sources:source-bibtex", args=["catala-2022"])).content.decode()
-    entry = bibtexparser.loads(bib).entries[0]
+    entry = bibtexparser.parse_string(bib).entries[0]
     assert entry["doi"] == CATALA_DOI
     assert entry["author"].startswith("Catalá")
     (record,) = rispy.loads(

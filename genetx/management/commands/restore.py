@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-from genetx.backups import restore_backup
+from genetx.backups import BackupError, restore_backup
 
 
 class Command(BaseCommand):
@@ -36,7 +36,18 @@ class Command(BaseCommand):
             restore_backup(path, using=database)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
-        except (DatabaseError, DeserializationError, CommandError, ValueError, OSError) as exc:
+        except BackupError as exc:
+            raise CommandError(
+                f"The backup {path} was not restored, so nothing was changed: {exc}"
+            ) from exc
+        except (
+            DatabaseError,
+            DeserializationError,
+            CommandError,
+            ValueError,
+            OSError,
+            EOFError,
+        ) as exc:
             raise CommandError(
                 f"The backup {path} could not be restored, so nothing was changed: {exc}"
             ) from exc

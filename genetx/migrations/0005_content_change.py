@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('genetx', '0003_search_documents'),
+        ('genetx', '0004_importjob'),
     ]
 
     operations = [
