@@ -11,12 +11,14 @@ import io
 import uuid
 
 import tablib
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -27,9 +29,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from genetx import revisions
 from genetx.imports import (
     MAX_IMPORT_BYTES,
     ImportFileError,
@@ -40,7 +43,15 @@ from genetx.imports import (
     keep_for_confirmation,
 )
 from genetx.listing import FORMULA_STARTS, safe_cell
-from genetx.models import ImportJob, ImportState, Status
+from genetx.models import (
+    ImportJob,
+    ImportState,
+    Revision,
+    RevisionStatus,
+    StaleRecord,
+    Status,
+    Versioned,
+)
 from genetx.publishing import (
     PUBLISHER_STATES,
     can_publish,
@@ -58,9 +69,31 @@ from genetx.services import (
     publishable_publish,
     publishable_submit,
     publishable_unpublish,
+    revision_close_applied,
+    revision_save,
 )
 from genetx.tasks import import_csv
 
+
+class GeneTxLoginForm(AdminAuthenticationForm):
+    """The admin login, saying plainly when a valid account has no admin access.
+
+    Django's own message ("enter the correct username and password for a staff account")
+    reads as a wrong password. The right password for an account without a role gets this
+    message instead; it is not a failed login, so it does not count toward the lockout.
+    """
+
+    def confirm_login_allowed(self, user):
+        if user.is_active and not user.is_staff:
+            raise ValidationError(
+                "Your password is right, but this account has no access to the editors' "
+                "admin yet. Ask an administrator to add you to the Editor or Publisher group.",
+                code="no_admin_access",
+            )
+        super().confirm_login_allowed(user)
+
+
+admin.site.login_form = GeneTxLoginForm
 admin.site.site_header = "GeneTx editors"
 admin.site.site_title = "GeneTx editors"
 admin.site.index_title = "Therapies, institutions and sources"
@@ -96,6 +129,138 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] >= self.exact_below:
                 return int(row[0])
         return super().count
+
+
+def changes_since(model, pk, seen_version: int) -> str:
+    """Who saved the record after version seen_version, when, and what they changed."""
+    history = model.history.filter(id=pk)
+    newest = history.order_by("-history_date").select_related("history_user").first()
+    seen = history.filter(version=seen_version).order_by("-history_date").first()
+    if newest is None:
+        return "Someone else saved it after you opened it."
+    who = newest.history_user or "someone"
+    when = timezone.localtime(newest.history_date).strftime("%d %b %Y %H:%M %Z")
+    text = f"{who} saved it at {when}, after you opened it."
+    if seen is not None:
+        changes = revisions.compare_values(
+            model, revisions.field_values(seen), revisions.field_values(newest)
+        )
+        if changes:
+            text += (
+                " Their changes: "
+                + "; ".join(f"{capfirst(c.label)}: “{c.old}” → “{c.new}”" for c in changes)
+                + "."
+            )
+    return text
+
+
+class VersionedFormMixin:
+    """Carries the version of the record the form was opened on and refuses a stale save.
+
+    The hidden ``seen_version`` is compared with the stored version while the form
+    validates, so an out-of-date save is refused with a message saying who changed what;
+    the form keeps the user's values and now carries the current version, so saving again
+    applies them on top. The save itself checks the version again in its UPDATE
+    (Versioned.save), which catches a save that slips in between.
+    """
+
+    revert = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("seen_version")
+        if field is not None and self.instance.pk is not None:
+            field.initial = self._stored_version() if self.revert else self.instance.version
+
+    def _stored_version(self):
+        return (
+            self._meta.model._base_manager.filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if seen is None or self.instance.pk is None:
+            return cleaned
+        current = self._stored_version()
+        if current is None:
+            raise ValidationError(
+                "This record was deleted by someone else after you opened it.", code="deleted"
+            )
+        if current != seen:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen_version")] = str(current)
+            self._take_their_values(seen)
+            raise ValidationError(
+                "Not saved: this record changed since you opened it. "
+                + changes_since(self._meta.model, self.instance.pk, seen)
+                + " The form now shows their values, with the fields you changed kept as "
+                "you wrote them: check it and save again to apply your changes on top.",
+                code="stale",
+            )
+        # The save's own check compares with what this user saw, not what was read now.
+        self.instance.version = seen
+        return cleaned
+
+    def _take_their_values(self, seen: int) -> None:
+        """Put the stored values in the re-shown form wherever this user changed nothing.
+
+        Compared with the version the user opened (from history): a field they left alone
+        shows the other person's value, a field they edited keeps their value, so saving
+        again re-applies their change without undoing the other one.
+        """
+        model = self._meta.model
+        if not hasattr(model, "history"):
+            return
+        opened = (
+            model.history.filter(id=self.instance.pk, version=seen)
+            .order_by("-history_date")
+            .first()
+        )
+        stored = model._base_manager.filter(pk=self.instance.pk).first()
+        if opened is None or stored is None:
+            return
+        for name, form_field in self.fields.items():
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if (
+                not model_field.concrete
+                or model_field.many_to_many
+                or name not in self.cleaned_data
+            ):
+                continue
+            mine = self.cleaned_data[name]
+            mine = getattr(mine, "pk", mine)
+            if not revisions.same_value(mine, model_field.value_from_object(opened)):
+                continue  # this user changed it: keep their value
+            theirs = model_field.value_from_object(stored)
+            key = self.add_prefix(name)
+            if isinstance(form_field, forms.BooleanField):
+                if theirs:
+                    self.data[key] = "on"
+                else:
+                    self.data.pop(key, None)
+            else:
+                self.data[key] = "" if theirs is None else str(theirs)
+
+
+def versioned_form(form_class, model, *, revert=False):
+    """The form class with the hidden version field and its check."""
+    if not issubclass(model, Versioned):
+        return form_class
+    return type(
+        form_class.__name__,
+        (VersionedFormMixin, form_class),
+        {
+            "seen_version": forms.IntegerField(widget=forms.HiddenInput, required=False),
+            "revert": revert,
+            "__module__": form_class.__module__,
+        },
+    )
 
 
 PUBLISH_HINT = (
@@ -160,10 +325,17 @@ class PublishingFormMixin(GateFormMixin):
 
     publishing_user = None
     initial_is_stored = False
+    # Set when this save becomes a revision of a published record instead of a live save.
+    as_revision = False
+    submit_revision = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_status = self._read_stored_status()
+        if "seen_revision" in self.fields:
+            self.fields["seen_revision"].initial = revision_token(
+                getattr(self.instance, "_revision", None)
+            )
         field = self.fields.get("status")
         if field is not None and not can_publish(self.publishing_user, self._meta.model):
             # Offer editors only the states they may choose; clean_status() still checks
@@ -184,9 +356,41 @@ class PublishingFormMixin(GateFormMixin):
             model._base_manager.filter(pk=self.instance.pk).values_list("status", flat=True).first()
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        # The record's own form (not an inline row) checks that nobody saved unpublished
+        # changes after it was opened: a draft would otherwise be replaced, or a
+        # publisher's direct save would close a revision they never saw.
+        if not self.initial_is_stored and self.instance.pk is not None:
+            current = Revision.objects.open().for_object(self.instance).first()
+            if revision_token(current) != cleaned.get("seen_revision", ""):
+                self.data = self.data.copy()
+                self.data[self.add_prefix("seen_revision")] = revision_token(current)
+                if current is None:
+                    raise ValidationError(
+                        "Not saved: the unpublished changes you opened were approved, "
+                        "rejected or discarded meanwhile. Your values are kept in the form: "
+                        "check them against the record and save again.",
+                        code="stale_revision",
+                    )
+                raise ValidationError(
+                    "Not saved: someone saved newer unpublished changes to this record after "
+                    f"you opened it ({current.updated_by or 'a deleted user'}, "
+                    f"{timezone.localtime(current.updated_at).strftime('%d %b %Y %H:%M %Z')}: "
+                    f"{current.summary}). Your values are kept in the form: check them and "
+                    "save again to replace theirs.",
+                    code="stale_revision",
+                )
+        return cleaned
+
     def clean_status(self):
         status = self.cleaned_data["status"]
         model = self._meta.model
+        if self.as_revision and status in (self.stored_status, Status.REVIEW):
+            # A revision never changes the status; "In review" on a live record means
+            # "send my changes for review".
+            self.submit_revision = self.submit_revision or status == Status.REVIEW
+            return self.stored_status
         if not may_set_status(self.publishing_user, model, self.stored_status, status):
             raise ValidationError(
                 status_refusal(model, self.stored_status, status), code="not_publisher"
@@ -198,18 +402,60 @@ class PublishingFormMixin(GateFormMixin):
         return status
 
 
-def publishing_form(form_class, user, *, initial_is_stored=False, checked_by_inline=False):
+def revision_token(revision) -> str:
+    """Which open revision, at which version, a form was opened on ("" for none)."""
+    return f"{revision.pk}:{revision.version}" if revision is not None else ""
+
+
+def publishing_form(
+    form_class, user, *, initial_is_stored=False, checked_by_inline=False, as_revision=False
+):
     """The form class with the status check and the publish gates bound to this user."""
     return type(
         form_class.__name__,
         (PublishingFormMixin, form_class),
         {
+            "seen_revision": forms.CharField(widget=forms.HiddenInput, required=False),
             "publishing_user": user,
             "initial_is_stored": initial_is_stored,
+            "as_revision": as_revision,
             "gate_checked_by_inline": checked_by_inline,
             "__module__": form_class.__module__,
         },
     )
+
+
+class RevisionAwareInlineFormSet(BaseInlineFormSet):
+    """An inline whose changes can be kept in a revision of the record it belongs to.
+
+    Opened on a revision, it shows the parts as the revision left them: changed values,
+    added parts as extra forms, deleted parts left out.
+    """
+
+    revisable = True
+
+    def __init__(self, *args, revision_group=None, as_revision=False, **kwargs):
+        self.revision_group = revision_group or {}
+        self.as_revision = as_revision
+        new = self.revision_group.get("new", [])
+        if new and kwargs.get("data") is None:
+            kwargs["initial"] = [row["fields"] for row in new]
+            self.extra = max(self.extra, len(new))
+        super().__init__(*args, **kwargs)
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            rows = list(super().get_queryset())
+            if self.revision_group:
+                deleted = set(self.revision_group.get("deleted", []))
+                changed = {row["pk"]: row for row in self.revision_group.get("changed", [])}
+                rows = [obj for obj in rows if obj.pk not in deleted]
+                for obj in rows:
+                    if obj.pk in changed:
+                        names = [f.name for f in revisions.revised_fields(self.model)]
+                        revisions.set_values(obj, changed[obj.pk]["fields"], names)
+            self._queryset = rows
+        return self._queryset
 
 
 def gated_form(form_class):
@@ -220,7 +466,7 @@ def gated_form(form_class):
     )
 
 
-class GatedPartsFormSet(BaseInlineFormSet):
+class GatedPartsFormSet(RevisionAwareInlineFormSet):
     """An inline of the parts the publish gates read (a claim's citations, a therapy's
     decisions): checks the parent as it will be saved, with the posted parts."""
 
@@ -247,13 +493,18 @@ class GatedPartsFormSet(BaseInlineFormSet):
         raise NotImplementedError
 
 
-class PublishingInlineFormSet(BaseInlineFormSet):
-    """Refuses deleting a published or archived part without the publish permission."""
+class PublishingInlineFormSet(RevisionAwareInlineFormSet):
+    """Refuses deleting a published or archived part without the publish permission.
+
+    Within a revision the deletion is only proposed, and a publisher decides on it.
+    """
 
     publishing_user = None
 
     def clean(self):
         super().clean()
+        if self.as_revision:
+            return
         for form in self.deleted_forms:
             instance = form.instance
             if (
@@ -277,12 +528,133 @@ class GeneTxAdmin(SimpleHistoryAdmin):
     # Links typed without a scheme are https today; also silences Django 6.0's change of default.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        revert = getattr(request, "_genetx_revert", False)
+        kwargs["form"] = versioned_form(kwargs.get("form", self.form), self.model, revert=revert)
+        return super().get_form(request, obj, change, **kwargs)
 
-class PublishableInline(admin.TabularInline):
+    def get_fieldsets(self, request, obj=None):
+        return with_seen_version(super().get_fieldsets(request, obj), self.model, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecord as exc:
+            # Someone saved between this form's check and its save: nothing was written.
+            self.message_user(
+                request, f"Not saved: {exc}. Reopen it to see their change.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.path)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A revert starts from the current version: the user chose to replace it.
+        request._genetx_revert = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class PartOfPublishedForm(forms.ModelForm):
+    """Refuses, for someone who may not publish, a part whose record is published.
+
+    ``parent_field`` is set per admin (see PartAdmin). Changes to such parts go through the
+    record's own page, where they become a revision awaiting review.
+    """
+
+    parent_field = ""
+    publishing_user = None
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = cleaned.get(self.parent_field) or getattr(self.instance, self.parent_field, None)
+        if (
+            parent is not None
+            and getattr(parent, "status", None) == Status.PUBLISHED
+            and not can_publish(self.publishing_user, type(parent))
+        ):
+            raise ValidationError(
+                f"The {type(parent)._meta.verbose_name} “{parent}” is published: change its "
+                f"{self._meta.model._meta.verbose_name_plural} on its own page, where your "
+                "change is kept for a publisher to review.",
+                code="published_parent",
+            )
+        return cleaned
+
+
+class PartAdmin:
+    """For the admin of a part (a decision, author or citation) edited with its record.
+
+    An editor may not change or delete, on the part's own page, a part of a published
+    record (that would go live at once); they edit it on the record's page instead.
+    """
+
+    parent_field = ""
+
+    def _parent_is_live_for(self, request, obj) -> bool:
+        parent = getattr(obj, self.parent_field, None) if obj is not None else None
+        return (
+            parent is not None
+            and getattr(parent, "status", None) == Status.PUBLISHED
+            and not can_publish(request.user, type(parent))
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self._parent_is_live_for(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._parent_is_live_for(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = kwargs.get("form", self.form)
+        kwargs["form"] = type(
+            base.__name__,
+            (PartOfPublishedForm, base),
+            {
+                "parent_field": self.parent_field,
+                "publishing_user": request.user,
+                "__module__": base.__module__,
+            },
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+
+def with_seen_version(fieldsets, model, obj, also=()):
+    """The fieldsets plus the hidden seen_version field, on a change form of a versioned model.
+
+    ``also`` names more hidden fields to render (seen_revision on publishable records).
+    """
+    if obj is None or not issubclass(model, Versioned) or not fieldsets:
+        return fieldsets
+    (name, options), *rest = fieldsets
+    fields = list(options.get("fields", []))
+    for field_name in ["seen_version", *also]:
+        if field_name not in fields:
+            fields.append(field_name)
+    return [(name, {**options, "fields": fields}), *rest]
+
+
+class GeneTxInline(admin.TabularInline):
+    """An inline edited with its record: version-checked, and kept in the record's revision."""
+
+    formset = RevisionAwareInlineFormSet
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = versioned_form(kwargs.get("form", self.form), self.model)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # Every row of an inline may be a stored one, so each carries its version.
+        return with_seen_version(fieldsets, self.model, object())
+
+
+class PublishableInline(GeneTxInline):
     """An inline of publishable parts (a therapy's programmes or claims)."""
 
     formset = PublishingInlineFormSet
-    extra = 0
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -296,10 +668,56 @@ class PublishableAdmin(GeneTxAdmin):
     """The publishing workflow for a model with a status."""
 
     readonly_fields = AUDIT_FIELDS
-    history_list_display = ["status"]
+    history_list_display = ["status", "version"]
     actions = ["submit_for_review", "publish", "unpublish", "archive"]
     # True when an inline on the change form checks the gates with the posted parts.
     gate_checked_by_inline = False
+
+    change_form_template = "admin/genetx/publishable_change_form.html"
+
+    # Revisions of published records -----------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only the change form opens a record on its open revision; history, delete and
+        # the other views read the live row.
+        request._genetx_change_view = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or not getattr(request, "_genetx_change_view", False):
+            return obj
+        live = obj
+        revision = (
+            Revision.objects.open().for_object(live).select_related("created_by").first()
+            if live.status == Status.PUBLISHED
+            else None
+        )
+        if revision is not None:
+            obj = revisions.materialize(revision.data, live)
+        obj._revision = revision
+        obj._stored_status = live.status
+        return obj
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return with_seen_version(fieldsets, self.model, obj, also=["seen_revision"])
+
+    def as_revision(self, request, obj) -> bool:
+        """Whether saving this form keeps the change as a revision instead of going live.
+
+        Always for a published record edited by someone who may not publish; for a
+        publisher, when they press "Save draft" or "Submit for review".
+        """
+        if obj is None or obj.pk is None:
+            return False
+        if getattr(obj, "_stored_status", obj.status) != Status.PUBLISHED:
+            return False
+        if not can_publish(request.user, self.model):
+            return True
+        return request.method == "POST" and (
+            "_save_draft" in request.POST or "_submit_revision" in request.POST
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # History revert posts the record without its inlines: the form checks it whole.
@@ -308,8 +726,131 @@ class PublishableAdmin(GeneTxAdmin):
             kwargs.get("form", self.form),
             request.user,
             checked_by_inline=self.gate_checked_by_inline and not reverting,
+            as_revision=self.as_revision(request, obj),
         )
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, RevisionAwareInlineFormSet):
+            revision = getattr(obj, "_revision", None)
+            if revision is not None:
+                kwargs["revision_group"] = revision.data.get("children", {}).get(prefix)
+            kwargs["as_revision"] = self.as_revision(request, obj)
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if form.as_revision:
+            return  # the live row stays as it is; save_related() stores the revision
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        previous = getattr(form.instance, "_revision", None)
+        if not form.as_revision:
+            super().save_related(request, form, formsets, change)
+            if previous is not None:
+                # A publisher saved the record as the form showed it, revision included.
+                revision_close_applied(revision=previous, user=request.user)
+            return
+        live = self.model._base_manager.get(pk=form.instance.pk)
+        data = revisions.capture(
+            form=form,
+            formsets=formsets,
+            live=live,
+            previous=previous.data if previous is not None else None,
+        )
+        request._genetx_revision = revision_save(
+            obj=live,
+            data=data,
+            user=request.user,
+            base_version=form.cleaned_data.get("seen_version") or live.version,
+            revision_version=previous.version if previous is not None else None,
+            submit=form.submit_revision or "_submit_revision" in request.POST,
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        revision = getattr(request, "_genetx_revision", None)
+        if revision is not None:
+            return f"Saved unpublished changes (revision #{revision.pk}): {revision.summary}"
+        return super().construct_change_message(request, form, formsets, add)
+
+    def response_change(self, request, obj):
+        revision = getattr(request, "_genetx_revision", None)
+        if revision is None:
+            return super().response_change(request, obj)
+        if revision.status == RevisionStatus.SUBMITTED:
+            message = (
+                f"Your changes to “{obj}” were submitted for review. Readers still see the "
+                "published version until a publisher approves them."
+            )
+        else:
+            message = (
+                f"Your changes to “{obj}” were saved as a draft. Readers still see the "
+                "published version; submit the draft for review when it is ready."
+            )
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        revision = getattr(obj, "_revision", None)
+        context["revision"] = revision
+        context["offer_revision_buttons"] = (
+            obj is not None
+            and getattr(obj, "_stored_status", None) == Status.PUBLISHED
+            and self.has_change_permission(request, obj)
+        )
+        if revision is not None:
+            context["revision_stale"] = (
+                revision.base_version
+                != self.model._base_manager.filter(pk=obj.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.model._base_manager.filter(pk=object_id).first()
+        if (
+            request.method == "POST"
+            and obj is not None
+            and obj.status == Status.PUBLISHED
+            and not can_publish(request.user, self.model)
+        ):
+            self.message_user(
+                request,
+                "Only publishers may revert a published record. Make the change on the "
+                "record's page instead: it is kept as a draft for review.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # The changelist says which records have unpublished changes, by whom and when.
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        opts = self.model._meta
+        # The content type by name inside the subquery: no lookup query of its own.
+        open_revisions = Revision.objects.open().filter(
+            content_type__app_label=opts.app_label,
+            content_type__model=opts.model_name,
+            object_id=OuterRef("pk"),
+        )
+        return queryset.annotate(
+            pending_by=Subquery(open_revisions.values("updated_by__username")[:1]),
+            pending_at=Subquery(open_revisions.values("updated_at")[:1]),
+            has_pending=Exists(open_revisions),
+        )
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "unpublished_changes"]
+
+    @admin.display(description="Unpublished changes", ordering="pending_at")
+    def unpublished_changes(self, obj):
+        if not getattr(obj, "has_pending", False):
+            return "—"
+        when = timezone.localtime(obj.pending_at).strftime("%d %b %Y %H:%M")
+        return f"by {obj.pending_by or 'a deleted user'}, {when}"
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -471,6 +1012,12 @@ class ReadOnlyInline(admin.TabularInline):
 class CsvImportForm(ImportForm):
     """django-import-export's upload form with a size cap and a file type check."""
 
+    erase_blank_cells = forms.BooleanField(
+        required=False,
+        label="Blank cells erase values",
+        help_text="Off: an empty cell leaves the stored value as it is. On: it clears it.",
+    )
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if not (upload.name or "").lower().endswith(".csv"):
@@ -487,6 +1034,12 @@ class CsvImportForm(ImportForm):
         except ImportFileError as exc:
             raise ValidationError(str(exc), code="refused") from exc
         return upload
+
+
+class CsvConfirmImportForm(ConfirmImportForm):
+    """Carries the "blank cells erase values" choice from the preview to the confirmed import."""
+
+    erase_blank_cells = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 def check_csv_limits(raw: bytes) -> tuple[str, int]:
@@ -544,11 +1097,50 @@ def _unquote_formula(cell):
 
 
 class CsvImportExportMixin(ImportExportMixin):
-    """CSV import (with django-import-export's dry-run preview) and export."""
+    """CSV import (with django-import-export's dry-run preview) and export.
+
+    The resources are RevisionAwareResource: blank cells keep stored values unless the
+    editor ticks "Blank cells erase values", and an editor's changes to published records
+    become revisions awaiting review; the preview says which rows those are.
+    """
 
     import_form_class = CsvImportForm
+    confirm_form_class = CsvConfirmImportForm
     import_formats = [SafeCSV]
     export_formats = [SafeCSV]
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and hasattr(form, "cleaned_data"):
+            resource_kwargs["erase_blank"] = bool(form.cleaned_data.get("erase_blank_cells"))
+        return resource_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            # Called without a form when the confirmed post is read back.
+            initial["erase_blank_cells"] = import_form.cleaned_data.get("erase_blank_cells")
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Keep each row's instance so the preview can say which rows become revisions.
+        return {**super().get_import_data_kwargs(**kwargs), "retain_instance_in_row_result": True}
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        revised = [
+            str(row.instance)
+            for row in result.rows
+            if getattr(getattr(row, "instance", None), "_genetx_as_revision", False)
+        ]
+        if revised:
+            self.message_user(
+                request,
+                f"{len(revised)} change(s) to published records were submitted for review "
+                "instead of going live: " + ", ".join(revised) + ".",
+                messages.WARNING,
+            )
 
     def get_urls(self):
         opts = self.model._meta
@@ -584,7 +1176,23 @@ class CsvImportExportMixin(ImportExportMixin):
             if form.is_bound and "import_file" in form.cleaned_data:
                 # django-import-export reads the upload again for its dry run.
                 form.cleaned_data["import_file"].seek(0)
-        return super().import_action(request, **kwargs)
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None:
+            live = [
+                f"line {number}: {row.instance}"
+                for number, row in enumerate(result.rows, start=1)
+                if getattr(getattr(row, "instance", None), "_genetx_as_revision", False)
+            ]
+            if live:
+                self.message_user(
+                    request,
+                    f"{len(live)} row(s) change published records and will be kept as changes "
+                    "awaiting review, not published: " + "; ".join(live) + ". The table shows "
+                    "each old and new value.",
+                    messages.WARNING,
+                )
+        return response
 
     def _background_confirmation(self, request, job):
         opts = self.model._meta
@@ -736,3 +1344,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             "<th>Problem</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+
+# The review queue registers itself; imported last because it uses the pieces above.
+from genetx import review  # noqa: E402, F401

@@ -15,3 +15,13 @@ class GenetxConfig(AppConfig):
         # signals are the right tool here.
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"genetx-page-cache-{signal!r}")
+
+        from django.contrib.auth import get_user_model
+
+        from .roles import role_membership_changed
+
+        m2m_changed.connect(
+            role_membership_changed,
+            sender=get_user_model().groups.through,
+            dispatch_uid="genetx-role-staff-status",
+        )

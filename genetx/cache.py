@@ -143,6 +143,9 @@ def content_changed(sender, **kwargs) -> None:
     """
     if sender._meta.app_label not in CONTENT_APPS or sender._meta.label_lower in BOOKKEEPING:
         return
+    # Pending revisions are kept apart from what readers see: saving one changes no page.
+    if getattr(sender, "page_cache_exempt", False):
+        return
     if kwargs.get("action", "post_").startswith("pre_"):
         return
     bump_content_version(using=kwargs.get("using") or "default")

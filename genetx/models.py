@@ -4,7 +4,9 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -54,7 +56,56 @@ class PublishableQuerySet(models.QuerySet):
         return self.published()
 
 
-class Publishable(models.Model):
+class StaleRecord(Exception):
+    """A save based on an out-of-date version of a record; nothing was written."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        super().__init__(
+            f"{obj._meta.verbose_name} “{obj}” was changed by someone else since it was read"
+        )
+
+
+class Versioned(models.Model):
+    """A version number every save checks and raises, so no save overwrites a newer one.
+
+    The check is one UPDATE (``... SET version = n + 1 WHERE pk = ... AND version = n``):
+    it either claims the row, holding its lock until the transaction ends, or changes
+    nothing, and the save is refused with StaleRecord. In save() rather than in the admin
+    because every write path (forms, inlines, actions, imports, services, the shell) must be
+    covered, as with the cache invalidation. Fixture loads (raw saves) and
+    ``QuerySet.update()`` skip it.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by one on every save."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding or self.pk is None:
+            return super().save(*args, **kwargs)
+        expected = self.version
+        using = kwargs.get("using") or self._state.db
+        with transaction.atomic(using=using):
+            claimed = (
+                type(self)
+                ._base_manager.using(using)
+                .filter(pk=self.pk, version=expected)
+                .update(version=expected + 1)
+            )
+            if not claimed:
+                raise StaleRecord(self)
+            self.version = expected + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+            return super().save(*args, **kwargs)
+
+
+class Publishable(Versioned):
     status = models.CharField(
         max_length=16,
         choices=Status,
@@ -131,6 +182,133 @@ def format_partial_date(value, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
+
+
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Awaiting review"
+    REJECTED = "rejected", "Rejected"
+    APPROVED = "approved", "Approved"
+    DISCARDED = "discarded", "Discarded"
+
+
+# A record has at most one open revision: the one its change form opens on.
+OPEN_REVISION_STATES = [RevisionStatus.DRAFT, RevisionStatus.SUBMITTED, RevisionStatus.REJECTED]
+
+
+class RevisionQuerySet(models.QuerySet):
+    def open(self):
+        """Revisions not yet approved or discarded: drafts, submitted and rejected ones."""
+        return self.filter(status__in=OPEN_REVISION_STATES)
+
+    def awaiting_review(self):
+        """Revisions submitted for review and not yet decided."""
+        return self.filter(status=RevisionStatus.SUBMITTED)
+
+    def for_object(self, obj):
+        """Revisions of this record, newest first."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+        ).order_by("-updated_at")
+
+    def by(self, user):
+        """Revisions this user wrote."""
+        return self.filter(created_by=user)
+
+    def for_queue(self):
+        """Each revision with its model and the people named in the review queue."""
+        return self.select_related("content_type", "created_by", "updated_by", "decided_by")
+
+
+class Revision(Versioned):
+    """A proposed change to a published record, kept apart until a publisher approves it.
+
+    ``data`` holds the record as the change form would have saved it, its many-to-many
+    values and the changes to the parts edited with it (see genetx/revisions.py for the
+    layout). ``base_version`` is the record's version the change was made on: approving
+    refuses when the live record has moved on since.
+    """
+
+    Status = RevisionStatus
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(
+        "record", max_length=300, help_text="The record's name when the revision was saved."
+    )
+    status = models.CharField(max_length=12, choices=RevisionStatus, default=RevisionStatus.DRAFT)
+    base_version = models.PositiveIntegerField(
+        help_text="The live record's version this revision was made on."
+    )
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+    summary = models.CharField(
+        max_length=300, blank=True, help_text="One line: what the revision changes."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="revisions_created",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="revisions_updated",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="revisions_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(
+        blank=True, help_text="The reviewer's comment, shown to the author on a rejection."
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    # Readers never see a pending revision, so saving one leaves the page cache alone.
+    page_cache_exempt = True
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RevisionStatus.values), name="revision_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(status__in=OPEN_REVISION_STATES),
+                name="revision_one_open_per_record",
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"Revision of {self.object_repr}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REVISION_STATES
+
+    @property
+    def model(self):
+        return self.content_type.model_class()
+
+    @property
+    def model_label(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    def live_object(self):
+        """The live record, or None when it was deleted since."""
+        return self.model._base_manager.filter(pk=self.object_id).first()
 
 
 class ImportState(models.TextChoices):

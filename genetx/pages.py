@@ -9,10 +9,19 @@ class PreviewDetailView(DetailView):
 
     The model's QuerySet provides `for_detail()` (published, with what the page shows) and
     `with_detail_related()` (the same related rows, without the status filter).
+
+    ``revision_preview`` is set only by the admin's revision preview (a permission-checked
+    admin route): the record as it will look once its revision is approved.
     """
 
     # A detail page reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
     cache_query_params = frozenset()
+    revision_preview = None
+
+    def get_object(self, queryset=None):
+        if self.revision_preview is not None:
+            return self.revision_preview
+        return super().get_object(queryset)
 
     def get_queryset(self):
         manager = self.model.objects
@@ -25,7 +34,8 @@ class PreviewDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["is_preview"] = not self.object.is_published
+        context["is_revision_preview"] = self.revision_preview is not None
+        context["is_preview"] = context["is_revision_preview"] or not self.object.is_published
         context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
         context["json_ld"] = self.json_ld(context["canonical_url"])
         return context

@@ -9,9 +9,13 @@ midway rolls everything back.
 """
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 
-from genetx.models import Publishable, Status
+from genetx import notifications, revisions
+from genetx.models import Publishable, Revision, RevisionStatus, StaleRecord, Status
 from genetx.publishing import (
     Problem,
     can_publish,
@@ -19,6 +23,7 @@ from genetx.publishing import (
     describe_problems,
     needed_records,
     publish_problems,
+    publish_refusals,
     record_key,
     withdraw_problems,
 )
@@ -55,6 +60,13 @@ def _save_status(
     obj.full_clean()
     obj.save()
     return obj
+
+
+def _check_gates(obj: Publishable) -> None:
+    """Refuse (inside the caller's transaction) when a publish gate objects to obj as saved."""
+    refusals = publish_refusals(obj)
+    if refusals:
+        raise TransitionRefused("; ".join(refusals))
 
 
 def _require_publisher(*, obj, user: AbstractBaseUser, action: str) -> None:
@@ -129,7 +141,9 @@ def publishable_submit(*, obj: Publishable, user: AbstractBaseUser) -> Publishab
     """Send a draft to review. Anyone who may change the record may submit it."""
     if obj.status != Status.DRAFT:
         raise TransitionRefused(f"it is {obj.get_status_display().lower()}, not a draft")
-    return _save_status(obj=obj, user=user, status=Status.REVIEW)
+    saved = _save_status(obj=obj, user=user, status=Status.REVIEW)
+    notifications.notify_submitted(record=saved, author=user)
+    return saved
 
 
 @transaction.atomic
@@ -231,3 +245,218 @@ def publishable_archive(
         with_dependents=with_dependents,
         reason=reason,
     )
+
+
+# Revisions of published records ----------------------------------------------------------------
+
+
+def _open_revision(obj) -> Revision | None:
+    return Revision.objects.open().for_object(obj).first()
+
+
+@transaction.atomic
+def revision_save(
+    *,
+    obj: Publishable,
+    data: dict,
+    user: AbstractBaseUser,
+    base_version: int,
+    revision_version: int | None = None,
+    submit: bool = False,
+) -> Revision:
+    """Store a change to a published record as its open revision; the live row is untouched.
+
+    Updates the record's open revision if it has one (``revision_version`` is the version
+    of it the editor saw: a newer one is refused with StaleRecord), else starts one.
+    ``submit`` also sends it for review.
+    """
+    revision = _open_revision(obj)
+    if revision is None:
+        revision = Revision(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+            created_by=user,
+        )
+    elif revision_version is not None:
+        # save() checks it in its UPDATE; a draft saved by someone else meanwhile wins.
+        revision.version = revision_version
+    revision.object_repr = str(obj)[:300]
+    revision.data = data
+    revision.summary = revisions.summarise(data, type(obj))
+    revision.base_version = base_version
+    revision.updated_by = user
+    if revision.status == RevisionStatus.REJECTED:
+        # Editing a rejected revision answers the review; the comment stays until decided.
+        revision.status = RevisionStatus.DRAFT
+    revision.full_clean(exclude=["content_type", "created_by", "updated_by"])
+    revision.save()
+    if submit:
+        revision_submit(revision=revision, user=user)
+    return revision
+
+
+@transaction.atomic
+def revision_submit(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+    """Send a draft (or rejected, then revised) revision to the review queue."""
+    if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.REJECTED):
+        raise TransitionRefused(f"it is {revision.get_status_display().lower()}")
+    revision.status = RevisionStatus.SUBMITTED
+    revision.submitted_at = timezone.now()
+    revision.updated_by = user
+    revision.save()
+    notifications.notify_submitted(record=revision, author=user)
+    return revision
+
+
+def _decide(revision: Revision, user: AbstractBaseUser, action: str) -> Revision:
+    """The revision, locked, when it may still be decided by this user."""
+    if not can_publish(user, revision.model):
+        raise TransitionRefused(
+            f"only publishers may {action} changes to {revision.model._meta.verbose_name_plural}"
+        )
+    locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    if locked is None:
+        raise TransitionRefused("the revision no longer exists")
+    if locked.status != RevisionStatus.SUBMITTED:
+        who = f" by {locked.decided_by}" if locked.decided_by else ""
+        raise TransitionRefused(
+            f"it is {locked.get_status_display().lower()}{who}, not awaiting review"
+        )
+    return locked
+
+
+@transaction.atomic
+def revision_approve(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+    """Apply a submitted revision to the live record and its parts, in one transaction.
+
+    Refused, with nothing applied, when the record was deleted or changed since the
+    revision was made, when a part it changes was changed or deleted meanwhile, when the
+    result no longer validates (ValidationError) or when a publish gate refuses it.
+    """
+    revision = _decide(revision, user, "approve")
+    model = revision.model
+    live = model._base_manager.select_for_update().filter(pk=revision.object_id).first()
+    if live is None:
+        raise TransitionRefused(
+            f"the {model._meta.verbose_name} “{revision.object_repr}” was deleted since "
+            "this revision was written"
+        )
+    if live.version != revision.base_version:
+        latest = live.history.order_by("-history_date").select_related("history_user").first()
+        who = f" by {latest.history_user}" if latest and latest.history_user else ""
+        raise TransitionRefused(
+            f"the live {model._meta.verbose_name} was changed{who} since this revision was "
+            "written; open the record, check its draft against the live version and save "
+            "it again, then approve"
+        )
+    reason = f"Approved revision #{revision.pk} by {revision.created_by or 'a deleted user'}"
+    data = revision.data
+    revisions.set_values(live, data.get("fields", {}), data.get("changed", []))
+    live._history_user = user
+    live._change_reason = reason
+    live.full_clean()
+    try:
+        live.save()
+    except StaleRecord as exc:
+        raise TransitionRefused(str(exc)) from exc
+    for name in data.get("m2m_changed", []):
+        getattr(live, name).set(data["m2m"].get(name, []))
+    parts = []
+    for group in data.get("children", {}).values():
+        parts += _apply_children(group, live, user, reason)
+    # The publish gates judge what is now stored, record and parts together, inside this
+    # transaction: a refusal rolls the whole approval back.
+    for obj in [live, *parts]:
+        if isinstance(obj, Publishable) and obj.status == Status.PUBLISHED:
+            _check_gates(obj)
+    revision.status = RevisionStatus.APPROVED
+    revision.decided_by = user
+    revision.decided_at = timezone.now()
+    revision.save()
+    notifications.notify_decided(revision=revision)
+    return revision
+
+
+def _apply_children(group: dict, parent, user, reason: str) -> list:
+    """Apply one inline's changes: deletions, changed parts (version-checked), new parts.
+
+    New and changed parts that are drafts or in review are published with the record, as
+    the therapy "Publish" action does; archived ones stay archived.
+    """
+    model = revisions.child_model(group)
+    label = model._meta.verbose_name
+    saved = []
+    for obj in model._base_manager.filter(pk__in=group.get("deleted", [])):
+        obj._history_user = user
+        try:
+            obj.delete()
+        except ProtectedError as exc:
+            raise TransitionRefused(
+                f"the {label} “{obj}” cannot be deleted while other records point to it"
+            ) from exc
+    for row in group.get("changed", []):
+        obj = model._base_manager.select_for_update().filter(pk=row["pk"]).first()
+        if obj is None:
+            raise TransitionRefused(
+                f"a {label} this revision changes was deleted since it was written"
+            )
+        if obj.version != row["version"]:
+            raise TransitionRefused(
+                f"the {label} “{obj}” was changed since this revision was written"
+            )
+        revisions.set_values(obj, row["fields"], [f.name for f in revisions.revised_fields(model)])
+        saved.append(_save_part(obj, user, reason))
+    for obj in revisions.new_children(group, parent):
+        saved.append(_save_part(obj, user, reason))
+    return saved
+
+
+def _save_part(obj, user, reason: str):
+    if isinstance(obj, Publishable) and obj.status in (Status.DRAFT, Status.REVIEW):
+        obj.mark_published()
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def revision_reject(*, revision: Revision, user: AbstractBaseUser, comment: str) -> Revision:
+    """Send a submitted revision back to its author with a comment; the live row is untouched."""
+    comment = comment.strip()
+    if not comment:
+        raise TransitionRefused("write a comment telling the author what to change")
+    revision = _decide(revision, user, "reject")
+    revision.status = RevisionStatus.REJECTED
+    revision.comment = comment
+    revision.decided_by = user
+    revision.decided_at = timezone.now()
+    revision.save()
+    notifications.notify_decided(revision=revision)
+    return revision
+
+
+@transaction.atomic
+def revision_discard(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+    """Drop an open revision: its author, or a publisher, withdraws the proposed change."""
+    if not revision.is_open:
+        raise TransitionRefused(f"it is {revision.get_status_display().lower()}")
+    if revision.created_by_id != user.pk and not can_publish(user, revision.model):
+        raise TransitionRefused("only its author or a publisher may discard a revision")
+    revision.status = RevisionStatus.DISCARDED
+    revision.updated_by = user
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def revision_close_applied(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+    """Close an open revision a publisher applied by saving the record's form directly."""
+    revision.status = RevisionStatus.APPROVED
+    revision.decided_by = user
+    revision.decided_at = timezone.now()
+    revision.comment = "Applied by the publisher saving the record."
+    revision.save()
+    notifications.notify_decided(revision=revision)
+    return revision

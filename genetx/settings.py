@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -419,3 +420,27 @@ LOGGING = {
 }
 
 SITE_NAME = "GeneTx"
+
+# Review notifications (genetx/notifications.py). EMAIL_URL names the mail server, e.g.
+# smtp://user:password@mail.example.org:587/?tls=True; without it mail is written to the
+# server's output (the console backend), which suits the demo and loses nothing.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    try:
+        _email = dj_email_url.parse(EMAIL_URL)
+    except (KeyError, ValueError) as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a mail server URL: {exc}") from exc
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    # A mail server that does not answer must not hold an editor's request for long.
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "GeneTx <genetx@localhost>")
+# The address links in notification emails start with (no request is at hand when they go).
+SITE_URL = os.environ.get("GENETX_SITE_URL", "http://localhost:8000")

@@ -1,11 +1,13 @@
 """CSV import and export of institutions (django-import-export), keyed by slug."""
 
-from import_export import fields, resources
+from import_export import fields
+
+from genetx.resources import RevisionAwareResource
 
 from .models import Institution
 
 
-class InstitutionResource(resources.ModelResource):
+class InstitutionResource(RevisionAwareResource):
     """One institution per row. Status is exported but never imported: new rows are
     drafts, and publishing stays a publisher's decision."""
 

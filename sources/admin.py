@@ -10,6 +10,8 @@ from django.urls import path, reverse
 from genetx.admin import (
     GatedPartsFormSet,
     GeneTxAdmin,
+    GeneTxInline,
+    PartAdmin,
     PublishableAdmin,
     ReadOnlyInline,
     counted,
@@ -72,7 +74,7 @@ class ConfirmImportForm(forms.Form):
         return job
 
 
-class AuthorInline(admin.TabularInline):
+class AuthorInline(GeneTxInline):
     model = Author
     extra = 0
     fields = ["position", "family", "given", "literal", "et_al"]
@@ -159,6 +161,7 @@ class SourceAdmin(PublishableAdmin):
             "opts": self.model._meta,
             "title": "Import sources from BibTeX or RIS",
             "changelist_url": changelist,
+            "may_publish": self.has_publish_permission(request),
         }
         form = SourceImportForm()
         if request.method == "POST" and "confirm" in request.POST:
@@ -227,6 +230,13 @@ class SourceAdmin(PublishableAdmin):
             f"(new sources are drafts), {result.updated} updated.",
             messages.SUCCESS,
         )
+        if result.revised:
+            self.message_user(
+                request,
+                f"{counted(result.revised, 'change', 'changes')} to published sources "
+                "submitted for review instead of going live.",
+                messages.WARNING,
+            )
         if result.refused:
             self.message_user(
                 request,
@@ -292,7 +302,8 @@ class SourceAdmin(PublishableAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(GeneTxAdmin):
+class AuthorAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "source"
     list_display = ["family_or_literal", "given", "source__key", "position", "et_al"]
     list_select_related = ["source"]
     search_fields = ["family", "given", "literal", "source__key", "source__title"]
@@ -328,7 +339,7 @@ class CitationGateFormSet(GatedPartsFormSet):
         return publish_problems(self.instance, cited_sources=[part.source for part in parts])
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(GeneTxInline):
     model = Citation
     formset = CitationGateFormSet
     fk_name = "claim"
@@ -399,7 +410,8 @@ class ClaimAdmin(PublishableAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(GeneTxAdmin):
+class CitationAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "claim"
     list_display = ["claim__slug", "source__key", "locator", "position"]
     list_select_related = ["claim", "source"]
     search_fields = ["claim__slug", "source__key", "locator", "quote"]

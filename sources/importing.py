@@ -24,8 +24,11 @@ from django.db import transaction
 from django.utils.text import slugify
 from pylatexenc.latex2text import LatexNodes2Text
 
+from genetx import revisions
 from genetx.imports import MAX_IMPORT_BYTES, ImportFileError, check_entry_count, check_field_size
-from genetx.models import DatePrecision
+from genetx.models import DatePrecision, Revision
+from genetx.publishing import can_publish
+from genetx.services import revision_save
 
 from .models import Author, Source, SourceKind
 from .validators import normalise_doi
@@ -134,6 +137,26 @@ class PlannedRow:
     source: Source | None = None
     changes: list[str] = field(default_factory=list)
     replace_authors: bool = False
+    # For an update: each changed field's stored value, so the preview shows old -> new.
+    old_values: dict = field(default_factory=dict)
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the row updates a published source (kept for review for editors)."""
+        return self.action == "update" and self.source is not None and self.source.is_published
+
+    @property
+    def value_changes(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) for each changed field, as editors know them."""
+        return [
+            (
+                str(Source._meta.get_field(name).verbose_name),
+                str(self.old_values.get(name) or "—"),
+                str(getattr(self.source, name) or "—"),
+            )
+            for name in self.changes
+            if name not in ("authors", "issued_precision")
+        ]
 
     @property
     def change_labels(self) -> list[str]:
@@ -560,12 +583,13 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
             if _less_precise(source, values.get("issued"), values.get("issued_precision")):
                 values.pop("issued")
                 values.pop("issued_precision")
-            changes = []
+            changes, old_values = [], {}
             for name in IMPORTED_FIELDS:
                 new = values.get(name)
                 if new in (None, "") or getattr(source, name) == new:
                     continue
                 changes.append(name)
+                old_values[name] = getattr(source, name)
                 setattr(source, name, new)
             stored_authors = [(a.family, a.given, a.literal, a.et_al) for a in source.authors.all()]
             width = 4 if row.marks_et_al else 3
@@ -579,6 +603,7 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
             taken.add(values["key"])
             source = Source(**{name: values.get(name) or _empty(name) for name in IMPORTED_FIELDS})
             changes = [name for name in IMPORTED_FIELDS if values.get(name)]
+            old_values = {}
             replace_authors = bool(row.authors)
             action = "create"
         if not row.label:
@@ -597,6 +622,7 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
                     source=source,
                     changes=changes,
                     replace_authors=replace_authors,
+                    old_values=old_values,
                 )
             )
     return ImportPlan(rows=planned)
@@ -646,6 +672,8 @@ class ImportResult:
     created: int
     updated: int
     refused: list[PlannedRow]
+    # Updates of published sources by someone who may not publish: kept for review.
+    revised: int = 0
 
 
 @transaction.atomic
@@ -655,8 +683,22 @@ def sources_import(*, rows: list[SourceRow], user: AbstractBaseUser) -> ImportRe
     Authors in the file replace a source's authors; a file without authors keeps them.
     """
     plan = plan_import(rows)
+    as_revision = not can_publish(user, Source)
+    revised = 0
     for planned in plan.rows:
         if planned.action == "refuse":
+            continue
+        if as_revision and planned.is_live:
+            if Revision.objects.open().for_object(planned.source).exists():
+                planned.row.refuse(
+                    "row",
+                    "this published source has unpublished changes waiting for review; a "
+                    "publisher decides on them before it can be imported again.",
+                )
+                planned.action = "refuse"
+                continue
+            _save_as_revision(planned, user)
+            revised += 1
             continue
         source = planned.source
         source._history_user = user
@@ -670,6 +712,33 @@ def sources_import(*, rows: list[SourceRow], user: AbstractBaseUser) -> ImportRe
                 author.save()
     return ImportResult(
         created=plan.count("create"),
-        updated=plan.count("update"),
+        updated=plan.count("update") - revised,
         refused=[planned for planned in plan.rows if planned.action == "refuse"],
+        revised=revised,
     )
+
+
+def _save_as_revision(planned: PlannedRow, user: AbstractBaseUser) -> None:
+    """Keep an update of a published source as a revision awaiting review."""
+    source = planned.source
+    live = Source.objects.get(pk=source.pk)
+    children = {}
+    if planned.replace_authors:
+        children["authors"] = {
+            "model": Author._meta.label_lower,
+            "fk": "source",
+            "changed": [],
+            "new": [
+                {"fields": {"position": position, **values}}
+                for position, values in enumerate(planned.row.authors, start=1)
+            ],
+            "deleted": list(live.authors.values_list("pk", flat=True)),
+        }
+    data = {
+        "fields": revisions.field_values(source),
+        "changed": [name for name in planned.changes if name != "authors"],
+        "m2m": {},
+        "m2m_changed": [],
+        "children": children,
+    }
+    revision_save(obj=live, data=data, user=user, base_version=live.version, submit=True)

@@ -12,6 +12,7 @@ from genetx.models import (
     Publishable,
     PublishableQuerySet,
     Status,
+    Versioned,
     format_partial_date,
     partial_date_constraints,
 )
@@ -245,7 +246,7 @@ class AuthorQuerySet(models.QuerySet):
         return self.get(source__key=source_key, position=position)
 
 
-class Author(models.Model):
+class Author(Versioned):
     """One author of a source, in the order the work lists them."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
@@ -615,7 +616,7 @@ class CitationQuerySet(models.QuerySet):
         return self.get(claim__slug=claim_slug, source__key=source_key)
 
 
-class Citation(models.Model):
+class Citation(Versioned):
     """A claim citing a source, optionally with where in it and in what words."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")

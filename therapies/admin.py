@@ -7,6 +7,8 @@ from genetx.admin import (
     CsvImportExportMixin,
     GatedPartsFormSet,
     GeneTxAdmin,
+    GeneTxInline,
+    PartAdmin,
     PublishableAdmin,
     PublishableInline,
     counted,
@@ -65,7 +67,7 @@ class DecisionGateFormSet(GatedPartsFormSet):
         return [problem for part in parts for problem in decision_problems(part)]
 
 
-class RegulatoryDecisionInline(admin.TabularInline):
+class RegulatoryDecisionInline(GeneTxInline):
     model = RegulatoryDecision
     formset = DecisionGateFormSet
     extra = 0
@@ -137,7 +139,8 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
 
 
 @admin.register(RegulatoryDecision)
-class RegulatoryDecisionAdmin(GeneTxAdmin):
+class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
+    parent_field = "therapy"
     list_display = ["therapy", "agency", "kind", "date", "source_key"]
     list_filter = ["kind", ("agency", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["therapy", "agency", "source"]

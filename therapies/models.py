@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from genetx.models import Publishable, PublishableQuerySet, Status
+from genetx.models import Publishable, PublishableQuerySet, Status, Versioned
 
 from .validators import validate_icd10_code, validate_orpha_code
 
@@ -27,7 +27,7 @@ class ModalityDelivery(models.TextChoices):
     BOTH = "both", "In vivo or ex vivo"
 
 
-class Modality(models.Model):
+class Modality(Versioned):
     """A way of making a gene therapy: CAR-T cells, AAV gene addition, ..."""
 
     Delivery = ModalityDelivery
@@ -311,7 +311,7 @@ class RegulatoryDecisionKind(models.TextChoices):
     WITHDRAWAL = "withdrawal", "Withdrawal"
 
 
-class RegulatoryDecision(models.Model):
+class RegulatoryDecision(Versioned):
     Kind = RegulatoryDecisionKind
 
     therapy = models.ForeignKey(Therapy, on_delete=models.CASCADE, related_name="decisions")

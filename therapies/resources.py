@@ -1,12 +1,14 @@
 """CSV import and export of therapies (django-import-export), keyed by slug."""
 
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+
+from genetx.resources import RevisionAwareResource
 
 from .models import Condition, Modality, Therapy
 
 
-class TherapyResource(resources.ModelResource):
+class TherapyResource(RevisionAwareResource):
     """One therapy per row. The modality and conditions are given by slug (conditions
     separated by "|"). Status is exported but never imported: new rows are drafts, and
     publishing stays a publisher's decision."""

@@ -4,6 +4,7 @@ from genetx.listing import FacetedListView
 from genetx.maps import institution_map
 from genetx.models import Status
 from genetx.pages import PreviewDetailView
+from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
@@ -60,7 +61,8 @@ class TherapyDetailView(PreviewDetailView):
             .with_sources()
             .filter(Q(therapy=therapy) | Q(programme__therapy=therapy))
         )
-        context["claims"] = refs.claims(claims)
+        # A revision preview shows the claims as the revision changes them.
+        context["claims"] = refs.claims(overlay_parts(claims, therapy, "claims"))
         context["references"] = refs.references
         context["map"] = institution_map(points_for_programmes(therapy.programmes.all()))
         return context

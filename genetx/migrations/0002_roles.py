@@ -15,7 +15,9 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    ensure_roles(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False
+    )
 
 
 def remove_roles(apps, schema_editor):

@@ -94,7 +94,11 @@ def confirm(client, preview_response):
 
 @pytest.fixture
 def existing():
-    return make_source(key="old-key", doi="10.5555/existing", title="A wrong title")
+    # A draft: an editor's import updates it at once (a published one would become a
+    # revision awaiting review; tests/genetx/test_revision_imports.py covers that).
+    return make_source(
+        key="old-key", doi="10.5555/existing", title="A wrong title", status=Status.DRAFT
+    )
 
 
 def test_preview_shows_each_row_and_saves_nothing(client, editor, existing):

@@ -66,9 +66,9 @@ def test_confirmed_import_creates_drafts_even_when_the_file_says_published(
     assert sorted(therapy.conditions.values_list("slug", flat=True)) == ["all", "lymphoma"]
 
 
-def test_a_row_with_an_existing_slug_updates_that_therapy(client, editor, references):
+def test_a_row_with_an_existing_slug_updates_that_therapy(client, publisher, references):
     make_therapy(slug="ari-0001", name="Old name", summary="Old.")
-    client.force_login(editor)
+    client.force_login(publisher)
     text = HEADER + "ari-0001,ARI-0001,product,car-t,all,in_use,New summary.,draft\n"
     result = dry_run(client, text).context["result"]
     assert [row.import_type for row in result.rows] == ["update"]

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -41,4 +42,18 @@ class Command(BaseCommand):
                 output=str(output_dir / name),
                 verbosity=0,
             )
+            _drop_versions(output_dir / name)
             self.stdout.write(f"Wrote {output_dir / name}")
+
+
+# The first field of every versioned model, as dumpdata writes it.
+_VERSION_LINE = re.compile(r'^    "version": \d+,\n', re.MULTILINE)
+
+
+def _drop_versions(path: Path) -> None:
+    """Leave the save counter (genetx.models.Versioned) out of the demo files.
+
+    It counts saves in one database, for conflict detection; the demo has no such past,
+    and records it loads start at version 1.
+    """
+    path.write_text(_VERSION_LINE.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")

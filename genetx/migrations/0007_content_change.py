@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('genetx', '0004_importjob'),
+        ('genetx', '0006_roles_review'),
     ]
 
     operations = [
