@@ -58,6 +58,9 @@ class Facet:
     only: Q = field(default_factory=Q)
     newest_first: bool = False
     limit: int = FACET_LIMIT
+    # A function naming each value for readers (a country code's name), when neither a
+    # label lookup nor choices do.
+    display: object = None
 
 
 @dataclass
@@ -252,6 +255,8 @@ class FacetedFilterSet(django_filters.FilterSet):
                 if value == "":
                     continue
                 label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
+                if facet.display is not None:
+                    label = facet.display(row[facet.value])
                 counts[value] = (str(label if label is not None else value), row["count"])
             chosen = {value.casefold() for value in selected}
             if facet.choices:
@@ -274,6 +279,8 @@ class FacetedFilterSet(django_filters.FilterSet):
             for value in reversed(selected):
                 if value.casefold() not in listed:
                     label = facet.choices.get(value, value) if facet.choices else value
+                    if facet.display is not None:
+                        label = facet.display(value)
                     options.insert(0, Option(value, str(label), 0, True))
             views.append(FacetView(facet.param, facet.title, options, selected))
         return views

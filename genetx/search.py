@@ -44,6 +44,8 @@ START_SEL = "\ue000"
 STOP_SEL = "\ue001"
 # How many records of one type the fallback engine reads and compares in Python.
 FALLBACK_CANDIDATES = 2000
+# At most this many sources found by one author name or DOI prefix join the hits.
+REFERENCE_LIMIT = 500
 # Characters that must not reach the database: NUL is refused by PostgreSQL, and the
 # markers would fake highlights.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
@@ -128,6 +130,51 @@ TYPES = {content_type.key: SearchType(content_type) for content_type in searched
 TYPO_MIN_LENGTH = 4
 
 
+# A PubMed id as readers paste it: 37414060, PMID 37414060, PMID:37414060.
+_PMID = re.compile(r"(?:pmid:?\s*)?([1-9][0-9]{5,8})", re.IGNORECASE)
+
+
+def doi_prefix(query: str) -> str:
+    """The bare, lower-case DOI or DOI prefix the query is ("10.1016", a pasted doi.org
+    link), or "" when it is not one."""
+    from sources.validators import normalise_doi
+
+    text = query.strip()
+    if " " in text:
+        return ""
+    doi = normalise_doi(text)
+    return doi if re.fullmatch(r"10\.\d{2,9}(?:/\S*)?", doi) else ""
+
+
+def reference_condition(search_type: "SearchType", query: str, *, unaccent: bool) -> Q | None:
+    """Sources found by what readers copy from a reference rather than by its words.
+
+    A DOI or DOI prefix matches the stored DOI's start; any word of the query that is an
+    author's family name (or part of an organisation author's name) matches that author's
+    sources. None for other types, or when the query holds nothing of the kind.
+    """
+    if search_type.key != "sources":
+        return None
+    from sources.models import Author
+
+    prefix = doi_prefix(query)
+    if prefix:
+        return Q(doi__startswith=prefix)
+    pmid = _PMID.fullmatch(query.strip())
+    if pmid:
+        return Q(pmid=pmid.group(1))
+    family = "family__unaccent__iexact" if unaccent else "family__iexact"
+    authors = Q()
+    for term in terms_of(query):
+        if len(term) >= 3:
+            authors |= Q(**{family: term})
+            if len(term) >= 4:
+                authors |= Q(literal__icontains=term)
+    if not authors:
+        return None
+    return Q(pk__in=Author.objects.filter(authors).values("source_id"))
+
+
 @dataclass
 class Hit:
     """One search result as the template shows it."""
@@ -192,6 +239,7 @@ class PostgresSearch:
     def __init__(self, query: str):
         self.query = query
         self._counts = None
+        self._reference_ids = None
 
     def _search_query(self):
         return SearchQuery(self.query, search_type="websearch", config=CONFIG)
@@ -214,7 +262,28 @@ class PostgresSearch:
         matches = Q(document=self._search_query())
         if self._typo_tolerant(search_type):
             matches |= Q(**{f"{search_type.name_field}__trigram_word_similar": self.query})
+            if search_type.excerpt_field != search_type.name_field:
+                # A misspelt word of the summary ("duchene" for Elevidys, whose name does
+                # not say Duchenne); a trigram index on summaries serves it (migration 0007).
+                matches |= Q(**{f"{search_type.excerpt_field}__trigram_word_similar": self.query})
+        referenced = self._referenced(search_type)
+        if referenced:
+            matches |= Q(pk__in=referenced)
         return matches
+
+    def _referenced(self, search_type: SearchType) -> list:
+        """Ids of sources found by DOI or author, read once per search.
+
+        A list of ids rather than a subquery, so the planner can still combine the indexes
+        of the other conditions (a subquery in an OR turns every search into a full scan).
+        """
+        condition = reference_condition(search_type, self.query, unaccent=True)
+        if condition is None:
+            return []
+        if self._reference_ids is None:
+            found = search_type.model.objects.filter(condition).values_list("pk", flat=True)
+            self._reference_ids = list(found[:REFERENCE_LIMIT])
+        return self._reference_ids
 
     def matching(self, search_type: SearchType):
         """Published records matching the query."""
@@ -379,11 +448,15 @@ class FallbackSearch:
             .only(*search_type.fallback_only())
             .order_by(search_type.name_field, "pk")[:FALLBACK_CANDIDATES]
         )
+        referenced = self._referenced(search_type)
         scored = []
         for record in candidates:
             name = fold(str(getattr(record, fields[0]) or ""))
             rest = fold(" ".join(str(getattr(record, f) or "") for f in fields[1:]))
             name_words = _WORD.findall(name)
+            if record.pk in referenced:
+                scored.append((-3.0 * max(1, len(self.terms)), name, record.pk, record))
+                continue
             score = 0.0
             for term in self.terms:
                 if term in name:
@@ -392,6 +465,9 @@ class FallbackSearch:
                     score += 1
                 elif len(term) >= 4 and _close_to_any(term, name_words):
                     score += 0.5
+                elif len(term) >= 5 and _close_to_any(term, _WORD.findall(rest)):
+                    # A misspelt word anywhere else ("duchene" in a summary).
+                    score += 0.25
                 else:
                     break
             else:
@@ -401,6 +477,32 @@ class FallbackSearch:
         result = [row[3] for row in scored]
         self._results[search_type.key] = result
         return result
+
+    def _referenced(self, search_type: SearchType) -> set:
+        """Sources found by DOI or author: at most one query, only for sources."""
+        if search_type.key != "sources":
+            return set()
+        published = search_type.model.objects.published()
+        if doi_prefix(self.query) or _PMID.fullmatch(self.query.strip()):
+            condition = reference_condition(search_type, self.query, unaccent=False)
+            matched = published.filter(condition).values_list("pk", flat=True)
+            return set(matched[:FALLBACK_CANDIDATES])
+        # Author names compared like everything here, without accents ("catala" finds
+        # Catalá), so in Python rather than with the database's case-only comparison.
+        from sources.models import Author
+
+        terms = {term for term in self.terms if len(term) >= 3}
+        if not terms:
+            return set()
+        rows = Author.objects.filter(source__in=published).values_list(
+            "source_id", "family", "literal"
+        )
+        found = set()
+        for source_id, family, literal in rows[: FALLBACK_CANDIDATES * 5]:
+            words = set(_WORD.findall(fold(literal))) if literal else set()
+            if fold(family) in terms or terms & words:
+                found.add(source_id)
+        return found
 
     def counts(self) -> dict[str, int]:
         return {key: len(self._match(t)) for key, t in TYPES.items()}
@@ -433,8 +535,13 @@ def _close_to_any(term: str, words: list[str]) -> bool:
     return False
 
 
+def has_full_text() -> bool:
+    """Whether search supports phrases, "or" and exclusions (PostgreSQL's engine)."""
+    return connection.vendor == "postgresql"
+
+
 def engine_for(query: str):
     """The search engine the current database supports."""
-    if connection.vendor == "postgresql":
+    if has_full_text():
         return PostgresSearch(query)
     return FallbackSearch(query)

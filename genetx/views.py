@@ -146,6 +146,8 @@ class SearchView(ListView):
         context.update(
             query=self.query,
             query_cut=self.query_cut,
+            # The help text promises only the syntax this database's engine supports.
+            full_text=search.has_full_text(),
             search_type=search.TYPES.get(self.search_type),
             types=[
                 {"type": t, "count": counts.get(key, 0), "selected": key == self.search_type}

@@ -108,7 +108,15 @@ class SourceAdmin(PublishableAdmin):
         "status",
     ]
     list_filter = ["status", "kind", "language"]
-    search_fields = ["key", "title", "original_title", "doi", "container_title", "authors__family"]
+    search_fields = [
+        "key",
+        "title",
+        "original_title",
+        "doi",
+        "=pmid",
+        "container_title",
+        "authors__family",
+    ]
     autocomplete_fields = ["reported_by"]
     date_hierarchy = "issued"
     # Counting every source for "N total" costs a full scan on a big table.
@@ -126,7 +134,7 @@ class SourceAdmin(PublishableAdmin):
                     "publisher",
                     ("issued", "issued_precision"),
                     ("volume", "issue", "pages"),
-                    "doi",
+                    ("doi", "pmid"),
                     "url",
                     "language",
                     "accessed",

@@ -212,6 +212,7 @@ def bibtex_entry(source: Source) -> Entry:
         "number": source.issue,
         "pages": source.pages.replace("-", "--") if "--" not in source.pages else source.pages,
         "doi": source.doi,
+        "pmid": source.pmid,
         "url": source.url,
         "publisher": source.publisher,
         "language": source.language,
@@ -366,6 +367,7 @@ def csl_json(source: Source) -> dict:
         ("volume", "volume"),
         ("issue", "issue"),
         ("doi", "DOI"),
+        ("pmid", "PMID"),
         ("url", "URL"),
         ("language", "language"),
     ):

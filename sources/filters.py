@@ -17,7 +17,7 @@ from genetx.listing import (
 from genetx.models import EARLIEST_DATE, LATEST_DATE, Status
 from therapies.models import Therapy
 
-from .models import Claim, ClaimReview, Source, SourceKind
+from .models import Claim, ClaimReview, Source, SourceKind, language_name
 
 
 class YearsField(TextValuesField):
@@ -76,7 +76,7 @@ class SourceFilter(FacetedFilterSet):
     facets = [
         Facet("kind", "Kind", "kind", choices=dict(SourceKind.choices)),
         Facet("year", "Year", "issued__year", newest_first=True),
-        Facet("language", "Language", "language"),
+        Facet("language", "Language", "language", display=language_name),
         Facet("journal", "Journal or site", "container_title"),
     ]
 

@@ -1,6 +1,7 @@
 """References and the claims they support."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
@@ -124,6 +125,19 @@ class Source(Publishable):
         validators=[validate_doi],
         help_text="Bare or as a link; stored as the bare lower-case DOI, unique.",
     )
+    pmid = models.CharField(
+        "PMID",
+        max_length=9,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[1-9][0-9]{0,8}$",
+                "A PubMed id is a number of up to nine digits, e.g. 37414060.",
+                code="invalid_pmid",
+            )
+        ],
+        help_text="PubMed id, digits only, when the work is indexed in PubMed: 37414060.",
+    )
     url = models.URLField("URL", max_length=500, blank=True)
     language = models.CharField(
         max_length=12,
@@ -154,6 +168,9 @@ class Source(Publishable):
                 condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
             ),
             models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="source_doi_unique"),
+            models.UniqueConstraint(
+                fields=["pmid"], condition=~Q(pmid=""), name="source_pmid_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(doi="") | Q(doi__startswith="10."), name="source_doi_format"
             ),
@@ -219,6 +236,14 @@ class Source(Publishable):
     @property
     def issued_display(self) -> str:
         return format_partial_date(self.issued, self.issued_precision)
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
     @property
     def doi_url(self) -> str:
@@ -651,3 +676,13 @@ class Citation(Versioned):
         return (*self.claim.natural_key(), *self.source.natural_key())
 
     natural_key.dependencies = ["sources.claim", "sources.source"]
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code (es -> Spanish); the code itself if unknown."""
+    from django.conf.locale import LANG_INFO
+
+    info = LANG_INFO.get((code or "").lower()) or LANG_INFO.get((code or "").split("-")[0].lower())
+    if info and "fallback" in info:
+        info = LANG_INFO.get(info["fallback"][0])
+    return info["name"] if info else code

@@ -33,7 +33,7 @@ class SourceListView(FacetedListView):
         ("kind", lambda s: s.get_kind_display()),
         ("reference", citations.apa_text),
         ("year", lambda s: s.year or ""),
-        ("language", lambda s: s.language),
+        ("language", lambda s: s.language_name),
         ("journal_or_site", lambda s: s.container_title),
         ("doi", lambda s: s.doi),
         ("link", lambda s: s.url),

@@ -12,6 +12,7 @@ from genetx.listing import (
     TextValuesFilter,
 )
 from genetx.models import Status
+from hospitals.models import country_name
 from hospitals.validators import validate_country_code
 
 from .models import Condition, ConditionCategory, Modality, Therapy, TherapyDevelopment, TherapyKind
@@ -91,6 +92,7 @@ class TherapyFilter(FacetedFilterSet):
             "Country (programmes)",
             "programmes__institution__country",
             only=_PUBLIC_PROGRAMME,
+            display=country_name,
         ),
         Facet(
             "region",

@@ -27,11 +27,12 @@ HOME_QUERIES = 13
 # decisions, their sources' authors (2); dated sources, their authors (2).
 TIMELINE_QUERIES = 7
 # Search, all types: one count per type (5) and the best hits of each type that has any
-# (5) on PostgreSQL; one candidate query per type (5) on other databases.
-SEARCH_ALL_QUERIES = 10 if connection.vendor == "postgresql" else 5
+# (5) on PostgreSQL; one candidate query per type (5) on other databases; on both, the
+# sources whose author (or DOI) the query names (1).
+SEARCH_ALL_QUERIES = 11 if connection.vendor == "postgresql" else 6
 # Search, one type: five counts and one page of hits on PostgreSQL; the candidates of
-# every type (for the counts) on other databases.
-SEARCH_ONE_TYPE_QUERIES = 6 if connection.vendor == "postgresql" else 5
+# every type (for the counts) on other databases; the sources found by author (1).
+SEARCH_ONE_TYPE_QUERIES = 7 if connection.vendor == "postgresql" else 6
 # Feed: latest updates of five types.
 FEED_QUERIES = 5
 # Sitemap: a count and a page of records for each of the five record sitemaps.

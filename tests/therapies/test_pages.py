@@ -430,4 +430,8 @@ def test_selected_country_outside_the_facet_limit_keeps_its_count(client, monkey
     make_programme(therapy=make_therapy(), institution=make_institution(country="FR"))
     response = client.get(THERAPY_LIST, {"country": "FR"})
     (facet,) = [f for f in response.context["facets"] if f.param == "country"]
-    assert [(o.value, o.count) for o in facet.options] == [("ES", 2), ("FR", 1)]
+    # Listed by the names readers see, France before Spain.
+    assert [(o.value, o.label, o.count) for o in facet.options] == [
+        ("FR", "France", 1),
+        ("ES", "Spain", 2),
+    ]

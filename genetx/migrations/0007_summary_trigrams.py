@@ -1,0 +1,43 @@
+"""Trigram indexes on summaries (PostgreSQL only), for typo tolerance beyond names.
+
+Search forgives a misspelt word of a summary as it does one of a name ("duchene" finds a
+therapy whose summary, not name, says Duchenne): `trigram_word_similar` on the summary,
+which without an index would read every row.
+"""
+
+from django.db import migrations
+
+COLUMNS = {
+    "therapies_therapy": "summary",
+    "therapies_condition": "summary",
+    "hospitals_institution": "summary",
+    "sources_source": "note",
+}
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, column in COLUMNS.items():
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm "
+            f"ON {table} USING gin ({column} gin_trgm_ops)"
+        )
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, column in COLUMNS.items():
+        schema_editor.execute(f"DROP INDEX IF EXISTS {table}_{column}_trgm")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("genetx", "0006_roles_review"),
+        ("therapies", "0002_publish_permissions"),
+        ("hospitals", "0004_institution_coordinates_help"),
+        ("sources", "0007_source_pmid"),
+    ]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
