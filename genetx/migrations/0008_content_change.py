@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('genetx', '0006_roles_review'),
+        ('genetx', '0007_summary_trigrams'),
     ]
 
     operations = [
