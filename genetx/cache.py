@@ -22,6 +22,7 @@ it.
 import functools
 import hashlib
 import logging
+import time
 import uuid
 
 from django.conf import settings
@@ -40,6 +41,8 @@ from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 
 VERSION_KEY = "genetx:content-version"
+# When the version last changed (seconds since the epoch): the API's Last-Modified.
+CHANGED_AT_KEY = "genetx:content-changed-at"
 # The apps whose models are published content: a write to any of their models (including
 # through tables and history rows) changes what some public page shows.
 CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
@@ -69,6 +72,21 @@ def content_version() -> str:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY) or uuid.uuid4().hex
     return version
+
+
+def content_changed_at() -> float:
+    """When content last changed, in seconds since the epoch.
+
+    When the cache has lost the time (a restart of a local-memory cache, an evicted key),
+    now is recorded: a later time than the truth is safe (clients fetch again), an earlier
+    one would not be.
+    """
+    cache = _cache()
+    stamp = cache.get(CHANGED_AT_KEY)
+    if stamp is None:
+        cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
+        stamp = cache.get(CHANGED_AT_KEY) or time.time()
+    return stamp
 
 
 def bump_content_version(using: str = "default") -> None:
@@ -118,7 +136,10 @@ def store_new_version() -> None:
     """
     global _bump_pending
     try:
-        stored = _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None) is not False
+        # Django's set_many() returns the keys it failed to store.
+        stored = not _cache().set_many(
+            {VERSION_KEY: uuid.uuid4().hex, CHANGED_AT_KEY: time.time()}, timeout=None
+        )
     except Exception:
         # Any other backend's failure: the save that called this must still succeed.
         logger.exception("Could not change the content version; will retry.")

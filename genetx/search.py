@@ -99,6 +99,9 @@ class SearchType:
         related = self.fields.select_related
         return queryset.select_related(*related) if related else queryset
 
+    def key_of(self, record) -> str:
+        return getattr(record, self.content_type.lookup_field)
+
     def fallback_only(self) -> tuple[str, ...]:
         """The columns the fallback engine reads: key, compared fields, what a hit shows."""
         return (
@@ -184,6 +187,8 @@ class Hit:
     url: str
     meta: str = ""
     excerpt: list[tuple[str, bool]] = field(default_factory=list)
+    # The record's slug (a source's key), which the API links by.
+    key: str = ""
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
@@ -336,6 +341,7 @@ class PostgresSearch:
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
                 meta=search_type.meta(record),
+                key=search_type.key_of(record),
                 excerpt=split_marked(record.headline),
             )
 
@@ -517,6 +523,7 @@ class FallbackSearch:
                 title=search_type.title(record),
                 url=record.get_absolute_url(),
                 meta=search_type.meta(record),
+                key=search_type.key_of(record),
                 excerpt=highlight(text, self.terms),
             )
 

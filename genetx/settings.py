@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django_filters",
+    # The read API (/api/v1/); listed as an app so its bundled Swagger UI files are served
+    # from this host as static files (no third-party asset, strict CSP).
+    "ninja",
+    "corsheaders",
     "simple_history",
     "import_export",
     "csp",
@@ -104,6 +108,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Before anything reads headers: a NUL byte in one is refused with 400 (see the class).
     "genetx.middleware.RefuseNulHeadersMiddleware",
+    # CORS for the read API only (CORS_URLS_REGEX): above the page cache so cached API
+    # responses get the headers too, and above anything that can answer (its preflight).
+    "corsheaders.middleware.CorsMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: decides whether this request may read a replica
@@ -117,6 +124,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # One URL per page before the cache looks (unknown query parameters redirect away).
     "genetx.cache.CanonicalQueryMiddleware",
+    # ETag, Last-Modified and 304s for API responses the page cache does not serve (it sits
+    # outside the cache so If-Modified-Since is answered before a cached page is read).
+    "genetx.api.http.ApiConditionalGetMiddleware",
     # Whole pages for anonymous readers: after authentication (it must know who asks),
     # before the middleware whose headers a stored page must already carry.
     "genetx.cache.AnonymousPageCacheMiddleware",
@@ -325,6 +335,21 @@ BENCH_BASELINE = env_bool("GENETX_BENCH_BASELINE", default=False)
 if BENCH_BASELINE:
     PAGE_CACHE_EXCLUDE.append("/bench/")
 
+# Read API and open data ---------------------------------------------------------------------
+# CORS (django-cors-headers): any origin may read the API; nothing else on the site is
+# shared. Only safe methods: the API has no writes. ETag is exposed so browser clients can
+# revalidate; Link carries the next page.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+# Where `manage.py export_open_data` writes the dated bulk downloads, and how many dated
+# dumps it keeps. Their links start with SITE_URL (below).
+OPEN_DATA_DIR = Path(os.environ.get("GENETX_OPEN_DATA_DIR") or BASE_DIR / "open-data")
+OPEN_DATA_KEEP = env_int("GENETX_OPEN_DATA_KEEP", 7)
+
 # Security -------------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django trusts its
 # X-Forwarded-Proto header; never set it when clients can reach the app server directly.
@@ -443,4 +468,4 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "GeneTx <genetx@localhost>")
 # The address links in notification emails start with (no request is at hand when they go).
-SITE_URL = os.environ.get("GENETX_SITE_URL", "http://localhost:8000")
+SITE_URL = os.environ.get("GENETX_SITE_URL", "http://localhost:8000").rstrip("/")

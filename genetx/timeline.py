@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -19,6 +20,8 @@ class Event:
     title: str
     url: str
     sources: list = field(default_factory=list)
+    # The claim, decision or source the entry comes from.
+    record: object = None
 
     @property
     def date_display(self) -> str:
@@ -48,62 +51,93 @@ def _published_citations():
     return Prefetch(
         "citations",
         queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
-        .select_related("source")
-        .prefetch_related("source__authors")
+        .select_related("source__reported_by")
+        .prefetch_related("source__authors", "source__reported_by__authors")
         .order_by("position", "pk"),
     )
 
 
-def events() -> list[Event]:
-    """Every dated public event, oldest first; a fixed number of queries."""
-    found = []
-    claims = (
+def claim_rows():
+    """Published claims about a dated event, with their published sources."""
+    return (
         Claim.objects.published()
         .filter(event_date__isnull=False)
         .prefetch_related(_published_citations())
     )
-    for claim in claims:
-        found.append(
-            Event(
-                date=claim.event_date,
-                precision=claim.event_date_precision or DatePrecision.DAY,
-                kind="Event",
-                title=claim.statement,
-                url=claim.get_absolute_url(),
-                sources=[citation.source for citation in claim.citations.all()],
-            )
-        )
-    decisions = (
-        RegulatoryDecision.objects.filter(
-            therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED
-        )
-        .select_related("therapy", "agency", "source")
-        .prefetch_related("source__authors")
+
+
+def claim_event(claim) -> Event:
+    return Event(
+        date=claim.event_date,
+        precision=claim.event_date_precision or DatePrecision.DAY,
+        kind="Event",
+        title=claim.statement,
+        url=claim.get_absolute_url(),
+        sources=[citation.source for citation in claim.citations.all()],
+        record=claim,
     )
-    for decision in decisions:
-        found.append(
-            Event(
-                date=decision.date,
-                precision=DatePrecision.DAY,
-                kind="Regulatory decision",
-                title=f"{decision.agency.name}: {decision.get_kind_display().lower()} of "
-                f"{decision.therapy.name}",
-                url=decision.therapy.get_absolute_url(),
-                sources=[decision.source] if decision.source.is_published else [],
-            )
-        )
-    sources = Source.objects.published().filter(issued__isnull=False).prefetch_related("authors")
-    for source in sources:
-        found.append(
-            Event(
-                date=source.issued,
-                precision=source.issued_precision or DatePrecision.DAY,
-                kind="Publication",
-                title=source.display_title or str(source),
-                # The entry links to the source itself, so it lists no further source.
-                url=source.get_absolute_url(),
-            )
-        )
+
+
+def decision_rows():
+    """Published regulatory decisions, with therapy, agency and source."""
+    return (
+        RegulatoryDecision.objects.published()
+        .select_related("therapy", "agency", "source__reported_by")
+        .prefetch_related("source__authors", "source__reported_by__authors")
+    )
+
+
+def decision_event(decision) -> Event:
+    return Event(
+        date=decision.date,
+        precision=DatePrecision.DAY,
+        kind="Regulatory decision",
+        title=f"{decision.agency.name}: {decision.get_kind_display().lower()} of "
+        f"{decision.therapy.name}",
+        url=decision.therapy.get_absolute_url(),
+        sources=[decision.source] if decision.source.is_published else [],
+        record=decision,
+    )
+
+
+def source_rows():
+    """Published sources with a publication date, with their authors."""
+    return Source.objects.published().filter(issued__isnull=False).prefetch_related("authors")
+
+
+def source_event(source) -> Event:
+    return Event(
+        date=source.issued,
+        precision=source.issued_precision or DatePrecision.DAY,
+        kind="Publication",
+        title=source.display_title or str(source),
+        # The entry links to the source itself, so it lists no further source.
+        url=source.get_absolute_url(),
+        record=source,
+    )
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of timeline entry: its rows, the date they are placed by, and the entry."""
+
+    key: str
+    label: str
+    rows: Callable
+    date_field: str
+    event: Callable
+
+
+KINDS = [
+    EventKind("event", "Event", claim_rows, "event_date", claim_event),
+    EventKind("decision", "Regulatory decision", decision_rows, "date", decision_event),
+    EventKind("publication", "Publication", source_rows, "issued", source_event),
+]
+
+
+def events() -> list[Event]:
+    """Every dated public event, oldest first; a fixed number of queries."""
+    found = [kind.event(row) for kind in KINDS for row in kind.rows()]
     found.sort(key=lambda event: (event.date, _ORDER[event.kind], event.title))
     return found
 

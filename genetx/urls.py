@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
+from .api.api import api
+from .api.views import api_not_found, open_data, open_data_file
 from .cache import query_params
 from .feeds import LatestUpdatesFeed
 from .sitemaps import SITEMAPS
@@ -20,6 +22,11 @@ urlpatterns = [
     path("sitemap.xml", query_params("p")(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
+    path("open-data/", open_data, name="open-data"),
+    path("open-data/<str:name>", open_data_file, name="open-data-file"),
+    path("api/v1/", api.urls),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("therapies.urls")),
     path("", include("hospitals.urls")),

@@ -1,5 +1,6 @@
 """The facets of the institution list."""
 
+import django_filters
 from django.db.models import Q
 
 from genetx.listing import (
@@ -14,7 +15,7 @@ from genetx.listing import (
 from genetx.models import Status
 from therapies.models import Therapy
 
-from .models import Institution, InstitutionKind
+from .models import Institution, InstitutionKind, Programme, ProgrammeRole
 
 _PUBLIC_PROGRAMME = Q(
     programmes__status=Status.PUBLISHED, programmes__therapy__status=Status.PUBLISHED
@@ -61,3 +62,27 @@ class InstitutionFilter(FacetedFilterSet):
         if not value:
             return queryset
         return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy__in=value).distinct()
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    """Programmes (no public list of their own; the API lists them)."""
+
+    institution = ModelMultipleChoiceFilter(
+        queryset=Institution.objects.published(), to_field_name="slug", label="Institution"
+    )
+    therapy = ModelMultipleChoiceFilter(
+        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+    )
+    role = MultipleChoiceFilter(choices=ProgrammeRole.choices, label="Role")
+    country = TextValuesFilter(field_name="institution__country", label="Country", max_length=2)
+    sort = SortFilter(
+        {
+            "institution": ("Institution", ("institution__name",)),
+            "since": ("Oldest first", ("since",)),
+            "updated": ("Recently updated", ("-updated_at",)),
+        }
+    )
+
+    class Meta:
+        model = Programme
+        fields = []

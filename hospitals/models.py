@@ -191,6 +191,16 @@ def format_place(city: str, region: str, country: str) -> str:
 
 
 class ProgrammeQuerySet(PublishableQuerySet):
+    def public(self):
+        """Published programmes whose institution and therapy are published too."""
+        return self.published().filter(
+            institution__status=Status.PUBLISHED, therapy__status=Status.PUBLISHED
+        )
+
+    def for_listing(self):
+        """Public programmes with their institution and therapy, one query."""
+        return self.public().select_related("institution", "therapy")
+
     def get_by_natural_key(self, institution_slug, therapy_slug, role):
         return self.get(institution__slug=institution_slug, therapy__slug=therapy_slug, role=role)
 

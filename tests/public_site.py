@@ -14,8 +14,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Asked of every route: the list, search and export parameters, whichever a view reads.
 COMMON_PARAMETERS = ["q", "page", "sort", "format", "type"]
-# Not reader pages: the admin, static files and the load balancer's probe.
-NOT_PUBLIC = (f"/{settings.ADMIN_URL}", settings.STATIC_URL, "/healthz")
+# Not reader pages: the admin, static files and the load balancer's probe. The read API
+# has its own crawl (tests/genetx/test_no_draft_leaks.py), started from its description.
+API_PREFIX = "/api/"
+NOT_PUBLIC = (f"/{settings.ADMIN_URL}", settings.STATIC_URL, "/healthz", API_PREFIX)
 
 
 @dataclass
@@ -143,12 +145,12 @@ class _Links(HTMLParser):
             self._select = None
 
 
-def _same_site(url: str) -> str | None:
+def _same_site(url: str, skip: tuple[str, ...] = NOT_PUBLIC, only: str = "/") -> str | None:
     """The path and query of a link on this site, or None for another host or a fragment."""
     parts = urlsplit(url)
     if parts.scheme not in {"", "http", "https"} or parts.netloc not in {"", "testserver"}:
         return None
-    if not parts.path or parts.path.startswith(NOT_PUBLIC):
+    if not parts.path or parts.path.startswith(skip) or not parts.path.startswith(only):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -159,12 +161,14 @@ def _sitemap_and_feed_links(body: str) -> list[str]:
     return re.findall(r"<loc>([^<]+)</loc>|<link[^>]+href=\"([^\"]+)\"", body)
 
 
-def crawl(client, start: list[str], limit: int = 600):
+def crawl(client, start: list[str], limit: int = 600, only: str = "/"):
     """Fetch start and every same-site URL reachable from it; yield (url, response).
 
     Follows links in HTML, sitemap and feed, the choices of GET forms (one parameter at a
     time, on top of the page's own query), and the URLs named in CSV and JSON exports.
     Stops after `limit` URLs so a bug producing endless links cannot hang the suite.
+    Only paths starting with `only` are followed; under the API prefix, only when `only`
+    names it.
     """
     queue = list(dict.fromkeys(start))
     seen = set(queue)
@@ -179,7 +183,8 @@ def crawl(client, start: list[str], limit: int = 600):
         else:
             found = _discover(url, response)
         for link in found:
-            target = _same_site(urljoin(f"http://testserver{url}", link))
+            skip = tuple(p for p in NOT_PUBLIC if not only.startswith(p) or p == "/")
+            target = _same_site(urljoin(f"http://testserver{url}", link), skip, only)
             if target and target not in seen:
                 seen.add(target)
                 queue.append(target)

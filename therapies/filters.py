@@ -1,5 +1,6 @@
 """The facets of the therapy and condition lists."""
 
+import django_filters
 from django.db.models import Q
 
 from genetx.listing import (
@@ -12,10 +13,20 @@ from genetx.listing import (
     TextValuesFilter,
 )
 from genetx.models import Status
-from hospitals.models import country_name
+from hospitals.models import Institution, country_name
 from hospitals.validators import validate_country_code
+from sources.filters import YearsFilter
 
-from .models import Condition, ConditionCategory, Modality, Therapy, TherapyDevelopment, TherapyKind
+from .models import (
+    Condition,
+    ConditionCategory,
+    Modality,
+    RegulatoryDecision,
+    RegulatoryDecisionKind,
+    Therapy,
+    TherapyDevelopment,
+    TherapyKind,
+)
 
 # A therapy counts for a place only through a published programme at a published institution.
 _PUBLIC_PROGRAMME = Q(
@@ -141,3 +152,26 @@ class ConditionFilter(FacetedFilterSet):
         if not values or set(values) == {"true", "false"}:
             return queryset
         return queryset.filter(is_rare=values[0] == "true")
+
+
+class DecisionFilter(django_filters.FilterSet):
+    """Regulatory decisions (no public list of their own; the API lists them)."""
+
+    therapy = ModelMultipleChoiceFilter(
+        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+    )
+    agency = ModelMultipleChoiceFilter(
+        queryset=Institution.objects.published(), to_field_name="slug", label="Agency"
+    )
+    kind = MultipleChoiceFilter(choices=RegulatoryDecisionKind.choices, label="Kind")
+    year = YearsFilter(field_name="date__year", label="Year")
+    sort = SortFilter(
+        {
+            "newest": ("Newest first", ("-date",)),
+            "oldest": ("Oldest first", ("date",)),
+        }
+    )
+
+    class Meta:
+        model = RegulatoryDecision
+        fields = []

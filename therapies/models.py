@@ -297,6 +297,21 @@ class Therapy(Publishable):
 
 
 class RegulatoryDecisionQuerySet(models.QuerySet):
+    def published(self):
+        """Decisions readers may see: about a published therapy, by a published agency.
+
+        The timeline's rule; the decision's source is shown only when it is published too.
+        """
+        return self.filter(therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED)
+
+    def for_listing(self):
+        """Published decisions with their therapy, agency and source (and its authors)."""
+        return (
+            self.published()
+            .select_related("therapy", "agency", "source__reported_by")
+            .prefetch_related("source__authors", "source__reported_by__authors")
+        )
+
     def get_by_natural_key(self, therapy_slug, agency_slug, kind, date):
         return self.get(therapy__slug=therapy_slug, agency__slug=agency_slug, kind=kind, date=date)
 

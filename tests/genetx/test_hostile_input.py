@@ -169,6 +169,8 @@ def test_detail_routes_answer_a_real_record(client, small_world):
     """The paths fuzzed above are the real ones: a published record's answer is 200."""
     for name in DETAIL_ROUTES:
         route = route_named(name)
+        if route.model is None:
+            continue  # the open data files: tests/api/test_open_data.py serves a real one
         obj = small_world["source" if route.model.__name__ == "Source" else "therapy"]
         if route.model is type(obj):
             assert client.get(route.path_for(obj)).status_code == 200, name

@@ -140,6 +140,8 @@ def pages(scale: int) -> dict[str, str]:
         "source detail": f"/sources/synthetic-source-{min(100, sizes.sources)}/",
         "search (common term)": f"/search/?q={COMMON_TERM}",
         "search (rare term)": f"/search/?q={RARE_TERM}",
+        "api therapy list": "/api/v1/therapies?limit=100",
+        "api therapy detail": f"/api/v1/therapies/synthetic-therapy-{min(100, scale)}",
     }
 
 

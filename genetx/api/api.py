@@ -1,0 +1,413 @@
+"""The read API, /api/v1/: published records only, exactly as the public pages show them.
+
+Lists take the public list's filters (any of several values), a sort and a keyset cursor;
+details are read by permanent id or by slug; every claim comes with its citations and every
+source with its CSL-JSON. Each endpoint's base queryset is the same manager method the
+public page uses (`for_listing()`, `for_detail()`), so the API cannot show what a page
+would hide.
+"""
+
+from typing import Literal
+
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import NinjaAPI, Query, Router
+from ninja.errors import ValidationError as NinjaValidationError
+
+from genetx import search
+from genetx.text import MAX_QUERY_LENGTH
+from hospitals.filters import InstitutionFilter, ProgrammeFilter
+from hospitals.models import Institution, Programme
+from sources.filters import ClaimFilter, SourceFilter
+from sources.models import Claim, Source
+from therapies.filters import ConditionFilter, DecisionFilter, TherapyFilter
+from therapies.models import Condition, RegulatoryDecision, Therapy
+
+from . import schemas
+from .querying import (
+    ApiInputError,
+    PageQuery,
+    filter_queryset,
+    keyset_page,
+    next_link,
+    orderings,
+    query_schema,
+)
+from .timeline import TimelineQuery, timeline_page
+
+DESCRIPTION = """\
+Read-only access to GeneTx: gene therapies, the conditions they treat, the institutions
+that develop or apply them, their programmes, regulatory decisions, and the sources and
+claims behind every statement. Published records only. No key is needed.
+
+**Lists** take the filters of the public lists; repeat a parameter to match any of several
+values (`?kind=product&kind=approach`). Pages are cut by cursor: follow `next` (also sent
+as a `Link` header) until it is null. `limit` is 20 by default and at most 100.
+
+**Errors** are JSON: `{"detail": ..., "errors": {"parameter": ["message"]}}` with 400 for
+a bad parameter and 404 for an unknown record.
+
+**Caching**: every response has an `ETag` and a `Last-Modified`; send them back as
+`If-None-Match` or `If-Modified-Since` to get `304 Not Modified` while nothing changed.
+
+Bulk downloads of everything (JSON Lines, CSV with a Frictionless data package) are on
+the Open data page.
+"""
+
+api = NinjaAPI(
+    title="GeneTx API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+ERRORS = {400: schemas.ErrorOut, 404: schemas.ErrorOut}
+# Parts of a validation error's location that name no parameter.
+_LOCATIONS = {"query", "path", "filters", "page"}
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_parameters(request, exc):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        # loc is ("query", <argument>, <parameter>, <index>...) for a query schema.
+        names = [p for p in error.get("loc", ()) if isinstance(p, str) and p not in _LOCATIONS]
+        name = names[-1] if names else "request"
+        errors.setdefault(name, []).append(str(error.get("msg", "Invalid value.")))
+    return api.create_response(
+        request, {"detail": "Invalid parameters.", "errors": errors}, status=400
+    )
+
+
+@api.exception_handler(ApiInputError)
+def refused_parameters(request, exc):
+    return api.create_response(
+        request, {"detail": "Invalid parameters.", "errors": exc.errors}, status=400
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found.", "errors": {}}, status=404)
+
+
+def _listing(request, response, filterset_class, queryset, filters, page):
+    """Filter, sort and cut one page of a list; the response body and its Link header."""
+    params = filters.model_dump()
+    sorts = orderings(filterset_class)
+    sort = params.get("sort") or next(iter(sorts))
+    rows, next_url = keyset_page(
+        request,
+        filter_queryset(filterset_class, queryset, params),
+        terms=sorts[sort],
+        sort=sort,
+        page=page,
+    )
+    if next_url:
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return {"next": next_url, "results": rows}
+
+
+def _list_endpoint(router, path, name, filterset_class, item_schema, queryset, summary):
+    """Register GET <path>: a filtered, sorted, keyset-paginated list."""
+    filter_schema = query_schema(f"{filterset_class.__name__}Query", filterset_class)
+
+    def listing(
+        request,
+        response: HttpResponse,
+        filters: Query[filter_schema],
+        page: Query[PageQuery],
+    ):
+        return _listing(request, response, filterset_class, queryset(), filters, page)
+
+    listing.__name__ = name.replace("-", "_")
+    router.get(
+        path,
+        response={200: schemas.page_of(item_schema), **ERRORS},
+        url_name=name,
+        summary=summary,
+    )(listing)
+
+
+def _detail_endpoints(router, path, name, item_schema, lookup, summary):
+    """Register GET <path>/{slug} (a source's {key}) and GET <path>/id/{id}."""
+    if name == "source":
+
+        def by_slug(request, key: str):
+            return lookup(key=key)
+
+        route, by = f"{path}/{{key}}", "key"
+    else:
+
+        def by_slug(request, slug: str):
+            return lookup(slug=slug)
+
+        route, by = f"{path}/{{slug}}", "slug"
+
+    def by_id(request, id: int):
+        return lookup(pk=id)
+
+    by_slug.__name__ = f"{name}_by_{by}"
+    by_id.__name__ = f"{name}_by_id"
+    responses = {200: item_schema, **ERRORS}
+    # A slug is one path segment, so "id/<n>" never reaches the slug route.
+    router.get(
+        f"{path}/id/{{id}}",
+        response=responses,
+        url_name=f"{name}-by-id",
+        summary=f"{summary} by id",
+    )(by_id)
+    router.get(route, response=responses, url_name=name, summary=f"{summary} by {by}")(by_slug)
+
+
+def _claims_about(condition: Q):
+    return list(Claim.objects.for_listing().filter(condition))
+
+
+# Therapies and conditions -----------------------------------------------------------------
+
+therapies = Router(tags=["therapies"])
+_list_endpoint(
+    therapies,
+    "/therapies",
+    "therapies",
+    TherapyFilter,
+    schemas.TherapyOut,
+    lambda: Therapy.objects.for_listing(),
+    "List therapies",
+)
+
+
+def _therapy(**lookup):
+    therapy = get_object_or_404(Therapy.objects.for_detail(), **lookup)
+    therapy.claims_shown = _claims_about(Q(therapy=therapy) | Q(programme__therapy=therapy))
+    return therapy
+
+
+_detail_endpoints(therapies, "/therapies", "therapy", schemas.TherapyDetail, _therapy, "A therapy")
+
+conditions = Router(tags=["conditions"])
+_list_endpoint(
+    conditions,
+    "/conditions",
+    "conditions",
+    ConditionFilter,
+    schemas.ConditionOut,
+    lambda: Condition.objects.for_listing(),
+    "List conditions",
+)
+
+
+def _condition(**lookup):
+    condition = get_object_or_404(Condition.objects.for_detail().with_therapy_count(), **lookup)
+    condition.therapies_shown = list(Therapy.objects.published().for_condition(condition))
+    condition.claims_shown = _claims_about(Q(condition=condition))
+    return condition
+
+
+_detail_endpoints(
+    conditions, "/conditions", "condition", schemas.ConditionDetail, _condition, "A condition"
+)
+
+decisions = Router(tags=["regulatory decisions"])
+_list_endpoint(
+    decisions,
+    "/decisions",
+    "decisions",
+    DecisionFilter,
+    schemas.DecisionOut,
+    lambda: RegulatoryDecision.objects.for_listing(),
+    "List regulatory decisions",
+)
+
+
+@decisions.get(
+    "/decisions/{id}",
+    response={200: schemas.DecisionOut, **ERRORS},
+    url_name="decision-by-id",
+    summary="A regulatory decision by id",
+)
+def decision_by_id(request, id: int):
+    return get_object_or_404(RegulatoryDecision.objects.for_listing(), pk=id)
+
+
+# Institutions and programmes ----------------------------------------------------------------
+
+institutions = Router(tags=["institutions"])
+_list_endpoint(
+    institutions,
+    "/institutions",
+    "institutions",
+    InstitutionFilter,
+    schemas.InstitutionOut,
+    lambda: Institution.objects.for_listing(),
+    "List institutions",
+)
+
+
+def _institution(**lookup):
+    institution = get_object_or_404(
+        Institution.objects.for_detail().with_programme_count(), **lookup
+    )
+    institution.claims_shown = _claims_about(
+        Q(institution=institution) | Q(programme__institution=institution)
+    )
+    return institution
+
+
+_detail_endpoints(
+    institutions,
+    "/institutions",
+    "institution",
+    schemas.InstitutionDetail,
+    _institution,
+    "An institution",
+)
+
+programmes = Router(tags=["programmes"])
+_list_endpoint(
+    programmes,
+    "/programmes",
+    "programmes",
+    ProgrammeFilter,
+    schemas.ProgrammeOut,
+    lambda: Programme.objects.for_listing(),
+    "List programmes",
+)
+
+
+@programmes.get(
+    "/programmes/{id}",
+    response={200: schemas.ProgrammeDetail, **ERRORS},
+    url_name="programme-by-id",
+    summary="A programme by id",
+)
+def programme_by_id(request, id: int):
+    programme = get_object_or_404(Programme.objects.for_listing(), pk=id)
+    programme.claims_shown = _claims_about(Q(programme=programme))
+    return programme
+
+
+# Sources and claims ---------------------------------------------------------------------------
+
+sources = Router(tags=["sources"])
+_list_endpoint(
+    sources,
+    "/sources",
+    "sources",
+    SourceFilter,
+    schemas.SourceOut,
+    lambda: Source.objects.for_listing(),
+    "List sources",
+)
+
+
+def _source(**lookup):
+    return get_object_or_404(Source.objects.for_detail().with_citation_count(), **lookup)
+
+
+_detail_endpoints(sources, "/sources", "source", schemas.SourceDetail, _source, "A source")
+
+claims = Router(tags=["claims"])
+_list_endpoint(
+    claims,
+    "/claims",
+    "claims",
+    ClaimFilter,
+    schemas.ClaimOut,
+    lambda: Claim.objects.for_listing(),
+    "List claims",
+)
+
+
+def _claim(**lookup):
+    return get_object_or_404(Claim.objects.for_detail(), **lookup)
+
+
+_detail_endpoints(claims, "/claims", "claim", schemas.ClaimDetail, _claim, "A claim")
+
+# Search and timeline --------------------------------------------------------------------------
+
+site = Router(tags=["search and timeline"])
+SEARCH_PAGE_SIZE = 20
+SEARCH_GROUP_SIZE = 5
+MAX_SEARCH_PAGE = 50
+
+
+class SearchQuery(schemas.Schema):
+    q: str = schemas.Field(
+        "", description=f"Words to look for; cut to {MAX_QUERY_LENGTH} characters."
+    )
+    type: Literal[tuple(search.TYPES)] | None = schemas.Field(
+        None, description="One type of record, a page at a time."
+    )
+    page: int = schemas.Field(1, ge=1, le=MAX_SEARCH_PAGE, description="Page of one type's hits.")
+
+
+def _hit(request, hit) -> dict:
+    return {
+        "type": hit.type.key,
+        "title": hit.title,
+        "meta": hit.meta,
+        "excerpt": [{"text": text, "marked": marked} for text, marked in hit.excerpt],
+        "url": request.build_absolute_uri(
+            reverse(f"api:{_DETAIL[hit.type.key]}", kwargs=_hit_kwargs(hit))
+        ),
+        "html_url": request.build_absolute_uri(hit.url),
+    }
+
+
+_DETAIL = {
+    "therapies": "therapy",
+    "conditions": "condition",
+    "institutions": "institution",
+    "sources": "source",
+    "claims": "claim",
+}
+
+
+def _hit_kwargs(hit) -> dict:
+    return {hit.type.content_type.lookup_field: hit.key}
+
+
+@site.get(
+    "/search",
+    response={200: schemas.SearchOut, **ERRORS},
+    url_name="search",
+    summary="Search every type of record",
+)
+def search_records(request, query: Query[SearchQuery]):
+    text, cut = search.clean_query(query.q)
+    engine = search.engine_for(text) if text else None
+    counts = engine.counts() if engine else dict.fromkeys(search.TYPES, 0)
+    results, next_url = [], None
+    if engine and query.type:
+        start = (query.page - 1) * SEARCH_PAGE_SIZE
+        hits = engine.hits(query.type)[start : start + SEARCH_PAGE_SIZE]
+        results = [_hit(request, hit) for hit in hits]
+        more = counts.get(query.type, 0) > start + SEARCH_PAGE_SIZE
+        if more and query.page < MAX_SEARCH_PAGE:
+            next_url = next_link(request, page=query.page + 1)
+    elif engine:
+        for key in search.TYPES:
+            if counts.get(key):
+                results += [_hit(request, hit) for hit in engine.hits(key)[:SEARCH_GROUP_SIZE]]
+    return {"query": text, "query_cut": cut, "counts": counts, "results": results, "next": next_url}
+
+
+@site.get(
+    "/timeline",
+    response={200: schemas.page_of(schemas.TimelineEvent), **ERRORS},
+    url_name="timeline",
+    summary="Dated events, oldest first",
+)
+def timeline_events(request, query: Query[TimelineQuery], page: Query[PageQuery]):
+    return timeline_page(request, query, page)
+
+
+for router in (therapies, conditions, institutions, programmes, sources, claims, decisions, site):
+    api.add_router("", router)

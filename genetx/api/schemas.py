@@ -1,0 +1,488 @@
+"""What the API returns, as typed schemas (the OpenAPI document is generated from these).
+
+Every record carries `id` (its permanent number), its slug or key where it has one, `url`
+(its address in the API) and `html_url` (its public page). A related record is named by a
+short reference, and only when readers may see it: a link to a draft becomes null, or is
+left out of a list, exactly as on the public pages.
+
+The same schemas write the bulk downloads (genetx/api/opendata.py), where there is no
+request: links are then built from GENETX_SITE_URL.
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from ninja import Field, Schema
+
+from genetx.models import Status
+from genetx.pages import partial_iso_date
+from sources import citations
+
+
+def absolute(context: dict | None, path: str) -> str:
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+
+
+def api_url(context, name: str, **kwargs) -> str:
+    return absolute(context, reverse(f"api:{name}", kwargs=kwargs))
+
+
+def visible(obj):
+    """The record if readers may see it, else None."""
+    return obj if obj is not None and obj.status == Status.PUBLISHED else None
+
+
+def visible_programme(programme):
+    """A programme readers may see: it, its institution and its therapy are published."""
+    if visible(programme) and visible(programme.institution) and visible(programme.therapy):
+        return programme
+    return None
+
+
+class Record(Schema):
+    """Fields every published record has."""
+
+    id: int = Field(description="Permanent number of the record.")
+    url: str = Field(description="This record in the API.")
+    html_url: str = Field(description="This record's public page.")
+
+    @staticmethod
+    def resolve_html_url(obj, context):
+        return absolute(context, obj.get_absolute_url())
+
+
+class Dated(Schema):
+    published_at: datetime.datetime = Field(description="When it was first published.")
+    updated_at: datetime.datetime = Field(description="When it last changed.")
+
+
+# References: how a record names another ------------------------------------------------------
+
+
+class ModalityOut(Schema):
+    slug: str
+    name: str
+    delivery: str = Field(description="in_vivo, ex_vivo or both.")
+
+
+class TherapyRef(Record):
+    slug: str
+    name: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "therapy", slug=obj.slug)
+
+
+class ConditionRef(Record):
+    slug: str
+    name: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "condition", slug=obj.slug)
+
+
+class InstitutionRef(Record):
+    slug: str
+    name: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "institution", slug=obj.slug)
+
+
+class SourceRef(Record):
+    key: str = Field(description="The source's citation key.")
+    reference: str = Field(description="The reference in APA 7th edition.")
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "source", key=obj.key)
+
+    @staticmethod
+    def resolve_reference(obj):
+        return citations.apa_text(obj)
+
+
+class ProgrammeRef(Record):
+    role: str
+    institution: InstitutionRef
+    therapy: TherapyRef
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "programme-by-id", id=obj.pk)
+
+
+class ClaimRef(Record):
+    slug: str
+    statement: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "claim", slug=obj.slug)
+
+
+# Claims and their citations ---------------------------------------------------------------
+
+
+class CitationOut(Schema):
+    position: int = Field(description="Order among the claim's sources.")
+    locator: str = Field(description="Where in the source: a page, a section.")
+    quote: str = Field(description="The supporting words, quoted exactly.")
+    source: SourceRef
+
+
+class ClaimOut(Dated, Record):
+    slug: str
+    statement: str
+    figure: str = Field(description="The figure as readers read it (more than 1,859), or ''.")
+    value: str | None = Field(description="The number as a decimal string, for figures.")
+    unit: str
+    qualifier: str = Field(description="'' (exactly), more_than, less_than or about.")
+    measure: str = Field(description="What a figure measures, shared by newer figures.")
+    as_of: str = Field(description="The date the figure describes, as precise as known.")
+    event_date: str = Field(description="The date of the event the claim is about, if any.")
+    review_status: str = Field(description="verified, needs_review, disputed or superseded.")
+    review_note: str
+    therapy: TherapyRef | None
+    condition: ConditionRef | None
+    institution: InstitutionRef | None
+    programme: ProgrammeRef | None
+    superseded_by: ClaimRef | None
+    citations: list[CitationOut] = Field(description="The sources behind the claim, in order.")
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "claim", slug=obj.slug)
+
+    @staticmethod
+    def resolve_figure(obj):
+        return obj.value_display
+
+    @staticmethod
+    def resolve_value(obj):
+        return None if obj.value is None else str(obj.value.normalize())
+
+    @staticmethod
+    def resolve_as_of(obj):
+        return partial_iso_date(obj.as_of, obj.as_of_precision)
+
+    @staticmethod
+    def resolve_event_date(obj):
+        return partial_iso_date(obj.event_date, obj.event_date_precision)
+
+    @staticmethod
+    def resolve_therapy(obj):
+        return visible(obj.therapy)
+
+    @staticmethod
+    def resolve_condition(obj):
+        return visible(obj.condition)
+
+    @staticmethod
+    def resolve_institution(obj):
+        return visible(obj.institution)
+
+    @staticmethod
+    def resolve_programme(obj):
+        return visible_programme(obj.programme)
+
+    @staticmethod
+    def resolve_superseded_by(obj):
+        return visible(obj.superseded_by)
+
+    @staticmethod
+    def resolve_citations(obj):
+        # with_sources() prefetched the citations of published sources only.
+        return list(obj.citations.all())
+
+
+class ClaimDetail(ClaimOut):
+    supersedes: list[ClaimOut] = Field(description="Older published claims this one replaced.")
+
+    @staticmethod
+    def resolve_supersedes(obj):
+        return list(obj.supersedes.all())
+
+
+# Sources ----------------------------------------------------------------------------------
+
+
+class AuthorOut(Schema):
+    family: str
+    given: str
+    literal: str = Field(description="An organisation as author.")
+    et_al: bool = Field(description="More authors follow that are not recorded.")
+
+
+class SourceOut(Dated, Record):
+    key: str
+    kind: str
+    title: str
+    original_title: str
+    container_title: str = Field(description="The journal, newspaper or website.")
+    publisher: str
+    issued: str = Field(description="Publication date, as precise as known (2022, 2023-07).")
+    volume: str
+    issue: str
+    pages: str
+    doi: str
+    link: str = Field(description="The work's own URL.")
+    language: str
+    note: str
+    authors: list[AuthorOut]
+    reported_by: SourceRef | None = Field(
+        description="For an attribution without a full reference: the source that makes it."
+    )
+    reference: str = Field(description="The reference in APA 7th edition.")
+    csl: dict[str, Any] = Field(description="The source as a CSL-JSON item.")
+    citation_count: int = Field(description="How many published claims cite it.")
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "source", key=obj.key)
+
+    @staticmethod
+    def resolve_issued(obj):
+        return partial_iso_date(obj.issued, obj.issued_precision)
+
+    @staticmethod
+    def resolve_link(obj):
+        return obj.url
+
+    @staticmethod
+    def resolve_authors(obj):
+        return list(obj.authors.all())
+
+    @staticmethod
+    def resolve_reported_by(obj):
+        return obj.public_reporter
+
+    @staticmethod
+    def resolve_reference(obj):
+        return citations.apa_text(obj)
+
+    @staticmethod
+    def resolve_csl(obj):
+        return citations.csl_json(obj)
+
+
+class SourceDetail(SourceOut):
+    cited_by_url: str = Field(description="The claims citing this source, in the API.")
+
+    @staticmethod
+    def resolve_cited_by_url(obj, context):
+        return absolute(context, reverse("api:claims") + f"?source={obj.key}")
+
+
+# Therapies, conditions, institutions, programmes, decisions ----------------------------------
+
+
+class DecisionOut(Record):
+    kind: str
+    date: datetime.date
+    indication: str
+    therapy: TherapyRef
+    agency: InstitutionRef
+    source: SourceRef | None
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "decision-by-id", id=obj.pk)
+
+    @staticmethod
+    def resolve_html_url(obj, context):
+        return absolute(context, obj.therapy.get_absolute_url())
+
+    @staticmethod
+    def resolve_source(obj):
+        return visible(obj.source)
+
+
+class TherapyOut(Dated, Record):
+    slug: str
+    name: str
+    kind: str = Field(description="approach, product or hospital.")
+    inn: str = Field(description="International non-proprietary name.")
+    brand_name: str
+    code: str = Field(description="Development code.")
+    modality: ModalityOut | None
+    conditions: list[ConditionRef]
+    development_status: str
+    summary: str
+    mechanism: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "therapy", slug=obj.slug)
+
+    @staticmethod
+    def resolve_conditions(obj):
+        # for_listing() and for_detail() prefetch published conditions only.
+        return list(obj.conditions.all())
+
+
+class ProgrammeOut(ProgrammeRef, Dated):
+    since: int | None = Field(description="The year the role began.")
+    summary: str
+
+
+class WithClaims(Schema):
+    """Claims about the record, which the endpoint reads and attaches as `claims_shown`."""
+
+    claims: list[ClaimOut]
+
+    @staticmethod
+    def resolve_claims(obj):
+        return obj.claims_shown
+
+
+class TherapyDetail(TherapyOut, WithClaims):
+    programmes: list[ProgrammeOut]
+    decisions: list[DecisionOut]
+
+    @staticmethod
+    def resolve_programmes(obj):
+        return list(obj.programmes.all())
+
+    @staticmethod
+    def resolve_decisions(obj):
+        return list(obj.decisions.all())
+
+
+class ConditionOut(Dated, Record):
+    slug: str
+    name: str
+    category: str
+    is_rare: bool
+    orpha_code: str
+    icd10_code: str
+    parent: ConditionRef | None
+    summary: str
+    therapy_count: int = Field(description="Published therapies for it.")
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "condition", slug=obj.slug)
+
+    @staticmethod
+    def resolve_parent(obj):
+        return visible(obj.parent)
+
+
+class ConditionDetail(ConditionOut, WithClaims):
+    children: list[ConditionRef]
+    therapies: list[TherapyRef] = Field(description="Therapies for it or its sub-conditions.")
+
+    @staticmethod
+    def resolve_therapies(obj):
+        return obj.therapies_shown
+
+    @staticmethod
+    def resolve_children(obj):
+        return list(obj.children.all())
+
+
+class InstitutionOut(Dated, Record):
+    slug: str
+    name: str
+    kind: str
+    city: str
+    region: str
+    country: str = Field(description="Two-letter ISO code.")
+    website: str
+    ror_id: str
+    latitude: float | None
+    longitude: float | None
+    summary: str
+    programme_count: int = Field(description="Its published programmes.")
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return api_url(context, "institution", slug=obj.slug)
+
+    @staticmethod
+    def resolve_latitude(obj):
+        return None if obj.latitude is None else float(obj.latitude)
+
+    @staticmethod
+    def resolve_longitude(obj):
+        return None if obj.longitude is None else float(obj.longitude)
+
+
+class InstitutionDetail(InstitutionOut, WithClaims):
+    programmes: list[ProgrammeOut]
+    decisions: list[DecisionOut] = Field(description="Decisions it took, as a regulator.")
+
+    @staticmethod
+    def resolve_programmes(obj):
+        return list(obj.programmes.all())
+
+    @staticmethod
+    def resolve_decisions(obj):
+        return list(obj.decisions.all())
+
+
+class ProgrammeDetail(ProgrammeOut, WithClaims):
+    pass
+
+
+# Search and timeline ------------------------------------------------------------------------
+
+
+class Segment(Schema):
+    text: str
+    marked: bool = Field(description="A matched word, to highlight.")
+
+
+class SearchHit(Schema):
+    type: str = Field(description="therapies, conditions, institutions, sources or claims.")
+    title: str
+    meta: str = Field(description="A short line telling hits of the same name apart.")
+    excerpt: list[Segment]
+    url: str
+    html_url: str
+
+
+class SearchOut(Schema):
+    query: str = Field(description="The query as searched (control characters dropped).")
+    query_cut: bool = Field(description="Whether the query was cut to 200 characters.")
+    counts: dict[str, int] = Field(description="Hits per type.")
+    results: list[SearchHit] = Field(
+        description="With `type`: that type's hits, a page at a time. Without: the best five "
+        "of each type."
+    )
+    next: str | None
+
+
+class TimelineEvent(Schema):
+    date: str = Field(description="As precise as known: 2018, 2023-07 or 2023-07-05.")
+    kind: str = Field(description="event, decision or publication.")
+    title: str
+    url: str = Field(description="The record in the API.")
+    html_url: str
+    sources: list[SourceRef]
+
+
+def page_of(item_schema):
+    """A keyset page of `item_schema` rows."""
+    return type(
+        f"{item_schema.__name__.removesuffix('Out')}Page",
+        (Schema,),
+        {
+            "__annotations__": {"next": str | None, "results": list[item_schema]},
+            "__doc__": "One page of rows; `next` is the next page's address, null on the last.",
+        },
+    )
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(
+        default_factory=dict, description="Messages per parameter."
+    )
