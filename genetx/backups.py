@@ -2,8 +2,9 @@
 
 A backup holds every row of every model, primary keys included, so history rows stay
 attached to the records they describe and a restore gives back the same database. It
-leaves out only transient state: sessions (restoring them would log people back in) and
-django-axes' login attempts and lockouts.
+leaves out only transient state: sessions (restoring them would log people back in),
+django-axes' login attempts and lockouts, and the content-change counter the replica router
+reads (genetx.ContentChange: it must only grow, and the restore itself counts as a change).
 
 Primary keys are kept rather than replaced by natural keys: history rows refer to records
 by id, including records deleted since, and natural keys would renumber the first and fail
@@ -28,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from genetx.history import history_paused
 
-EXCLUDED = ["sessions", "axes"]
+EXCLUDED = ["sessions", "axes", "genetx.ContentChange"]
 # Every backup holds these rows (dumpdata writes every model); a file without them is not a
 # whole-database backup, and restoring it would empty the database.
 REQUIRED_MODELS = {"contenttypes.contenttype", "auth.permission"}

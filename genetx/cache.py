@@ -12,18 +12,33 @@ worker and server. The local-memory cache is per process: fine for one process (
 tests), but with several workers a save seen by one worker is not seen by the others, so
 production with more than one worker must set REDIS_URL or turn the page cache off
 (GENETX_PAGE_CACHE=0).
+
+A cache that fails (genetx.redis_cache) answers every read as a miss and drops writes, so
+pages are rendered uncached; a content-version change that could not be stored is retried
+by this process on its next request, so pages cached before an outage are not served after
+it.
 """
 
+import functools
 import hashlib
+import logging
 import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
-from django.http import HttpResponse, HttpResponseNotModified
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F
+from django.http import (
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.http import parse_etags, urlencode
 
 VERSION_KEY = "genetx:content-version"
 # When the version last changed (seconds since the epoch): the API's Last-Modified.
@@ -31,9 +46,17 @@ CHANGED_AT_KEY = "genetx:content-changed-at"
 # The apps whose models are published content: a write to any of their models (including
 # through tables and history rows) changes what some public page shows.
 CONTENT_APPS = {"genetx", "therapies", "hospitals", "sources"}
+# Models of those apps that no public page shows: the replicas' change counter and import
+# jobs (whose progress is saved every few rows).
+BOOKKEEPING = {"genetx.contentchange", "genetx.importjob"}
 # Request headers a cached page may vary on: Cookie is covered by serving anonymous readers
 # only; Accept-Encoding is part of the key. A response varying on anything else is not cached.
 ALLOWED_VARY = {"cookie", "accept-encoding"}
+
+logger = logging.getLogger(__name__)
+# Set when this process changed content but could not store the new version (the cache was
+# down); the next request retries before it reads any page.
+_bump_pending = False
 
 
 def _cache():
@@ -66,34 +89,182 @@ def content_changed_at() -> float:
     return stamp
 
 
-def bump_content_version() -> None:
-    """Make every cached page and ETag stale. A fresh random token cannot repeat an old one,
-    even after the cache lost the previous token."""
-    _cache().set_many({VERSION_KEY: uuid.uuid4().hex, CHANGED_AT_KEY: time.time()}, timeout=None)
+def bump_content_version(using: str = "default") -> None:
+    """Make every cached page and ETag stale, now and again when the current transaction on
+    `using` commits (at once outside one); call it after writes that send no signals
+    (QuerySet.update(), bulk_create).
+
+    Now, so the writing request sees its own change; at commit, so a page rendered from the
+    old rows while the transaction was open is never stored under the version readers use
+    afterwards. At commit the change is also counted in the database (ContentChange), which
+    tells the replica router which replicas hold it.
+    """
+    store_new_version()
+    connection = connections[using]
+    if connection.in_atomic_block and any(
+        callback is _change_committed for _, callback, _ in connection.run_on_commit
+    ):
+        # One commit-time bump per transaction, however many rows it writes.
+        return
+    transaction.on_commit(_change_committed, using=using)
+
+
+def _change_committed() -> None:
+    record_content_change()
+    store_new_version()
+
+
+def record_content_change() -> None:
+    """Count a committed content change on the primary (see genetx.routers)."""
+    from .models import ContentChange
+
+    try:
+        counter = ContentChange.objects.using("default")
+        if not counter.filter(pk=1).update(seq=F("seq") + 1, changed_at=timezone.now()):
+            counter.get_or_create(pk=1, defaults={"seq": 1, "changed_at": timezone.now()})
+    except DatabaseError:
+        # The change itself is committed; replicas are then skipped until the next one.
+        logger.exception("Could not count a content change.")
+
+
+def store_new_version() -> None:
+    """Replace the content version with a fresh random token (which cannot repeat an old
+    one, even after the cache lost the previous token).
+
+    Never raises: a write must save even when the cache is down. A change the cache did not
+    take is logged and retried by retry_pending_bump() on this process's next request.
+    """
+    global _bump_pending
+    try:
+        # Django's set_many() returns the keys it failed to store.
+        stored = not _cache().set_many(
+            {VERSION_KEY: uuid.uuid4().hex, CHANGED_AT_KEY: time.time()}, timeout=None
+        )
+    except Exception:
+        # Any other backend's failure: the save that called this must still succeed.
+        logger.exception("Could not change the content version; will retry.")
+        stored = False
+    if not stored and not _bump_pending:
+        logger.warning("Content version not changed (cache unavailable); will retry.")
+    _bump_pending = not stored
+
+
+def retry_pending_bump() -> None:
+    """Store a content-version change an earlier outage kept from the cache (cheap when none
+    is pending, and while the cache is still failing)."""
+    if _bump_pending:
+        store_new_version()
 
 
 def content_changed(sender, **kwargs) -> None:
     """Signal receiver for post_save, post_delete and m2m_changed on content models.
 
     Signals, not explicit calls, because every write path must invalidate: the admin, the
-    importers, fixtures, services and the shell. The version changes at once (so the writing
-    request and tests see their own change) and again when the transaction commits, so a
-    page rendered from the old rows while the transaction was open is never stored under the
-    version readers use afterwards.
+    importers, fixtures, services and the shell.
     """
-    if sender._meta.app_label not in CONTENT_APPS:
+    if sender._meta.app_label not in CONTENT_APPS or sender._meta.label_lower in BOOKKEEPING:
         return
     # Pending revisions are kept apart from what readers see: saving one changes no page.
     if getattr(sender, "page_cache_exempt", False):
         return
     if kwargs.get("action", "post_").startswith("pre_"):
         return
-    bump_content_version()
-    transaction.on_commit(bump_content_version, using=kwargs.get("using"))
+    bump_content_version(using=kwargs.get("using") or "default")
 
 
 def _accepts_gzip(request) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def query_params(*names: str):
+    """Declare the query parameters a function view reads (see CanonicalQueryMiddleware);
+    returns a wrapper, leaving the function itself untouched."""
+
+    def declare(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper.cache_query_params = frozenset(names)
+        return wrapper
+
+    return declare
+
+
+def declared_query_params(request) -> frozenset | None:
+    """The query parameters the view at request.path reads, or None if it does not say.
+
+    A view says with `cache_query_params`: a set, or a classmethod giving one (a list view
+    derives it from its filters).
+    """
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view = getattr(match.func, "view_class", match.func)
+    declared = getattr(view, "cache_query_params", None)
+    return (
+        frozenset(declared() if callable(declared) else declared) if declared is not None else None
+    )
+
+
+class CanonicalQueryMiddleware:
+    """One URL per page, so random query parameters cannot force renders or fill the cache.
+
+    For a view that declares the parameters it reads: a GET or HEAD with any other
+    parameter is redirected (301) to the same URL without it; the declared ones are put in
+    a fixed order with empty values dropped, and the view sees only that canonical query.
+    Views that declare nothing keep their query string, and the page cache does not store
+    their pages when one is present.
+    """
+
+    # Long enough to spare repeat redirects, short enough that a parameter a later release
+    # starts to read is not redirected away by browsers for long.
+    REDIRECT_MAX_AGE = 3600
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in {"GET", "HEAD"} and request.META.get("QUERY_STRING"):
+            known = declared_query_params(request)
+            if known is not None:
+                pairs = [
+                    (name, value)
+                    for name in sorted(request.GET)
+                    if name in known
+                    for value in request.GET.getlist(name)
+                    if value != ""
+                ]
+                query = urlencode(pairs)
+                if any(name not in known for name in request.GET):
+                    response = HttpResponsePermanentRedirect(
+                        request.path + ("?" + query if query else "")
+                    )
+                    response["Cache-Control"] = f"max-age={self.REDIRECT_MAX_AGE}"
+                    return response
+                request.META["QUERY_STRING"] = query
+                request.GET = QueryDict(query)
+                request.canonical_query = True
+        return self.get_response(request)
+
+
+def page_identity(request) -> str | None:
+    """What makes two requests the same page: the one place a cached page's key is built
+    (language, for instance, belongs here). None for a request whose query string is not
+    canonical (see CanonicalQueryMiddleware): such pages are not cached."""
+    query = request.META.get("QUERY_STRING", "")
+    if query and not getattr(request, "canonical_query", False):
+        return None
+    return "|".join(
+        (
+            request.scheme,
+            request.get_host(),
+            request.path,
+            query,
+            "gzip" if _accepts_gzip(request) else "",
+        )
+    )
 
 
 class AnonymousPageCacheMiddleware:
@@ -112,18 +283,13 @@ class AnonymousPageCacheMiddleware:
         )
 
     def __call__(self, request):
+        retry_pending_bump()
         if not self._applies(request):
             return self.get_response(request)
+        identity = page_identity(request)
+        if identity is None:
+            return self.get_response(request)
         cache = _cache()
-        identity = "|".join(
-            (
-                request.scheme,
-                request.get_host(),
-                request.path,
-                request.META.get("QUERY_STRING", ""),
-                "gzip" if _accepts_gzip(request) else "",
-            )
-        )
         key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
         # One round trip for both the version and the page: the page is stored with the
         # version it was rendered at and only served while that version is current.

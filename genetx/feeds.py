@@ -11,6 +11,8 @@ from .updates import latest_updates
 
 class LatestUpdatesFeed(Feed):
     feed_type = Atom1Feed
+    # Reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
+    cache_query_params = frozenset()
     title = f"{settings.SITE_NAME}: latest updates"
     subtitle = (
         "Gene therapies, conditions, institutions, sources and claims recently published "

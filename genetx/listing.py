@@ -22,6 +22,8 @@ from django_filters.views import FilterView
 
 from genetx.text import MAX_QUERY_LENGTH
 
+from . import throttle
+
 # A search box longer than this is cut: no reader types more, and long patterns cost the
 # database time for nothing.
 # A facet lists at most this many values, the most frequent (plus the selected one): a facet
@@ -376,6 +378,16 @@ class FacetedListView(FilterView):
     export_name = "export"
     # (column, function of a row) pairs for CSV and JSON.
     export_columns: list = []
+    # Query parameters read besides the filters, the page and the format (see
+    # cache_query_params): a subclass adding one must name it here.
+    extra_query_params: frozenset = frozenset()
+
+    @classmethod
+    def cache_query_params(cls) -> frozenset:
+        """Every query parameter this list reads; any other is redirected away
+        (genetx.cache.CanonicalQueryMiddleware)."""
+        filters = cls.filterset_class.base_filters if cls.filterset_class else {}
+        return frozenset(filters) | {cls.page_kwarg, "format"} | cls.extra_query_params
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -391,6 +403,10 @@ class FacetedListView(FilterView):
         return self.filterset_class._meta.model.objects.published()
 
     def get(self, request, *args, **kwargs):
+        # Any query (filters, search, sort, page, export) is a page the cache may not hold:
+        # limited per client. The bare list is one page, cached for everyone.
+        if request.GET and (refused := throttle.refuse_if_over_limit(request)):
+            return refused
         filterset_class = self.get_filterset_class()
         self.filterset = self.get_filterset(filterset_class)
         valid = self.filterset.is_valid()

@@ -1,7 +1,9 @@
-"""Request and response hardening Django does not do on its own: the CSP split, NUL headers."""
+"""Request and response handling Django does not do on its own: the CSP split, NUL headers,
+the admin's longer statement timeout."""
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.db import connections
 from django.http import HttpResponseBadRequest
 
 
@@ -40,3 +42,46 @@ class RefuseNulHeadersMiddleware:
             if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
                 return HttpResponseBadRequest("Malformed request header.")
         return self.get_response(request)
+
+
+class AdminStatementTimeoutMiddleware:
+    """Give admin requests ADMIN_STATEMENT_TIMEOUT instead of the page timeout.
+
+    Web workers' PostgreSQL connections start with the short page timeout (settings), so a
+    hung database fails a public page fast; admin work (big changelists, imports, publishing
+    a therapy with its parts) may legitimately take longer. The setting is changed on the
+    connection itself, not through a Django cursor, so it adds no query to any page's count,
+    and is put back before the connection serves another request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = "/" + settings.ADMIN_URL
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.prefix):
+            return self.get_response(request)
+        connection = connections["default"]
+        if connection.vendor != "postgresql" or settings.PROCESS_KIND != "web":
+            return self.get_response(request)
+        self.set_timeout(connection, settings.ADMIN_STATEMENT_TIMEOUT)
+        try:
+            return self.get_response(request)
+        finally:
+            self.set_timeout(connection, settings.STATEMENT_TIMEOUT)
+
+    @staticmethod
+    def set_timeout(connection, seconds: float) -> None:
+        if connection.connection is None:
+            # Not connected yet: connecting now costs nothing extra, since the admin will
+            # query anyway; a failure here is the 503 the request would have met.
+            connection.ensure_connection()
+        try:
+            connection.connection.execute(
+                "SELECT set_config('statement_timeout', %s, false)", [f"{round(seconds * 1000)}"]
+            )
+        except Exception:
+            # A broken connection is Django's to close at the end of the request.
+            if connection.connection is None or connection.connection.closed:
+                return
+            raise

@@ -398,3 +398,22 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.processed / self.total) if self.total else 0
+
+
+class ContentChange(models.Model):
+    """A count of committed content changes, in one row written on the primary database.
+
+    A read replica holds every change the primary has committed when its copy of the count
+    is at least the primary's: genetx.routers lets a replica serve a public page only then,
+    so a page never shows content older than the last change (or gets cached as if it were
+    current).
+    """
+
+    seq = models.BigIntegerField(default=0, help_text="Content changes committed so far.")
+    changed_at = models.DateTimeField(null=True, help_text="When the last one was committed.")
+
+    class Meta:
+        verbose_name = "content change counter"
+
+    def __str__(self):
+        return f"content change {self.seq}"

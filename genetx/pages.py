@@ -14,6 +14,8 @@ class PreviewDetailView(DetailView):
     admin route): the record as it will look once its revision is approved.
     """
 
+    # A detail page reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
+    cache_query_params = frozenset()
     revision_preview = None
 
     def get_object(self, queryset=None):

@@ -43,6 +43,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
+def env_seconds(name: str, default: float) -> float:
+    """Read a duration in seconds (fractions allowed) that must not be negative."""
+    raw = os.environ.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {raw!r}.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -99,10 +113,17 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # WhiteNoise sits right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: decides whether this request may read a replica
+    # (anonymous public reads only) and pins a browser that writes to the primary.
+    "genetx.routers.ReplicaRoutingMiddleware",
+    # Admin requests get the longer statement timeout before the session is read.
+    "genetx.middleware.AdminStatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One URL per page before the cache looks (unknown query parameters redirect away).
+    "genetx.cache.CanonicalQueryMiddleware",
     # ETag, Last-Modified and 304s for API responses the page cache does not serve (it sits
     # outside the cache so If-Modified-Since is answered before a cached page is read).
     "genetx.api.http.ApiConditionalGetMiddleware",
@@ -150,19 +171,43 @@ TEMPLATES = [
 # postgres://... for PostgreSQL through psycopg 3.
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASE_POOL = env_bool("DATABASE_POOL", default=False)
+# Timeouts, so a hung or unreachable database gives a quick 503 instead of a frozen worker
+# (see "Failure modes" in the README). libpq waits at least 2 s for a connection.
+DATABASE_CONNECT_TIMEOUT = max(2, round(env_seconds("DATABASE_CONNECT_TIMEOUT", 3)))
+# Which timeout a process's connections start with: web servers load genetx/wsgi.py or
+# asgi.py, which say so; everything else (manage.py commands, workers, the shell) gets the
+# command timeout, since migrations and restores legitimately run long.
+PROCESS_KIND = os.environ.get("GENETX_PROCESS", "command")
+STATEMENT_TIMEOUT = env_seconds("DATABASE_STATEMENT_TIMEOUT", 5)
+ADMIN_STATEMENT_TIMEOUT = env_seconds("DATABASE_ADMIN_STATEMENT_TIMEOUT", 60)
+COMMAND_STATEMENT_TIMEOUT = env_seconds("DATABASE_COMMAND_STATEMENT_TIMEOUT", 0)
 
 
 def database_config(url: str) -> dict:
-    """Build one DATABASES entry from a URL, with pooling or persistent connections."""
+    """Build one DATABASES entry from a URL, with timeouts and pooling or persistent
+    connections."""
     try:
         config = dj_database_url.parse(url)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.postgresql":
+        timeout = STATEMENT_TIMEOUT if PROCESS_KIND == "web" else COMMAND_STATEMENT_TIMEOUT
+        options = config.setdefault("OPTIONS", {})
+        # Options given in the URL (?sslmode=require, ?options=...) are kept; the timeouts
+        # are added to them. A statement timeout of 0 means no limit, as in PostgreSQL.
+        options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        statement = f"-c statement_timeout={round(timeout * 1000)}"
+        given = options.get("options", "")
+        options["options"] = f"{given} {statement}" if given else statement
         if DATABASE_POOL:
             # psycopg's pool keeps connections warm inside each worker; Django requires
-            # CONN_MAX_AGE = 0 with it because the pool owns connection lifetime.
-            config["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 8, "timeout": 10}}
+            # CONN_MAX_AGE = 0 with it because the pool owns connection lifetime. Waiting for
+            # a free connection is bounded like connecting.
+            options["pool"] = {
+                "min_size": 2,
+                "max_size": 8,
+                "timeout": DATABASE_CONNECT_TIMEOUT,
+            }
             config["CONN_MAX_AGE"] = 0
         else:
             config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -171,12 +216,30 @@ def database_config(url: str) -> dict:
 
 
 DATABASES = {"default": database_config(DATABASE_URL)}
-# Read replicas: reads are spread over them by genetx.routers.ReplicaRouter, writes stay on
-# the primary. Empty by default.
+# Read replicas (genetx.routers.ReplicaRouter): only anonymous reads of public pages use
+# them, and only while they hold every content change; everything else uses the primary.
+REPLICA_DATABASES = []
 for index, replica_url in enumerate(env_list("DATABASE_REPLICA_URLS")):
-    DATABASES[f"replica{index + 1}"] = database_config(replica_url)
-    DATABASES[f"replica{index + 1}"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["genetx.routers.ReplicaRouter"] if len(DATABASES) > 1 else []
+    alias = f"replica{index + 1}"
+    DATABASES[alias] = database_config(replica_url)
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(alias)
+DATABASE_ROUTERS = ["genetx.routers.ReplicaRouter"]
+# A replica that failed to answer is left alone this long before it is tried again.
+REPLICA_RETRY_SECONDS = env_seconds("DATABASE_REPLICA_RETRY_SECONDS", 10)
+# After any request that writes (POST and the like), that browser reads from the primary for
+# this long (a cookie), so it sees its own change even through a page a replica would serve.
+REPLICA_PIN_SECONDS = env_seconds("DATABASE_REPLICA_PIN_SECONDS", 5)
+
+# Expensive uncached work (searches, filtered lists, exports) each client may ask for, in
+# django-ratelimit's notation (requests/period: s, m, h or d); empty turns the limit off.
+# Counted in the default cache: set REDIS_URL with several workers, or each counts alone.
+EXPENSIVE_RATE = os.environ.get("GENETX_RATE_LIMIT", "60/m").strip()
+# A cache outage must not lock readers out: django-ratelimit then lets requests through.
+RATELIMIT_FAIL_OPEN = True
+
+# /healthz answers within this, reporting any dependency still checking as "timeout".
+HEALTH_TIMEOUT = env_seconds("GENETX_HEALTH_TIMEOUT", 0.9)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,9 +248,16 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, failing soft: a Redis outage serves pages uncached
+            # instead of failing them (genetx/redis_cache.py).
+            "BACKEND": "genetx.redis_cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "genetx",
+            "OPTIONS": {
+                "socket_connect_timeout": env_seconds("REDIS_CONNECT_TIMEOUT", 0.25),
+                "socket_timeout": env_seconds("REDIS_SOCKET_TIMEOUT", 0.25),
+                "RETRY_SECONDS": env_seconds("REDIS_RETRY_SECONDS", 5),
+            },
         }
     }
 else:

@@ -7,16 +7,21 @@ from . import views
 from .api.api import api
 from .api.views import api_not_found, open_data, open_data_file
 from .audit import audit_log_view
+from .cache import query_params
 from .data_health import data_health_view
 from .feeds import LatestUpdatesFeed
 from .sitemaps import SITEMAPS
+
+# A database that is down or too slow answers 503, not 500 (see the view).
+handler500 = "genetx.views.server_error"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("feed.atom", LatestUpdatesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The sitemap view reads its page number from ?p= (genetx.cache.CanonicalQueryMiddleware).
+    path("sitemap.xml", query_params("p")(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     # Editors' site-wide pages, inside the admin's address and login.

@@ -1,8 +1,12 @@
+import sys
+
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import InterfaceError, OperationalError
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
@@ -15,15 +19,20 @@ from therapies.charts import (
 )
 from therapies.models import Condition, Modality, Therapy
 
-from . import search, timeline
+from . import health, search, throttle, timeline
+from .cache import query_params
 from .models import Status
 from .updates import latest_updates
+
+# What a 503 tells clients to wait before trying again: a database restart or failover.
+RETRY_AFTER_SECONDS = 30
 
 
 class HomeView(TemplateView):
     """What GeneTx is, key figures with their sources, latest updates, ways in."""
 
     template_name = "genetx/home.html"
+    cache_query_params = frozenset()
     figure_limit = 6
     update_limit = 8
     # The page must not grow with the corpus: the conditions with most therapies, then a
@@ -100,6 +109,7 @@ class SearchView(ListView):
     """Search across every public type; grouped by type, or one type paginated."""
 
     template_name = "genetx/search.html"
+    cache_query_params = frozenset({"q", "type", "page"})
     paginate_by = 20
     group_size = 5
 
@@ -109,6 +119,11 @@ class SearchView(ListView):
         requested_type = request.GET.get("type", "")
         self.search_type = requested_type if requested_type in search.TYPES else ""
         self.engine = search.engine_for(self.query) if self.query else None
+
+    def get(self, request, *args, **kwargs):
+        if self.query and (refused := throttle.refuse_if_over_limit(request)):
+            return refused
+        return super().get(request, *args, **kwargs)
 
     def get_paginate_by(self, queryset):
         # Only one type at a time is paginated; all types show their best hits in groups.
@@ -149,6 +164,7 @@ class TimelineView(TemplateView):
     """Dated events by year: claims about events, regulatory decisions, publications."""
 
     template_name = "genetx/timeline.html"
+    cache_query_params = frozenset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -161,36 +177,46 @@ class TimelineView(TemplateView):
         return context
 
 
+@query_params()
 @require_safe
 def robots_txt(request):
-    """Allow everything but the admin, and point crawlers at the sitemap."""
-    lines = [
-        "User-agent: *",
-        f"Disallow: /{settings.ADMIN_URL}",
-        "Allow: /",
-        "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-    ]
+    """Allow everything and point crawlers at the sitemap.
+
+    The default admin path is disallowed (everyone knows it anyway); a relocated one is not
+    named here, since robots.txt is public and would give the new path away. Admin pages
+    carry their own robots meta tag and sign-in.
+    """
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":
+        lines.append("Disallow: /admin/")
+    lines += ["Allow: /", "", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @never_cache
 @require_safe
 def healthz(request):
-    """200 when every configured database answers a trivial query, 503 otherwise."""
-    checks = {}
-    healthy = True
-    for alias in connections:
-        try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-            checks[alias] = "ok"
-        except DatabaseError:
-            checks[alias] = "unavailable"
-            healthy = False
-    status = "ok" if healthy else "unavailable"
-    return JsonResponse({"status": status, "databases": checks}, status=200 if healthy else 503)
+    """Each dependency's state within a second; 503 only when the primary database fails.
+
+    The cache and replicas degrade the service without stopping it (pages are rendered
+    uncached, reads go to the primary), so they show as "degraded" with a 200: a load
+    balancer should not take every server out because Redis is down.
+    """
+    serving, body = health.report()
+    return JsonResponse(body, status=200 if serving else 503)
+
+
+def server_error(request, *args, **kwargs):
+    """The 500 handler: a database that is down or too slow gets a 503 page saying so.
+
+    Called by Django inside its exception handler, so the exception is at hand. Neither page
+    needs the database or the request.
+    """
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request, *args, **kwargs)
 
 
 @never_cache

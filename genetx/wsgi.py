@@ -3,5 +3,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "genetx.settings")
+# Web workers get the page statement timeout (settings.STATEMENT_TIMEOUT); commands do not.
+os.environ.setdefault("GENETX_PROCESS", "web")
 
 application = get_wsgi_application()

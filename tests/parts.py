@@ -7,7 +7,10 @@ skip into a failure: CI never passes by skipping.
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -55,3 +58,70 @@ def chromium_path() -> str:
     if not path:
         missing("Chromium", "apt-get install chromium (or set GENETX_CHROMIUM to its path)")
     return path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, which the test may stop, restart,
+    pause (SIGSTOP: connections hang, as with a frozen or overloaded server) and resume."""
+
+    def __init__(self, binary: str):
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+def private_redis() -> PrivateRedis:
+    """A PrivateRedis (not started), or skip/fail saying how to get redis-server."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        missing("redis-server", "apt-get install redis-server")
+    return PrivateRedis(binary)

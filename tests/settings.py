@@ -7,6 +7,13 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 # Tests talk plain HTTP through Django's test client.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Tests exercise what web workers do, with a statement timeout long enough for a loaded CI
+# machine to create and flush test databases; the timeout tests set their own.
+os.environ.setdefault("GENETX_PROCESS", "web")
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "60")
+# The per-client limit on searches and filtered lists is off: many tests send far more of
+# them from one address than a reader would. tests/genetx/test_floods.py turns it on.
+os.environ.setdefault("GENETX_RATE_LIMIT", "")
 
 from genetx.settings import *  # noqa: E402,F403 -- the test settings extend the real ones
 

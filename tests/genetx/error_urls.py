@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from genetx.urls import handler500  # noqa: F401 -- the site's error handler applies here too
 from genetx.urls import urlpatterns as site_urlpatterns
 
 

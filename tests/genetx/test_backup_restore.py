@@ -75,6 +75,11 @@ def build_database():
     )
 
 
+def left_out(model) -> bool:
+    """Whether backups leave this model out (EXCLUDED names apps and single models)."""
+    return model._meta.app_label in EXCLUDED or model._meta.label in EXCLUDED
+
+
 def snapshot() -> dict[str, str | list]:
     """Every backed-up table, serialised in pk order.
 
@@ -83,7 +88,7 @@ def snapshot() -> dict[str, str | list]:
     """
     tables = {}
     for model in apps.get_models(include_auto_created=True):
-        if model._meta.app_label in EXCLUDED:
+        if left_out(model):
             continue
         rows = model._base_manager.order_by("pk")
         if model._meta.auto_created:
@@ -99,7 +104,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model._base_manager.count()
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label not in EXCLUDED
+        if not left_out(model)
     }
 
 

@@ -157,7 +157,10 @@ def test_navigation_links_every_section_and_a_labelled_search(client):
 
 
 def test_canonical_url_drops_the_query_string(client):
-    html = client.get(reverse("timeline") + "?utm_source=x&page=2").content.decode()
+    # Parameters the timeline does not read are redirected away first.
+    response = client.get(reverse("timeline") + "?utm_source=x&page=2", follow=True)
+    assert response.redirect_chain == [(reverse("timeline"), 301)]
+    html = response.content.decode()
     assert '<link rel="canonical" href="http://testserver/timeline/">' in html
     assert '<meta property="og:url" content="http://testserver/timeline/">' in html
 
@@ -180,10 +183,16 @@ def test_unknown_address_shows_the_custom_not_found_page(client):
     assert 'action="/search/"' in html
 
 
-def test_server_error_page_renders_without_request_or_database(django_assert_num_queries):
+@pytest.mark.parametrize(
+    ("template", "heading"),
+    [("500.html", "Something went wrong"), ("503.html", "Temporarily unavailable")],
+)
+def test_error_pages_render_without_request_or_database(
+    django_assert_num_queries, template, heading
+):
     with django_assert_num_queries(0):
-        html = get_template("500.html").render({})
-    assert "Something went wrong" in html
+        html = get_template(template).render({})
+    assert heading in html
     assert "<html" in html and "/static/css/site.css" in html
 
 
