@@ -29,8 +29,12 @@ class PreviewDetailView(DetailView):
         if user.is_staff:
             # The one preview branch: visible_to() checks the change permission and gives
             # everyone else published records only.
-            return manager.visible_to(user).with_detail_related()
-        return manager.for_detail()
+            return self.with_page_related(manager.visible_to(user))
+        return self.with_page_related(manager.published())
+
+    def with_page_related(self, queryset):
+        """The record's queryset with the related rows this page shows."""
+        return queryset.with_detail_related()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,6 +54,33 @@ class PreviewDetailView(DetailView):
     def json_ld(self, url: str) -> dict:
         """The schema.org description of the record (each page says what it is)."""
         return {}
+
+
+class EvidenceMixin:
+    """The regulatory decisions, claims and numbered references of a detail page.
+
+    Therapy, condition and institution pages show the same block: decisions, then claims,
+    each with markers into one reference list numbered in the order the page shows them.
+    A view names its rows with `evidence_decisions()` and `evidence_claims()` (named
+    queryset methods); the page reads `decisions`, `claims` and `references`.
+    """
+
+    def evidence_decisions(self):
+        return []
+
+    def evidence_claims(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        from sources.references import ReferenceList
+
+        context = super().get_context_data(**kwargs)
+        refs = ReferenceList()
+        # Cite in the order the page shows things: decisions, then claims.
+        context["decisions"] = [(d, [refs.cite(d.source)]) for d in self.evidence_decisions()]
+        context["claims"] = refs.claims(self.evidence_claims())
+        context["references"] = refs.references
+        return context
 
 
 def partial_iso_date(value, precision: str) -> str:

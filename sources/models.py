@@ -379,6 +379,45 @@ class ClaimQuerySet(PublishableQuerySet):
         """
         return self.filter(pk__in=Citation.objects.filter(source=source).values("claim_id"))
 
+    def about_therapy(self, therapy):
+        """Claims about this therapy, directly or through one of its programmes.
+
+        Two indexed lookups joined by UNION: the same condition written as `therapy=... OR
+        programme__therapy=...` joins every claim to its programme and scans the whole
+        table, which grew with the corpus (25 ms at 10,000 therapies, 180 ms at 100,000).
+        """
+        from hospitals.models import Programme
+
+        return self._either(
+            Q(therapy=therapy), Q(programme__in=Programme.objects.filter(therapy=therapy))
+        )
+
+    def about_institution(self, institution):
+        """Claims about this institution, directly or through one of its programmes."""
+        from hospitals.models import Programme
+
+        return self._either(
+            Q(institution=institution),
+            Q(programme__in=Programme.objects.filter(institution=institution)),
+        )
+
+    def about_programme(self, programme):
+        """Claims about this programme."""
+        return self.filter(programme=programme)
+
+    def about_condition(self, condition):
+        """Claims about this condition."""
+        return self.filter(condition=condition)
+
+    def _either(self, first: Q, second: Q):
+        ids = (
+            Claim.objects.filter(first)
+            .order_by()
+            .values("pk")
+            .union(Claim.objects.filter(second).order_by().values("pk"))
+        )
+        return self.filter(pk__in=ids)
+
     def with_sources(self):
         """Prefetch each claim's citations of published sources, with authors, in order."""
         return self.prefetch_related(
