@@ -3,6 +3,8 @@
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
+from .cache import depends_only_on_shown_records
+
 
 class PreviewDetailView(DetailView):
     """A detail page of published records, which staff who may change them can preview.
@@ -17,6 +19,12 @@ class PreviewDetailView(DetailView):
     # A detail page reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
     cache_query_params = frozenset()
     revision_preview = None
+
+    def get(self, request, *args, **kwargs):
+        # The page shows this record and the rows it reads, nothing site-wide: the page
+        # cache keeps it while those rows are unchanged, whatever else is edited.
+        depends_only_on_shown_records(request)
+        return super().get(request, *args, **kwargs)
 
     def get_object(self, queryset=None):
         if self.revision_preview is not None:

@@ -38,3 +38,7 @@ AXES_ENABLED = False
 # the fuzz tests) would test less than they seem to. It is on only in the tests of the
 # cache itself (tests/genetx/test_cache.py), which switch it on with override_settings.
 PAGE_CACHE_ENABLED = False
+# Each process reads the content changes from the cache on every request in tests, so a
+# test sees at once what any process wrote; production reads them at most once a second
+# (genetx.cache.ContentChanges; tests/genetx/test_cache_scope.py tests that bound).
+CONTENT_VERSION_STALENESS = 0
