@@ -279,6 +279,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our English date formats (genetx/formats/en): 14 March 2025 whatever the English variant.
+FORMAT_MODULE_PATH = ["genetx.formats"]
 
 # Static files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"
