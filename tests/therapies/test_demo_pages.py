@@ -19,8 +19,8 @@ CATALA_DOI = "10.1016/j.medcli.2021.10.005"
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", verbosity=0)
+def demo(demo_content, db):
+    """The demo content, loaded once for this module (tests.conftest.demo_content)."""
 
 
 def claim_block(body: str, slug: str) -> str:
