@@ -10,7 +10,6 @@ import re
 import bibtexparser
 import pytest
 import rispy
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
