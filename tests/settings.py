@@ -1,6 +1,8 @@
 """Test settings: the real settings, with a throwaway key and a fast password hasher."""
 
 import os
+import tempfile
+from pathlib import Path
 
 # The real settings refuse to start without a secret key outside debug; tests run with
 # debug off, as production does, so they get a key that protects nothing.
@@ -42,3 +44,6 @@ PAGE_CACHE_ENABLED = False
 # test sees at once what any process wrote; production reads them at most once a second
 # (genetx.cache.ContentChanges; tests/genetx/test_cache_scope.py tests that bound).
 CONTENT_VERSION_STALENESS = 0
+# publish_scheduled rebuilds the open data dump when content changed: tests that run it must
+# not write into the project's folder. Tests of the dump point this at their own tmp_path.
+OPEN_DATA_DIR = Path(tempfile.mkdtemp(prefix="genetx-test-open-data-"))
