@@ -41,9 +41,13 @@ class InstitutionListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         # The map shows every institution the filters match, not only this page's.
         if self.filterset.is_valid():
-            points = points_for_institutions(self.filterset.qs)
-            total = context["paginator"].count if context.get("paginator") else len(points)
-            context["map"] = institution_map(points, total=total)
+            paginator = context.get("paginator")
+
+            def whole_map():
+                points = points_for_institutions(self.filterset.qs)
+                return institution_map(points, total=paginator.count if paginator else len(points))
+
+            context["map"] = self.per_filter("map", whole_map)
         return context
 
 

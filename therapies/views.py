@@ -35,10 +35,13 @@ class TherapyListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         if self.filterset.is_valid():
             # Of every therapy the filters match, not only this page's.
-            context["charts"] = [
-                therapies_by_modality(self.filterset.qs),
-                therapies_by_development(self.filterset.qs),
-            ]
+            context["charts"] = self.per_filter(
+                "charts",
+                lambda: [
+                    therapies_by_modality(self.filterset.qs),
+                    therapies_by_development(self.filterset.qs),
+                ],
+            )
         return context
 
 
