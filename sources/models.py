@@ -371,6 +371,23 @@ class ClaimQuerySet(PublishableQuerySet):
         """Claims that carry a number."""
         return self.filter(value__isnull=False)
 
+    def key_figures(self):
+        """Current published figures, newest first, each with its citations of published
+        sources (and their authors), in citation order."""
+        citations = (
+            Citation.objects.filter(source__status=Status.PUBLISHED)
+            .select_related("source")
+            .prefetch_related("source__authors")
+            .order_by("position", "pk")
+        )
+        return (
+            self.published()
+            .current()
+            .figures()
+            .prefetch_related(Prefetch("citations", queryset=citations))
+            .order_by("-as_of", "slug")
+        )
+
     def citing(self, source):
         """Claims that cite this source.
 
