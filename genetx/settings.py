@@ -119,6 +119,9 @@ MIDDLEWARE = [
     # Admin requests get the longer statement timeout before the session is read.
     "genetx.middleware.AdminStatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the URL alone (/es/... is Spanish, everything else English),
+    # before anything resolves a URL or builds a page-cache key (see genetx.i18n).
+    "genetx.i18n.PathLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -275,7 +278,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# English (British spelling, the default: its URLs have no prefix) and Spanish (under /es/).
+# To add a language, see "Languages" in the README.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the language (Django's locale formats), with GeneTx's few
+# departures in genetx/formats/<locale>/formats.py.
+FORMAT_MODULE_PATH = ["genetx.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

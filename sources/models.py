@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from genetx.models import (
@@ -67,14 +68,14 @@ class SourceQuerySet(PublishableQuerySet):
 
 
 class SourceKind(models.TextChoices):
-    JOURNAL_ARTICLE = "journal_article", "Journal article"
-    NEWS_ARTICLE = "news_article", "News article"
-    WEB_ARTICLE = "web_article", "Web article"
-    PRESS_RELEASE = "press_release", "Press release"
-    REPORT = "report", "Report"
-    BOOK = "book", "Book"
-    DATABASE = "database", "Database or registry"
-    ATTRIBUTION = "attribution", "Attribution without a full reference"
+    JOURNAL_ARTICLE = "journal_article", _("Journal article")
+    NEWS_ARTICLE = "news_article", _("News article")
+    WEB_ARTICLE = "web_article", _("Web article")
+    PRESS_RELEASE = "press_release", _("Press release")
+    REPORT = "report", _("Report")
+    BOOK = "book", _("Book")
+    DATABASE = "database", _("Database or registry")
+    ATTRIBUTION = "attribution", _("Attribution without a full reference")
 
 
 # How each kind of source is described to readers beside its reference.
@@ -421,27 +422,27 @@ class ClaimQuerySet(PublishableQuerySet):
 
 
 class ClaimReview(models.TextChoices):
-    VERIFIED = "verified", "Verified"
-    NEEDS_REVIEW = "needs_review", "Needs review"
-    DISPUTED = "disputed", "Disputed"
-    SUPERSEDED = "superseded", "Superseded"
+    VERIFIED = "verified", _("Verified")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    DISPUTED = "disputed", _("Disputed")
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class ClaimUnit(models.TextChoices):
-    PERCENT = "percent", "%"
-    COUNT = "count", "count"
-    PATIENTS = "patients", "patients"
-    MONTHS = "months", "months"
-    YEARS = "years", "years"
-    EUR = "eur", "EUR"
-    USD = "usd", "USD"
+    PERCENT = "percent", _("%")
+    COUNT = "count", _("count")
+    PATIENTS = "patients", _("patients")
+    MONTHS = "months", _("months")
+    YEARS = "years", _("years")
+    EUR = "eur", _("EUR")
+    USD = "usd", _("USD")
 
 
 class ClaimQualifier(models.TextChoices):
-    EXACT = "", "exactly"
-    MORE_THAN = "more_than", "more than"
-    LESS_THAN = "less_than", "less than"
-    ABOUT = "about", "about"
+    EXACT = "", _("exactly")
+    MORE_THAN = "more_than", _("more than")
+    LESS_THAN = "less_than", _("less than")
+    ABOUT = "about", _("about")
 
 
 class Claim(Publishable):
