@@ -14,7 +14,7 @@ TEST_WORKERS ?= auto
 help:
 	@echo "make demo     install, migrate, load the demo content, serve on http://$(HOST):$(PORT)/"
 	@echo "make test     run the whole test suite (SQLite, or DATABASE_URL)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, djLint on the templates"
 	@echo "make format   apply ruff format and fixes"
 	@echo "make lock     re-resolve requirements/lock.txt from pyproject.toml"
 	@echo "make bench    the performance benchmark on PostgreSQL (see README)"
@@ -44,6 +44,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -196,17 +196,6 @@ def partial_date_constraints(field: str, precision_field: str) -> list[models.Ch
     ]
 
 
-def format_partial_date(value, precision: str) -> str:
-    """A date shown only as precisely as it is known: 2018, March 2025, 14 March 2025."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{value.year}"
-    if precision == DatePrecision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
 class RevisionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting review")

@@ -286,12 +286,11 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Dates and numbers follow the language (Django's locale formats), with GeneTx's few
-# departures in genetx/formats/<locale>/formats.py.
-FORMAT_MODULE_PATH = ["genetx.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our English date formats (genetx/formats/en): 14 March 2025 whatever the English variant.
+FORMAT_MODULE_PATH = ["genetx.formats"]
 
 # Static files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"

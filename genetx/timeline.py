@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from genetx.models import DatePrecision, Status, format_partial_date
+from genetx import dates
+from genetx.models import DatePrecision, Status
 from sources.models import Citation, Claim, Source
 from therapies.models import RegulatoryDecision
 
@@ -25,16 +26,12 @@ class Event:
 
     @property
     def date_display(self) -> str:
-        return format_partial_date(self.date, self.precision)
+        return dates.display(self.date, self.precision)
 
     @property
     def datetime_attr(self) -> str:
         """The date for <time datetime>, only as precise as it is known."""
-        if self.precision == DatePrecision.YEAR:
-            return f"{self.date:%Y}"
-        if self.precision == DatePrecision.MONTH:
-            return f"{self.date:%Y-%m}"
-        return self.date.isoformat()
+        return dates.iso(self.date, self.precision)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from bibtexparser.writer import BibtexFormat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from genetx import dates
 from genetx.models import DatePrecision
 
 from .models import Source, SourceKind
@@ -303,12 +304,8 @@ def ris_entry(source: Source) -> dict:
 
 def _ris_date(source: Source) -> str:
     """RIS DA: YYYY/MM/DD with the unknown parts left empty."""
-    issued = source.issued
-    if source.issued_precision == DatePrecision.YEAR:
-        return f"{issued.year}//"
-    if source.issued_precision == DatePrecision.MONTH:
-        return f"{issued.year}/{issued.month:02d}/"
-    return f"{issued.year}/{issued.month:02d}/{issued.day:02d}"
+    year, *rest = dates.parts(source.issued, source.issued_precision)
+    return "/".join([str(year), *(f"{n:02d}" for n in rest), "", ""][:3])
 
 
 class _RisWriter(rispy.RisWriter):
@@ -355,12 +352,7 @@ def csl_json(source: Source) -> dict:
     if source.original_title and source.title and source.original_title != source.title:
         item["original-title"] = source.original_title
     if source.issued:
-        parts = [source.issued.year]
-        if source.issued_precision in {DatePrecision.MONTH, DatePrecision.DAY}:
-            parts.append(source.issued.month)
-        if source.issued_precision == DatePrecision.DAY:
-            parts.append(source.issued.day)
-        item["issued"] = {"date-parts": [parts]}
+        item["issued"] = {"date-parts": [dates.parts(source.issued, source.issued_precision)]}
     for field, key in (
         ("container_title", "container-title"),
         ("publisher", "publisher"),

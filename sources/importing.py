@@ -26,7 +26,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from genetx import revisions
 from genetx.history import import_reason, label_change
-from genetx.imports import MAX_IMPORT_BYTES, ImportFileError, check_entry_count, check_field_size
+from genetx.imports import ImportFileError, check_entry_count, check_field_size, read_bounded
 from genetx.models import DatePrecision, Revision
 from genetx.publishing import can_publish
 from genetx.services import revision_save
@@ -233,12 +233,7 @@ def read_upload(upload) -> tuple[str, str]:
         file_format = "ris"
     else:
         raise ImportFileError("Choose a BibTeX (.bib) or RIS (.ris) file.")
-    if upload.size > MAX_IMPORT_BYTES:
-        raise ImportFileError(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
-        )
-    raw = upload.read(MAX_IMPORT_BYTES + 1)
+    raw = read_bounded(upload)
     if b"\x00" in raw:
         raise ImportFileError("The file is not text; BibTeX and RIS files are plain text.")
     try:

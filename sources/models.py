@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from genetx import dates
 from genetx.models import (
     DatePrecision,
     Publishable,
     PublishableQuerySet,
     Status,
     Versioned,
-    format_partial_date,
     partial_date_constraints,
 )
 
@@ -259,7 +259,7 @@ class Source(Publishable):
 
     @property
     def issued_display(self) -> str:
-        return format_partial_date(self.issued, self.issued_precision)
+        return dates.display(self.issued, self.issued_precision)
 
     @property
     def language_name(self) -> str:
@@ -653,11 +653,11 @@ class Claim(Publishable):
 
     @property
     def as_of_display(self) -> str:
-        return format_partial_date(self.as_of, self.as_of_precision)
+        return dates.display(self.as_of, self.as_of_precision)
 
     @property
     def event_date_display(self) -> str:
-        return format_partial_date(self.event_date, self.event_date_precision)
+        return dates.display(self.event_date, self.event_date_precision)
 
 
 class CitationQuerySet(models.QuerySet):
