@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     # from this host as static files (no third-party asset, strict CSP).
     "ninja",
     "corsheaders",
+    # Only for its translated country names (Spain, España); it has no models.
+    "django_countries",
     "simple_history",
     "import_export",
     "csp",
@@ -289,7 +291,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Our English date formats (genetx/formats/en): 14 March 2025 whatever the English variant.
+# Our English date formats (genetx/formats/en: 14 March 2025 whatever the English variant)
+# and Spanish thousands (genetx/formats/es: 1.859).
 FORMAT_MODULE_PATH = ["genetx.formats"]
 
 # Static files --------------------------------------------------------------------------------

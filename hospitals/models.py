@@ -126,6 +126,8 @@ class Institution(Publishable):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
         permissions = [("publish_institution", "Can publish, unpublish and archive institutions")]
         ordering = ["name"]
         constraints = [
@@ -235,6 +237,8 @@ class Programme(Publishable):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
         permissions = [("publish_programme", "Can publish, unpublish and archive programmes")]
         ordering = ["institution__name", "role"]
         constraints = [

@@ -16,8 +16,10 @@ import rispy
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from genetx import dates
 from genetx.models import DatePrecision
@@ -68,23 +70,30 @@ def apa_authors(source: Source) -> str:
         return ", ".join(names) + ", et al."
     if len(names) == 1:
         return names[0]
+    # Translators: APA's "&" before the last author (Spanish APA writes "y").
+    last = gettext("&")
     if len(names) == 2:
-        return f"{names[0]}, & {names[1]}"
+        return f"{names[0]}, {last} {names[1]}"
     if len(names) > 20:
         return ", ".join(names[:19]) + ", . . . " + names[-1]
-    return ", ".join(names[:-1]) + ", & " + names[-1]
+    return ", ".join(names[:-1]) + f", {last} " + names[-1]
 
 
 def apa_date(source: Source) -> str:
-    """(2022), (2023, July 5), or (n.d.) when the date is not known."""
+    """(2022), (2023, July 5), or (n.d.) when the date is not known; in Spanish (2023, 5 de
+    julio) and (s.f.), month names from Django's translated date formats."""
     issued = source.issued
     if issued is None:
-        return "(n.d.)"
+        # Translators: APA's "no date" (Spanish APA: s.f.).
+        return "(" + gettext("n.d.") + ")"
     if source.issued_precision == DatePrecision.YEAR:
         return f"({issued.year})"
+    month = date_format(issued, "F")
     if source.issued_precision == DatePrecision.MONTH:
-        return f"({issued.year}, {issued.strftime('%B')})"
-    return f"({issued.year}, {issued.strftime('%B')} {issued.day})"
+        return f"({issued.year}, {month})"
+    # Translators: APA's month and day after the year ("July 5"; Spanish "5 de julio").
+    day = gettext("%(month)s %(day)s") % {"month": month, "day": issued.day}
+    return f"({issued.year}, {day})"
 
 
 def _end(text: str) -> str:
@@ -143,13 +152,16 @@ def _parts(source: Source) -> list[tuple[str, bool]]:
 
 
 def _attribution_parts(source: Source) -> list[tuple[str, bool]]:
-    parts: list[tuple[str, bool]] = [("A study in ", False)]
-    parts.append((source.container_title or "an unnamed publication", bool(source.container_title)))
+    parts: list[tuple[str, bool]] = [(gettext("A study in") + " ", False)]
+    parts.append(
+        (source.container_title or gettext("an unnamed publication"), bool(source.container_title))
+    )
     if source.title:
-        parts.append((f", on \u201c{source.title}\u201d", False))
-    parts.append((". Not fully referenced; as reported by ", False))
+        on = gettext("on “%(title)s”") % {"title": source.title}
+        parts.append((f", {on}", False))
+    parts.append((". " + gettext("Not fully referenced; as reported by") + " ", False))
     reporter = source.public_reporter
-    parts.append((reporter.short_label if reporter else "an unknown source", False))
+    parts.append((reporter.short_label if reporter else gettext("an unknown source"), False))
     parts.append((".", False))
     return parts
 

@@ -105,7 +105,7 @@ class ClaimFilter(FacetedFilterSet):
         method="filter_source", label=_("Cited source (key)"), max_length=100
     )
     figures = django_filters.ChoiceFilter(
-        choices=[("yes", "Figures only"), ("no", "Statements without a figure")],
+        choices=[("yes", _("Figures only")), ("no", _("Statements without a figure"))],
         method="filter_figures",
         label=_("Figures"),
     )

@@ -46,3 +46,13 @@ def publisher(roles):
     from tests.factories import make_user
 
     return make_user(username="pablo", groups=[roles["Publisher"]])
+
+
+@pytest.fixture(params=["en-gb", "es"])
+def language(request):
+    """Run the test in each language of the site: reverse() and the public routes give that
+    language's URLs (/es/... for Spanish) while the test runs."""
+    from django.utils import translation
+
+    with translation.override(request.param):
+        yield request.param

@@ -130,7 +130,9 @@ class ConditionFilter(FacetedFilterSet):
     q = SearchField("name", "orpha_code", "icd10_code", "summary")
     category = MultipleChoiceFilter(choices=ConditionCategory.choices, label=_("Category"))
     rare = MultipleChoiceFilter(
-        choices=[("true", "Yes"), ("false", "No")], method="filter_rare", label=_("Rare disease")
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        method="filter_rare",
+        label=_("Rare disease"),
     )
     sort = SortFilter(
         {
@@ -142,7 +144,7 @@ class ConditionFilter(FacetedFilterSet):
 
     facets = [
         Facet("category", _("Category"), "category", choices=dict(ConditionCategory.choices)),
-        Facet("rare", _("Rare disease"), "is_rare", choices={True: "Yes", False: "No"}),
+        Facet("rare", _("Rare disease"), "is_rare", choices={True: _("Yes"), False: _("No")}),
     ]
 
     class Meta:

@@ -48,6 +48,7 @@ class Modality(Versioned):
     objects = ModalityQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("modality")
         ordering = ["name"]
         verbose_name_plural = _("modalities")
         constraints = [
@@ -139,6 +140,8 @@ class Condition(Publishable):
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
         permissions = [("publish_condition", "Can publish, unpublish and archive conditions")]
         ordering = ["name"]
         constraints = [
@@ -275,6 +278,7 @@ class Therapy(Publishable):
     _history_m2m_fields = ["conditions"]
 
     class Meta:
+        verbose_name = _("therapy")
         permissions = [("publish_therapy", "Can publish, unpublish and archive therapies")]
         ordering = ["name"]
         verbose_name_plural = _("therapies")
@@ -355,6 +359,8 @@ class RegulatoryDecision(Versioned):
     objects = RegulatoryDecisionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("regulatory decision")
+        verbose_name_plural = _("regulatory decisions")
         ordering = ["-date"]
         constraints = [
             models.CheckConstraint(
