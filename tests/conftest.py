@@ -56,3 +56,27 @@ def language(request):
 
     with translation.override(request.param):
         yield request.param
+
+
+@pytest.fixture(scope="module")
+def demo_content(django_db_setup, django_db_blocker):
+    """The demo content, loaded once per test module that only reads it.
+
+    Loading the demo takes about a second; the modules that read it run dozens of tests.
+    The content is loaded inside a transaction that stays open for the module: each test
+    runs in a savepoint within it (pytest-django's usual per-test rollback), and the whole
+    load is rolled back after the module, so no other module sees it. Not for modules with
+    transactional tests, which would commit and flush across that transaction.
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
