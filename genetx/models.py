@@ -200,18 +200,30 @@ class RevisionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting review")
     REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Approved, scheduled")
     APPROVED = "approved", _("Approved")
     DISCARDED = "discarded", _("Discarded")
 
 
 # A record has at most one open revision: the one its change form opens on.
-OPEN_REVISION_STATES = [RevisionStatus.DRAFT, RevisionStatus.SUBMITTED, RevisionStatus.REJECTED]
+# A scheduled revision is approved but not applied yet: it still holds the record's one
+# open revision, so no second change can start beside it.
+OPEN_REVISION_STATES = [
+    RevisionStatus.DRAFT,
+    RevisionStatus.SUBMITTED,
+    RevisionStatus.REJECTED,
+    RevisionStatus.SCHEDULED,
+]
 
 
 class RevisionQuerySet(models.QuerySet):
     def open(self):
         """Revisions not yet approved or discarded: drafts, submitted and rejected ones."""
         return self.filter(status__in=OPEN_REVISION_STATES)
+
+    def due(self, now):
+        """Approved revisions whose go-live time has come."""
+        return self.filter(status=RevisionStatus.SCHEDULED, go_live_at__lte=now)
 
     def awaiting_review(self):
         """Revisions submitted for review and not yet decided."""
@@ -282,6 +294,14 @@ class Revision(Versioned):
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(
         blank=True, help_text="The reviewer's comment, shown to the author on a rejection."
+    )
+    go_live_at = models.DateTimeField(
+        "goes live at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When an approved revision is applied to the live record "
+        "(by publish_scheduled); empty once applied.",
     )
 
     objects = RevisionQuerySet.as_manager()
