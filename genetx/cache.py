@@ -23,6 +23,7 @@ import contextvars
 import functools
 import hashlib
 import logging
+import pickle
 import threading
 import time
 import uuid
@@ -44,6 +45,8 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 from django.utils.translation import get_language
+
+from .i18n import language_of_path
 
 VERSION_KEY = "genetx:content-version"
 # When the version last changed (seconds since the epoch): the API's Last-Modified.
@@ -339,7 +342,12 @@ def per_version(name: str, parts, compute):
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
-        cache.set(key, value, getattr(settings, "PAGE_CACHE_SECONDS", 600))
+        try:
+            cache.set(key, value, getattr(settings, "PAGE_CACHE_SECONDS", 600))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            # A value that cannot be stored (a lazy translation inside, say) costs speed,
+            # never the page.
+            logger.exception("Could not keep %s per content version.", name)
     return value
 
 
@@ -483,6 +491,9 @@ def page_identity(request) -> str | None:
             request.scheme,
             request.get_host(),
             request.path,
+            # The language is a function of the path today (genetx.i18n), but a page in
+            # one language must never answer for another, whatever decides it later.
+            language_of_path(request.path_info),
             query,
             "gzip" if _accepts_gzip(request) else "",
         )

@@ -52,6 +52,16 @@ def publisher(roles):
     return make_user(username="pablo", groups=[roles["Publisher"]])
 
 
+@pytest.fixture(params=["en-gb", "es"])
+def language(request):
+    """Run the test in each language of the site: reverse() and the public routes give that
+    language's URLs (/es/... for Spanish) while the test runs."""
+    from django.utils import translation
+
+    with translation.override(request.param):
+        yield request.param
+
+
 @pytest.fixture(scope="module")
 def demo_content(django_db_setup, django_db_blocker):
     """The demo content, loaded once per test module that only reads it.

@@ -8,9 +8,11 @@ the rows that row points to. Unrelated detail pages stay cache hits (no SQL at a
 import time
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from genetx import cache as page_cache
 from tests.factories import make_claim, make_source, make_therapy
@@ -34,6 +36,13 @@ def redis_pages():
         cache.clear()
         yield
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # URLs are built once per test in one language (another test may leave one active).
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 def two_therapies():
