@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx import dates
 from genetx.models import DatePrecision, Status
@@ -40,8 +42,10 @@ class Year:
     events: list[Event]
 
 
-# Within one day, claims come before the decisions and publications that document them.
-_ORDER = {"Event": 0, "Regulatory decision": 1, "Publication": 2}
+# The kinds of entry, as readers read them (translated when shown).
+EVENT = _("Event")
+DECISION = _("Regulatory decision")
+PUBLICATION = _("Publication")
 
 
 def _published_citations():
@@ -67,7 +71,7 @@ def claim_event(claim) -> Event:
     return Event(
         date=claim.event_date,
         precision=claim.event_date_precision or DatePrecision.DAY,
-        kind="Event",
+        kind=EVENT,
         title=claim.statement,
         url=claim.get_absolute_url(),
         sources=[citation.source for citation in claim.citations.all()],
@@ -88,9 +92,13 @@ def decision_event(decision) -> Event:
     return Event(
         date=decision.date,
         precision=DatePrecision.DAY,
-        kind="Regulatory decision",
-        title=f"{decision.agency.name}: {decision.get_kind_display().lower()} of "
-        f"{decision.therapy.name}",
+        kind=DECISION,
+        title=gettext("%(agency)s: %(kind)s of %(therapy)s")
+        % {
+            "agency": decision.agency.name,
+            "kind": decision.get_kind_display().lower(),
+            "therapy": decision.therapy.name,
+        },
         url=decision.therapy.get_absolute_url(),
         sources=[decision.source] if decision.source.is_published else [],
         record=decision,
@@ -106,7 +114,7 @@ def source_event(source) -> Event:
     return Event(
         date=source.issued,
         precision=source.issued_precision or DatePrecision.DAY,
-        kind="Publication",
+        kind=PUBLICATION,
         title=source.display_title or str(source),
         # The entry links to the source itself, so it lists no further source.
         url=source.get_absolute_url(),
@@ -126,16 +134,18 @@ class EventKind:
 
 
 KINDS = [
-    EventKind("event", "Event", claim_rows, "event_date", claim_event),
-    EventKind("decision", "Regulatory decision", decision_rows, "date", decision_event),
-    EventKind("publication", "Publication", source_rows, "issued", source_event),
+    EventKind("event", EVENT, claim_rows, "event_date", claim_event),
+    EventKind("decision", DECISION, decision_rows, "date", decision_event),
+    EventKind("publication", PUBLICATION, source_rows, "issued", source_event),
 ]
 
 
 def events() -> list[Event]:
     """Every dated public event, oldest first; a fixed number of queries."""
     found = [kind.event(row) for kind in KINDS for row in kind.rows()]
-    found.sort(key=lambda event: (event.date, _ORDER[event.kind], event.title))
+    # Within one day, claims come before the decisions and publications that document them.
+    order = {str(kind.label): position for position, kind in enumerate(KINDS)}
+    found.sort(key=lambda event: (event.date, order[str(event.kind)], event.title))
     return found
 
 
@@ -153,6 +163,12 @@ def events_per_year(years: list[Year]):
     counts: dict[tuple[str, str], int] = {}
     for year in years:
         for event in year.events:
-            key = (str(year.year), event.kind)
+            key = (str(year.year), str(event.kind))
             counts[key] = counts.get(key, 0) + 1
-    return stacked_chart("events", "Timeline events per year", "events", counts, row_header="Year")
+    return stacked_chart(
+        "events",
+        gettext("Timeline events per year"),
+        gettext("events"),
+        counts,
+        row_header=gettext("Year"),
+    )

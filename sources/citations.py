@@ -14,6 +14,7 @@ prefetched authors (and `reported_by` for attributions): no query per call when 
 caller prefetched them.
 """
 
+import datetime
 import json
 import re
 
@@ -22,8 +23,10 @@ import rispy
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from genetx import dates
 
@@ -146,11 +149,13 @@ def _apa_authors(item: dict) -> str:
         return ", ".join(names) + ", et al."
     if len(names) == 1:
         return names[0]
+    # Translators: APA's "&" before the last author (Spanish APA writes "y").
+    last = gettext("&")
     if len(names) == 2:
-        return f"{names[0]}, & {names[1]}"
+        return f"{names[0]}, {last} {names[1]}"
     if len(names) > 20:
         return ", ".join(names[:19]) + ", . . . " + names[-1]
-    return ", ".join(names[:-1]) + ", & " + names[-1]
+    return ", ".join(names[:-1]) + f", {last} " + names[-1]
 
 
 def apa_authors(source: Source) -> str:
@@ -159,15 +164,24 @@ def apa_authors(source: Source) -> str:
 
 
 def _apa_date(item: dict) -> str:
-    """(2022), (2023, July 5), or (n.d.) when the date is not known."""
+    """(2022), (2023, July 5), or (n.d.) when the date is not known; in the reader's
+    language, so (2023, 5 de julio) and (s.f.) in Spanish (month names from Django's
+    translated date formats)."""
     match _year_month_day(item):
         case [year]:
             return f"({year})"
         case [year, month]:
-            return f"({year}, {_MONTHS[month - 1]})"
+            return f"({year}, {_month_name(month)})"
         case [year, month, day]:
-            return f"({year}, {_MONTHS[month - 1]} {day})"
-    return "(n.d.)"
+            # Translators: APA's month and day after the year ("July 5"; Spanish "5 de julio").
+            when = gettext("%(month)s %(day)s") % {"month": _month_name(month), "day": day}
+            return f"({year}, {when})"
+    # Translators: APA's "no date" (Spanish APA: s.f.).
+    return "(" + gettext("n.d.") + ")"
+
+
+def _month_name(month: int) -> str:
+    return date_format(datetime.date(2000, month, 1), "F")
 
 
 def _end(text: str) -> str:
@@ -226,13 +240,14 @@ def _apa_parts(item: dict) -> list[tuple[str, bool]]:
 
 def _attribution_parts(item: dict) -> list[tuple[str, bool]]:
     container = item.get("container-title", "")
-    parts: list[tuple[str, bool]] = [("A study in ", False)]
-    parts.append((container or "an unnamed publication", bool(container)))
+    parts: list[tuple[str, bool]] = [(gettext("A study in") + " ", False)]
+    parts.append((container or gettext("an unnamed publication"), bool(container)))
     if item.get("title"):
-        parts.append((f", on \u201c{item['title']}\u201d", False))
-    parts.append((". Not fully referenced; as reported by ", False))
+        on = gettext("on “%(title)s”") % {"title": item["title"]}
+        parts.append((f", {on}", False))
+    parts.append((". " + gettext("Not fully referenced; as reported by") + " ", False))
     reporter = _reporter(item)
-    parts.append((reporter["label"] if reporter else "an unknown source", False))
+    parts.append((reporter["label"] if reporter else gettext("an unknown source"), False))
     parts.append((".", False))
     return parts
 

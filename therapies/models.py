@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from genetx.models import Publishable, PublishableQuerySet, Status, Versioned
@@ -22,9 +23,9 @@ class ModalityQuerySet(models.QuerySet):
 
 
 class ModalityDelivery(models.TextChoices):
-    IN_VIVO = "in_vivo", "In vivo"
-    EX_VIVO = "ex_vivo", "Ex vivo"
-    BOTH = "both", "In vivo or ex vivo"
+    IN_VIVO = "in_vivo", _("In vivo")
+    EX_VIVO = "ex_vivo", _("Ex vivo")
+    BOTH = "both", _("In vivo or ex vivo")
 
 
 class Modality(Versioned):
@@ -47,8 +48,9 @@ class Modality(Versioned):
     objects = ModalityQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("modality")
         ordering = ["name"]
-        verbose_name_plural = "modalities"
+        verbose_name_plural = _("modalities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(delivery__in=ModalityDelivery.values), name="modality_delivery_valid"
@@ -96,10 +98,10 @@ class ConditionQuerySet(PublishableQuerySet):
 
 
 class ConditionCategory(models.TextChoices):
-    GENETIC = "genetic", "Genetic disorder"
-    HAEMATOLOGICAL_CANCER = "haematological_cancer", "Haematological cancer"
-    NEURODEGENERATIVE = "neurodegenerative", "Neurodegenerative disease"
-    OTHER = "other", "Other"
+    GENETIC = "genetic", _("Genetic disorder")
+    HAEMATOLOGICAL_CANCER = "haematological_cancer", _("Haematological cancer")
+    NEURODEGENERATIVE = "neurodegenerative", _("Neurodegenerative disease")
+    OTHER = "other", _("Other")
 
 
 class Condition(Publishable):
@@ -138,6 +140,8 @@ class Condition(Publishable):
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
         permissions = [("publish_condition", "Can publish, unpublish and archive conditions")]
         ordering = ["name"]
         constraints = [
@@ -220,18 +224,18 @@ class TherapyQuerySet(PublishableQuerySet):
 
 
 class TherapyKind(models.TextChoices):
-    APPROACH = "approach", "Therapeutic approach"
-    PRODUCT = "product", "Medicine or investigational product"
-    HOSPITAL = "hospital", "Hospital treatment programme"
+    APPROACH = "approach", _("Therapeutic approach")
+    PRODUCT = "product", _("Medicine or investigational product")
+    HOSPITAL = "hospital", _("Hospital treatment programme")
 
 
 class TherapyDevelopment(models.TextChoices):
-    NOT_STATED = "", "Not stated"
-    RESEARCH = "research", "Research"
-    CLINICAL_TRIAL = "clinical_trial", "Clinical trial"
-    APPROVED = "approved", "Approved"
-    IN_USE = "in_use", "In clinical use"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    NOT_STATED = "", _("Not stated")
+    RESEARCH = "research", _("Research")
+    CLINICAL_TRIAL = "clinical_trial", _("Clinical trial")
+    APPROVED = "approved", _("Approved")
+    IN_USE = "in_use", _("In clinical use")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Therapy(Publishable):
@@ -274,9 +278,10 @@ class Therapy(Publishable):
     _history_m2m_fields = ["conditions"]
 
     class Meta:
+        verbose_name = _("therapy")
         permissions = [("publish_therapy", "Can publish, unpublish and archive therapies")]
         ordering = ["name"]
-        verbose_name_plural = "therapies"
+        verbose_name_plural = _("therapies")
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(
@@ -320,13 +325,13 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
 
 
 class RegulatoryDecisionKind(models.TextChoices):
-    APPROVAL = "approval", "Approval"
-    ACCELERATED_APPROVAL = "accelerated_approval", "Accelerated approval"
-    CONDITIONAL_APPROVAL = "conditional_approval", "Conditional approval"
-    HOSPITAL_EXEMPTION = "hospital_exemption", "Hospital exemption"
-    DESIGNATION = "designation", "Designation"
-    REFUSAL = "refusal", "Refusal"
-    WITHDRAWAL = "withdrawal", "Withdrawal"
+    APPROVAL = "approval", _("Approval")
+    ACCELERATED_APPROVAL = "accelerated_approval", _("Accelerated approval")
+    CONDITIONAL_APPROVAL = "conditional_approval", _("Conditional approval")
+    HOSPITAL_EXEMPTION = "hospital_exemption", _("Hospital exemption")
+    DESIGNATION = "designation", _("Designation")
+    REFUSAL = "refusal", _("Refusal")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
 
 
 class RegulatoryDecision(Versioned):
@@ -354,6 +359,8 @@ class RegulatoryDecision(Versioned):
     objects = RegulatoryDecisionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("regulatory decision")
+        verbose_name_plural = _("regulatory decisions")
         ordering = ["-date"]
         constraints = [
             models.CheckConstraint(
