@@ -480,7 +480,11 @@ class ClaimQuerySet(PublishableQuerySet):
             self.with_subjects()
             .with_sources()
             .prefetch_related(
-                Prefetch("supersedes", queryset=Claim.objects.published().with_sources())
+                # With their subjects too: the API shows each replaced claim in full.
+                Prefetch(
+                    "supersedes",
+                    queryset=Claim.objects.published().with_subjects().with_sources(),
+                )
             )
         )
 

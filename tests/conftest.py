@@ -24,6 +24,18 @@ def _clear_cache():
     forget_local_state()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request to a Spanish page activates Spanish in its
+    thread (genetx.i18n), and reverse() in a later test would otherwise give /es/ URLs."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def roles(db):
     """The Editor and Publisher groups, as the data migration and setup_roles define them.
