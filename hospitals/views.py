@@ -5,6 +5,7 @@ from genetx.maps import institution_map
 from genetx.pages import PreviewDetailView
 from sources.models import Claim
 from sources.references import ReferenceList
+from sources.views import PageReferencesMixin
 
 from .filters import InstitutionFilter
 from .maps import point_for_institution, points_for_institutions
@@ -50,8 +51,9 @@ class InstitutionListView(FacetedListView):
         return context
 
 
-class InstitutionDetailView(PreviewDetailView):
+class InstitutionDetailView(PageReferencesMixin, PreviewDetailView):
     model = Institution
+    references_url_name = "hospitals:institution-references"
     template_name = "hospitals/institution_detail.html"
 
     def get_context_data(self, **kwargs):

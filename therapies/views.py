@@ -9,6 +9,7 @@ from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
 from sources.references import ReferenceList
+from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
 from .filters import ConditionFilter, TherapyFilter
@@ -46,8 +47,9 @@ class TherapyListView(FacetedListView):
         return context
 
 
-class TherapyDetailView(PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, PreviewDetailView):
     model = Therapy
+    references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -103,8 +105,9 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(PreviewDetailView):
+class ConditionDetailView(PageReferencesMixin, PreviewDetailView):
     model = Condition
+    references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
 
     def get_context_data(self, **kwargs):
