@@ -230,6 +230,7 @@ class ClaimListView(FacetedListView):
         ("unit", lambda c: c.unit),
         ("as_of", lambda c: c.as_of.isoformat() if c.as_of else ""),
         ("measure", lambda c: c.measure),
+        ("measure_name", lambda c: c.measure_label),
         ("review_status", lambda c: c.review_status),
         ("review_note", lambda c: c.review_note),
         ("therapy", lambda c: c.therapy.name if c.therapy and c.therapy.is_published else ""),
