@@ -18,6 +18,10 @@ class ModalityQuerySet(models.QuerySet):
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
         )
 
+    def in_use(self):
+        """Modalities of at least one published therapy, by name, with their counts."""
+        return self.with_therapy_count().filter(therapy_count__gt=0).order_by("name")
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -77,6 +81,17 @@ class ConditionQuerySet(PublishableQuerySet):
         """
         return self.annotate(
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
+        )
+
+    def most_treated(self):
+        """Published conditions with published therapies, most therapies first; only the
+        name and slug (grouping whole rows made PostgreSQL sort them on disk)."""
+        return (
+            self.published()
+            .only("name", "slug")
+            .with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("-therapy_count", "name")
         )
 
     def for_listing(self):
@@ -318,6 +333,15 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
             self.published()
             .select_related("therapy", "agency", "source__reported_by")
             .prefetch_related("source__authors", "source__reported_by__authors")
+        )
+
+    def documented_in(self, source):
+        """Published decisions this source documents, with therapy and agency, newest first."""
+        return (
+            self.published()
+            .filter(source=source)
+            .select_related("therapy", "agency")
+            .order_by("-date")
         )
 
     def get_by_natural_key(self, therapy_slug, agency_slug, kind, date):

@@ -1,14 +1,10 @@
-from django.db.models import Q
-
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.models import Status
-from genetx.pages import PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView
 from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
-from sources.references import ReferenceList
 from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
@@ -40,33 +36,32 @@ class TherapyListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         if self.filterset.is_valid():
             # Of every therapy the filters match, not only this page's.
-            context["charts"] = [
-                therapies_by_modality(self.filterset.qs),
-                therapies_by_development(self.filterset.qs),
-            ]
+            context["charts"] = self.per_filter(
+                "charts",
+                lambda: [
+                    therapies_by_modality(self.filterset.qs),
+                    therapies_by_development(self.filterset.qs),
+                ],
+            )
         return context
 
 
-class TherapyDetailView(PageReferencesMixin, PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Therapy
     references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
 
+    def evidence_decisions(self):
+        return self.object.decisions.all()
+
+    def evidence_claims(self):
+        claims = Claim.objects.published().with_sources().about_therapy(self.object)
+        # A revision preview shows the claims as the revision changes them.
+        return overlay_parts(claims, self.object, "claims")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        therapy = self.object
-        refs = ReferenceList()
-        # Cite in the order the page shows things: decisions, then claims.
-        context["decisions"] = [(d, [refs.cite(d.source)]) for d in therapy.decisions.all()]
-        claims = (
-            Claim.objects.published()
-            .with_sources()
-            .filter(Q(therapy=therapy) | Q(programme__therapy=therapy))
-        )
-        # A revision preview shows the claims as the revision changes them.
-        context["claims"] = refs.claims(overlay_parts(claims, therapy, "claims"))
-        context["references"] = refs.references
-        context["map"] = institution_map(points_for_programmes(therapy.programmes.all()))
+        context["map"] = institution_map(points_for_programmes(self.object.programmes.all()))
         return context
 
     def json_ld(self, url):
@@ -105,10 +100,13 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(PageReferencesMixin, PreviewDetailView):
+class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Condition
     references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
+
+    def evidence_claims(self):
+        return Claim.objects.published().with_sources().about_condition(self.object)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -124,19 +122,7 @@ class ConditionDetailView(PageReferencesMixin, PreviewDetailView):
                 }
                 for t in therapies
             ]
-        context["programmes"] = (
-            Programme.objects.published()
-            .filter(
-                institution__status=Status.PUBLISHED,
-                therapy__in=Therapy.objects.published().for_condition(condition).values("pk"),
-            )
-            .select_related("institution", "therapy")
-            .order_by("institution__name", "therapy__name", "role")
-        )
-        refs = ReferenceList()
-        claims = Claim.objects.published().with_sources().filter(condition=condition)
-        context["claims"] = refs.claims(claims)
-        context["references"] = refs.references
+        context["programmes"] = Programme.objects.for_condition(condition)
         return context
 
     def json_ld(self, url):
