@@ -5,6 +5,7 @@ from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
+from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
 from .filters import ConditionFilter, TherapyFilter
@@ -45,8 +46,9 @@ class TherapyListView(FacetedListView):
         return context
 
 
-class TherapyDetailView(EvidenceMixin, PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Therapy
+    references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
 
     def evidence_decisions(self):
@@ -98,8 +100,9 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(EvidenceMixin, PreviewDetailView):
+class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Condition
+    references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
 
     def evidence_claims(self):
