@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from genetx.models import DatePrecision, Status, format_partial_date
 from sources.models import Citation, Claim, Source
-from therapies.models import RegulatoryDecision
+from therapies.models import RegulatoryDecision, Trial, TrialCitation
 
 
 @dataclass
@@ -44,7 +44,13 @@ class Year:
 
 
 # Within one day, claims come before the decisions and publications that document them.
-_ORDER = {"Event": 0, "Regulatory decision": 1, "Publication": 2}
+_ORDER = {
+    "Event": 0,
+    "Regulatory decision": 1,
+    "Publication": 2,
+    "Trial start": 3,
+    "Trial completion": 4,
+}
 
 
 def _published_citations():
@@ -117,6 +123,62 @@ def source_event(source) -> Event:
     )
 
 
+def _trial_rows(date_field: str):
+    """Published trials with this date, with their citations of published sources."""
+    return (
+        Trial.objects.published()
+        .filter(**{f"{date_field}__isnull": False})
+        .prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=TrialCitation.objects.filter(source__status=Status.PUBLISHED)
+                .select_related("source__reported_by")
+                .prefetch_related("source__authors", "source__reported_by__authors")
+                .order_by("position", "pk"),
+            )
+        )
+    )
+
+
+def trial_start_rows():
+    return _trial_rows("start_date")
+
+
+def trial_completion_rows():
+    return _trial_rows("completion_date")
+
+
+def _trial_event(trial, kind: str, date, precision: str, figure_kind: str) -> Event:
+    verb = "starts" if kind == "Trial start" else "completes"
+    if figure_kind == Trial.FigureKind.ANTICIPATED:
+        verb = f"{verb} (anticipated)"
+    return Event(
+        date=date,
+        precision=precision or DatePrecision.DAY,
+        kind=kind,
+        title=f"{trial.display_name} ({trial.registry_number}) {verb}",
+        url=trial.get_absolute_url(),
+        sources=[citation.source for citation in trial.citations.all()],
+        record=trial,
+    )
+
+
+def trial_start_event(trial) -> Event:
+    return _trial_event(
+        trial, "Trial start", trial.start_date, trial.start_date_precision, trial.start_date_kind
+    )
+
+
+def trial_completion_event(trial) -> Event:
+    return _trial_event(
+        trial,
+        "Trial completion",
+        trial.completion_date,
+        trial.completion_date_precision,
+        trial.completion_date_kind,
+    )
+
+
 @dataclass(frozen=True)
 class EventKind:
     """One kind of timeline entry: its rows, the date they are placed by, and the entry."""
@@ -132,6 +194,14 @@ KINDS = [
     EventKind("event", "Event", claim_rows, "event_date", claim_event),
     EventKind("decision", "Regulatory decision", decision_rows, "date", decision_event),
     EventKind("publication", "Publication", source_rows, "issued", source_event),
+    EventKind("trial-start", "Trial start", trial_start_rows, "start_date", trial_start_event),
+    EventKind(
+        "trial-completion",
+        "Trial completion",
+        trial_completion_rows,
+        "completion_date",
+        trial_completion_event,
+    ),
 ]
 
 

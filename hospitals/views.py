@@ -5,6 +5,7 @@ from genetx.maps import institution_map
 from genetx.pages import PreviewDetailView
 from sources.models import Claim
 from sources.references import ReferenceList
+from therapies.models import Trial
 
 from .filters import InstitutionFilter
 from .maps import point_for_institution, points_for_institutions
@@ -66,6 +67,12 @@ class InstitutionDetailView(PreviewDetailView):
         )
         context["claims"] = refs.claims(claims)
         context["references"] = refs.references
+        context["trials"] = list(Trial.objects.for_cards().at_institution(institution))
+        context["published_sources"] = list(
+            institution.published_sources.published()
+            .select_related("reported_by")
+            .prefetch_related("authors", "reported_by__authors")
+        )
         if institution.latitude is not None:
             point = point_for_institution(institution, institution.programmes.all())
             context["map"] = institution_map([point])

@@ -16,6 +16,7 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 BUDGETS = [
     ("/api/v1/therapies?limit=100", 2),
     ("/api/v1/therapies?condition=b-cell-lymphoma&condition=lymphoma&kind=product", 3),
-    ("/api/v1/therapies/ari0002h", 10),
+    ("/api/v1/therapies/ari0002h", 11),
     ("/api/v1/conditions?limit=100", 1),
     ("/api/v1/conditions/b-cell-lymphoma", 7),
     ("/api/v1/institutions?limit=100", 1),
@@ -35,7 +36,10 @@ BUDGETS = [
     ("/api/v1/claims?limit=100", 5),
     ("/api/v1/claims/response-rate", 9),
     ("/api/v1/decisions?limit=100", 2),
-    ("/api/v1/timeline?limit=100", 8),
+    ("/api/v1/trials?limit=100", 3),
+    ("/api/v1/trials?phase=phase_3&therapy=ari0002h&country=ES&sponsor=clinic", 5),
+    ("/api/v1/trials/trial-of-ari0002h", 7),
+    ("/api/v1/timeline?limit=100", 16),
 ]
 
 
@@ -56,6 +60,16 @@ def grow(world, k: int) -> None:
             sources=[source, attribution],
             event_date="2020-01-01",
             event_date_precision="year",
+        )
+        make_trial(
+            therapies=[therapy, other],
+            conditions=[condition],
+            sites=[hospital],
+            sponsor=hospital,
+            sources=[source, attribution],
+            phase="phase_3",
+            completion_date="2024-01-01",
+            completion_date_precision="month",
         )
 
 

@@ -13,6 +13,7 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 
@@ -59,7 +60,21 @@ def build_small_world() -> dict:
         sources=[article],
     )
     make_claim(slug="about-condition", condition=condition, institution=hospital)
+    make_trial(
+        slug="trial-of-ari0002h",
+        acronym="CARTBCMA-HCB-01",
+        nct_number="NCT04309981",
+        phase="phase_1_2",
+        enrolment=73,
+        enrolment_kind="actual",
+        therapies=[therapy],
+        conditions=[condition],
+        sites=[hospital],
+        sponsor=hospital,
+        sources=[article, attribution],
+    )
     hidden = {"status": Status.DRAFT, "published_at": None}
     make_therapy(slug="draft-therapy", **hidden)
     make_source(key="draft-source", **hidden)
+    make_trial(slug="draft-trial", sources=[article], **hidden)
     return {"therapy": therapy, "condition": condition, "hospital": hospital, "claim": newer}

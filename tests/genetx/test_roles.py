@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_migrations_create_the_editor_and_publisher_groups():
     groups = {group.name: group for group in Group.objects.all()}
-    assert groups["Editor"].permissions.count() == 41
-    assert groups["Publisher"].permissions.count() == 47
+    assert groups["Editor"].permissions.count() == 53
+    assert groups["Publisher"].permissions.count() == 60
 
 
 def test_setup_roles_runs_twice_without_duplicates_and_resets_permissions(capsys):
@@ -21,8 +21,8 @@ def test_setup_roles_runs_twice_without_duplicates_and_resets_permissions(capsys
     call_command("setup_roles")
     call_command("setup_roles")
     assert Group.objects.filter(name__in=["Editor", "Publisher"]).count() == 2
-    assert editor_group.permissions.count() == 41
-    assert "Publisher: 47 permissions" in capsys.readouterr().out
+    assert editor_group.permissions.count() == 53
+    assert "Publisher: 60 permissions" in capsys.readouterr().out
 
 
 def test_only_publishers_may_publish(editor, publisher):
