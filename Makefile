@@ -9,14 +9,15 @@ DEMO_ENV := DJANGO_DEBUG=$(or $(DJANGO_DEBUG),1)
 # pytest-xdist workers for make test: auto is one per core, 0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: help install demo serve test lint format lock bench clean
+.PHONY: help install demo serve test lint format lock bench clean messages
 
 help:
 	@echo "make demo     install, migrate, load the demo content, serve on http://$(HOST):$(PORT)/"
 	@echo "make test     run the whole test suite (SQLite, or DATABASE_URL)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, djLint on the templates"
 	@echo "make format   apply ruff format and fixes"
 	@echo "make lock     re-resolve requirements/lock.txt from pyproject.toml"
+	@echo "make messages update locale/*/django.po from the code, compile the .mo (needs GNU gettext)"
 	@echo "make bench    the performance benchmark on PostgreSQL (see README)"
 
 # The virtual environment is rebuilt whenever the lock file changes.
@@ -44,6 +45,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -51,6 +53,16 @@ format: install
 
 lock: install
 	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --output-file requirements/lock.txt pyproject.toml
+
+# The interface's translations: collect every marked string into locale/<lang>/django.po
+# (new ones arrive untranslated, changed ones fuzzy), then compile the .mo files that are
+# committed, so a machine without GNU gettext serves every language. check_messages fails
+# until every entry is translated again.
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='tests/*' --ignore='staticfiles/*'
+messages: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages --all --no-location --no-obsolete $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check_messages || true
 
 # A dedicated PostgreSQL database (created when missing) and the two production servers;
 # results in reports/. BENCH_ARGS passes options: make bench BENCH_ARGS="--scale 1000".

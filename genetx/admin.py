@@ -36,13 +36,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from genetx import revisions
 from genetx.history import REASON_LENGTH, label_change
 from genetx.imports import (
-    MAX_IMPORT_BYTES,
     ImportFileError,
     check_entry_count,
     check_field_size,
     csv_problems,
     describe_problem,
     keep_for_confirmation,
+    read_bounded,
 )
 from genetx.listing import FORMULA_STARTS, safe_cell
 from genetx.models import (
@@ -1106,14 +1106,8 @@ class CsvImportForm(ImportForm):
         upload = self.cleaned_data["import_file"]
         if not (upload.name or "").lower().endswith(".csv"):
             raise ValidationError("Choose a CSV file (.csv), for example one exported here.")
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
-            )
-        raw = upload.read(MAX_IMPORT_BYTES + 1)
-        upload.seek(0)
         try:
+            raw = read_bounded(upload)
             self.cleaned_data["csv_text"], self.cleaned_data["csv_rows"] = check_csv_limits(raw)
         except ImportFileError as exc:
             raise ValidationError(str(exc), code="refused") from exc

@@ -40,6 +40,8 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 
+from .i18n import language_of_path
+
 VERSION_KEY = "genetx:content-version"
 # When the version last changed (seconds since the epoch): the API's Last-Modified.
 CHANGED_AT_KEY = "genetx:content-changed-at"
@@ -261,6 +263,9 @@ def page_identity(request) -> str | None:
             request.scheme,
             request.get_host(),
             request.path,
+            # The language is a function of the path today (genetx.i18n), but a page in
+            # one language must never answer for another, whatever decides it later.
+            language_of_path(request.path_info),
             query,
             "gzip" if _accepts_gzip(request) else "",
         )

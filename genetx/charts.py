@@ -8,6 +8,9 @@ the stylesheet (`series-<n>` classes), so the strict CSP needs no inline style.
 
 from dataclasses import dataclass, field
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+
 # The drawing's coordinate system: bars grow from LABEL_GAP to WIDTH - VALUE_ROOM.
 WIDTH = 360
 ROW_HEIGHT = 34
@@ -86,9 +89,14 @@ class Chart:
     def summary(self) -> str:
         """One sentence a screen reader hears for the drawing; the table has the rest."""
         if not self.rows:
-            return f"No {self.noun} yet."
+            return gettext("No %(noun)s yet.") % {"noun": self.noun}
         top = max(self.rows, key=lambda row: row.value)
-        return f"{self.noun.capitalize()}: {self.total} in all; most: {top.label} ({top.value})."
+        return gettext("%(noun)s: %(total)s in all; most: %(label)s (%(value)s).") % {
+            "noun": capfirst(self.noun),
+            "total": self.total,
+            "label": top.label,
+            "value": top.value,
+        }
 
     def __bool__(self) -> bool:
         return bool(self.rows)

@@ -5,6 +5,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .updates import latest_updates
 
@@ -13,13 +15,16 @@ class LatestUpdatesFeed(Feed):
     feed_type = Atom1Feed
     # Reads no query parameter (genetx.cache.CanonicalQueryMiddleware).
     cache_query_params = frozenset()
-    title = f"{settings.SITE_NAME}: latest updates"
-    subtitle = (
+    # Per language: /es/feed.atom is the Spanish feed (genetx.i18n), titled in Spanish.
+    subtitle = _(
         "Gene therapies, conditions, institutions, sources and claims recently published "
         "or updated."
     )
     author_name = settings.SITE_NAME
     limit = 30
+
+    def title(self):
+        return gettext("%(site)s: latest updates") % {"site": settings.SITE_NAME}
 
     def link(self):
         return reverse("home")

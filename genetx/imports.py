@@ -28,6 +28,22 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported; str(exc) tells the editor why."""
 
 
+def read_bounded(upload) -> bytes:
+    """The bytes of an uploaded file, or ImportFileError if it is over MAX_IMPORT_BYTES.
+
+    Reads at most one byte past the limit, whatever size the upload claims to be, and
+    rewinds the file for whoever reads it next.
+    """
+    limit = f"the limit is {MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+    if upload.size > MAX_IMPORT_BYTES:
+        raise ImportFileError(f"The file is {upload.size / 1024 / 1024:.1f} MB; {limit}")
+    raw = upload.read(MAX_IMPORT_BYTES + 1)
+    upload.seek(0)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportFileError(f"The file is larger than it declared; {limit}")
+    return raw
+
+
 def check_entry_count(count: int, noun: str = "entries") -> None:
     """Refuse a file with more entries (rows, records) than IMPORT_MAX_ENTRIES."""
     limit = settings.IMPORT_MAX_ENTRIES

@@ -18,6 +18,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
 from genetx.text import MAX_QUERY_LENGTH
@@ -192,7 +193,7 @@ class SearchField(django_filters.CharFilter):
 
     def __init__(self, *fields, **kwargs):
         self.search_fields = fields
-        kwargs.setdefault("label", "Search")
+        kwargs.setdefault("label", _("Search"))
         kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
         super().__init__(**kwargs)
 
@@ -212,7 +213,7 @@ class SortFilter(django_filters.ChoiceFilter):
     def __init__(self, orderings: dict[str, tuple[str, tuple[str, ...]]], **kwargs):
         self.orderings = {key: terms for key, (_, terms) in orderings.items()}
         choices = [(key, label) for key, (label, _) in orderings.items()]
-        kwargs.setdefault("label", "Sort by")
+        kwargs.setdefault("label", _("Sort by"))
         kwargs.setdefault("empty_label", None)
         super().__init__(choices=choices, **kwargs)
 

@@ -25,6 +25,11 @@ CROWD_DISTANCE = 8.0
 FAN_RADIUS = 9.0
 # Role key for an institution with no public programme (a publisher, say).
 NO_ROLE = "none"
+# The views' titles in the reader's language (the base map file holds the English ones).
+VIEW_TITLES = {
+    "spain": _("Spain, with the Balearic and Canary Islands"),
+    "world": _("The world"),
+}
 # Legend order and labels; the CSS colours markers by `role-<key>`.
 ROLE_LABELS = {
     "develops": _("Develops"),
@@ -174,7 +179,7 @@ def institution_map(points: list[MapPoint], *, total: int | None = None) -> Inst
     views = [
         MapView(
             key,
-            data[key]["title"],
+            VIEW_TITLES.get(key, data[key]["title"]),
             data[key]["width"],
             data[key]["height"],
             data[key]["shapes"],

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # Dates outside this window are typing mistakes in this domain; the database refuses them.
@@ -17,18 +18,18 @@ LATEST_DATE = datetime.date(2100, 12, 31)
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    REVIEW = "review", "In review"
-    PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
 
 
 class DatePrecision(models.TextChoices):
     """How much of a date is known: sources and figures are often dated only by year."""
 
-    YEAR = "year", "Year"
-    MONTH = "month", "Month"
-    DAY = "day", "Day"
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -195,33 +196,34 @@ def partial_date_constraints(field: str, precision_field: str) -> list[models.Ch
     ]
 
 
-def format_partial_date(value, precision: str) -> str:
-    """A date shown only as precisely as it is known: 2018, March 2025, 14 March 2025."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{value.year}"
-    if precision == DatePrecision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
 class RevisionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Awaiting review"
-    REJECTED = "rejected", "Rejected"
-    APPROVED = "approved", "Approved"
-    DISCARDED = "discarded", "Discarded"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting review")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Approved, scheduled")
+    APPROVED = "approved", _("Approved")
+    DISCARDED = "discarded", _("Discarded")
 
 
 # A record has at most one open revision: the one its change form opens on.
-OPEN_REVISION_STATES = [RevisionStatus.DRAFT, RevisionStatus.SUBMITTED, RevisionStatus.REJECTED]
+# A scheduled revision is approved but not applied yet: it still holds the record's one
+# open revision, so no second change can start beside it.
+OPEN_REVISION_STATES = [
+    RevisionStatus.DRAFT,
+    RevisionStatus.SUBMITTED,
+    RevisionStatus.REJECTED,
+    RevisionStatus.SCHEDULED,
+]
 
 
 class RevisionQuerySet(models.QuerySet):
     def open(self):
         """Revisions not yet approved or discarded: drafts, submitted and rejected ones."""
         return self.filter(status__in=OPEN_REVISION_STATES)
+
+    def due(self, now):
+        """Approved revisions whose go-live time has come."""
+        return self.filter(status=RevisionStatus.SCHEDULED, go_live_at__lte=now)
 
     def awaiting_review(self):
         """Revisions submitted for review and not yet decided."""
@@ -293,6 +295,14 @@ class Revision(Versioned):
     comment = models.TextField(
         blank=True, help_text="The reviewer's comment, shown to the author on a rejection."
     )
+    go_live_at = models.DateTimeField(
+        "goes live at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When an approved revision is applied to the live record "
+        "(by publish_scheduled); empty once applied.",
+    )
 
     objects = RevisionQuerySet.as_manager()
 
@@ -334,11 +344,11 @@ class Revision(Versioned):
 
 
 class ImportState(models.TextChoices):
-    PREVIEW = "preview", "Previewed, waiting for confirmation"
-    QUEUED = "queued", "Queued for the background worker"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PREVIEW = "preview", _("Previewed, waiting for confirmation")
+    QUEUED = "queued", _("Queued for the background worker")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ImportJob(models.Model):
@@ -413,7 +423,7 @@ class ContentChange(models.Model):
     changed_at = models.DateTimeField(null=True, help_text="When the last one was committed.")
 
     class Meta:
-        verbose_name = "content change counter"
+        verbose_name = _("content change counter")
 
     def __str__(self):
         return f"content change {self.seq}"

@@ -50,14 +50,3 @@ class PreviewDetailView(DetailView):
     def json_ld(self, url: str) -> dict:
         """The schema.org description of the record (each page says what it is)."""
         return {}
-
-
-def partial_iso_date(value, precision: str) -> str:
-    """A date as ISO 8601 to the precision it is known: 2022, 2023-07, 2023-07-05."""
-    if value is None:
-        return ""
-    if precision == "year":
-        return f"{value.year:04d}"
-    if precision == "month":
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()

@@ -7,11 +7,14 @@ approving and rejecting the model's publish permission (checked again by the ser
 submitting and discarding the author or a publisher.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, path, resolve, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from genetx import revisions
 from genetx.admin import validation_summary
@@ -23,7 +26,33 @@ from genetx.services import (
     revision_discard,
     revision_reject,
     revision_submit,
+    revision_unschedule,
 )
+
+
+def _go_live_at(raw: str):
+    """The optional go-live time from the approve form (a datetime-local value), aware.
+
+    TransitionRefused with a plain message when it cannot be read or is not in the future.
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise TransitionRefused(
+            f"“{raw[:40]}” is not a date and time; use the picker or write 2026-12-01 09:00"
+        )
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value <= timezone.now():
+        raise TransitionRefused(
+            "the go-live time is not in the future; leave it empty to apply the changes now"
+        )
+    return value
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -35,8 +64,9 @@ class QueueFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("awaiting", "Awaiting review"),
-            ("open", "Open (drafts, awaiting review, rejected)"),
+            ("open", "Open (drafts, awaiting review, rejected, scheduled)"),
             ("rejected", "Rejected"),
+            ("scheduled", "Approved, scheduled"),
             ("decided", "Approved or discarded"),
             ("all", "All"),
         ]
@@ -60,6 +90,8 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset.open()
         if value == "rejected":
             return queryset.filter(status=RevisionStatus.REJECTED)
+        if value == "scheduled":
+            return queryset.filter(status=RevisionStatus.SCHEDULED).order_by("go_live_at")
         if value == "decided":
             return queryset.exclude(status__in=OPEN_REVISION_STATES)
         return queryset
@@ -206,6 +238,8 @@ class RevisionAdmin(admin.ModelAdmin):
             "may_submit": (is_author or is_publisher)
             and revision.status in (RevisionStatus.DRAFT, RevisionStatus.REJECTED),
             "may_discard": (is_author or is_publisher) and revision.is_open,
+            "may_unschedule": is_publisher and revision.status == RevisionStatus.SCHEDULED,
+            "time_zone": settings.TIME_ZONE,
         }
         return TemplateResponse(request, self.change_form_template, context)
 
@@ -214,8 +248,16 @@ class RevisionAdmin(admin.ModelAdmin):
         action = request.POST.get("action", "")
         try:
             if action == "approve":
-                revision_approve(revision=revision, user=user)
-                done = "approved: the live record now shows these changes"
+                go_live_at = _go_live_at(request.POST.get("go_live_at", ""))
+                revision = revision_approve(revision=revision, user=user, go_live_at=go_live_at)
+                if revision.status == RevisionStatus.SCHEDULED:
+                    when = timezone.localtime(revision.go_live_at)
+                    done = f"approved: they go live on {when:%d %b %Y at %H:%M} {when:%Z}"
+                else:
+                    done = "approved: the live record now shows these changes"
+            elif action == "unschedule":
+                revision_unschedule(revision=revision, user=user)
+                done = "taken off the schedule and are awaiting review again"
             elif action == "reject":
                 revision_reject(
                     revision=revision, user=user, comment=request.POST.get("comment", "")
@@ -231,7 +273,9 @@ class RevisionAdmin(admin.ModelAdmin):
                 done = "discarded; the live record is unchanged"
             else:
                 self.message_user(
-                    request, "Choose approve, reject, submit or discard.", messages.ERROR
+                    request,
+                    "Choose approve, reject, submit, discard or cancel the schedule.",
+                    messages.ERROR,
                 )
                 return HttpResponseRedirect(request.path)
         except TransitionRefused as exc:

@@ -33,14 +33,28 @@ EDITOR = "Editor"
 PUBLISHER = "Publisher"
 
 
+# Parts readers see that have no publishing status of their own, so a change to one is live
+# at once (a modality's name shows on every therapy of it). Editors may add one, since a new
+# part appears only once a reviewed record uses it; changing or deleting one is a publisher's.
+LIVE_PARTS = [("therapies", "modality")]
+
+
 def role_permissions() -> dict[str, list[tuple[str, str]]]:
     """Each role's permissions as (app_label, codename) pairs."""
-    editor = [
+    everything = [
         (app, f"{action}_{model}")
         for app, model in content_models()
         for action in ("add", "change", "delete", "view")
-    ] + REVIEW_PERMISSIONS
-    publisher = editor + [(app, f"publish_{model}") for app, model in publishable_models()]
+    ]
+    publisher_only = {
+        (app, f"{action}_{model}") for app, model in LIVE_PARTS for action in ("change", "delete")
+    }
+    editor = [perm for perm in everything if perm not in publisher_only] + REVIEW_PERMISSIONS
+    publisher = (
+        everything
+        + REVIEW_PERMISSIONS
+        + [(app, f"publish_{model}") for app, model in publishable_models()]
+    )
     return {EDITOR: editor, PUBLISHER: publisher}
 
 

@@ -1,5 +1,7 @@
 """Scheduled publishing: go-live and expiry dates applied by `manage.py publish_scheduled`.
 
+Records go live or expire; revisions of live records approved for a later time are applied.
+
 Safe to run every minute, and twice at once: each record is claimed with a row lock
 (skipped by a concurrent run on PostgreSQL), its status is read again under that lock, and
 the date is cleared in the same transaction as the change, so a record is published or
@@ -10,15 +12,17 @@ editor fixes it.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from genetx.models import Publishable, Status
+from genetx.models import Publishable, Revision, Status
 from genetx.services import (
     SCHEDULER,
     TransitionRefused,
     publishable_publish,
     publishable_unpublish,
+    revision_go_live,
 )
 
 
@@ -59,6 +63,15 @@ def run_schedule(*, now=None) -> ScheduleReport:
         due = {"status": Status.PUBLISHED, "expires_at__lte": now}
         for pk in model._base_manager.filter(**due).values_list("pk", flat=True):
             _apply(model, pk, due, report, go_live=False)
+    for revision in Revision.objects.due(now):
+        try:
+            live = revision_go_live(revision=revision, now=now)
+        except (TransitionRefused, ValidationError) as exc:
+            why = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            report.refused.append((revision, f"approved changes not applied: {why}"))
+        else:
+            if live is not None:
+                report.published.append(live)
     return report
 
 

@@ -5,12 +5,15 @@ type) so the view does not care which database it runs on:
 
 - PostgreSQL: full-text search over a weighted document (names A, summaries B, body C)
   that each table stores and a trigger keeps current (genetx/migrations/0003), with
-  `websearch` query syntax, an accent-free text search configuration (migration 0001),
-  ranking, highlighted excerpts, and typo tolerance from trigram word similarity on names.
-  GIN indexes back both the document and the names.
+  `websearch` query syntax, ranking, highlighted excerpts, and typo tolerance from trigram
+  word similarity on names. GIN indexes back both the document and the names. The
+  document and the query are read in English and in Spanish (accent-free stemming in both,
+  migrations 0001 and 0011), and with the spelling differences between British, American
+  and Spanish medical words folded away (spelling_key()), so hemofilia, hemophilia and
+  haemophilia find the same records whichever language the reader uses.
 - Other databases (the SQLite demo): every term must appear in a record's name or summary,
   compared case- and accent-insensitively in Python over a bounded set of candidates, with
-  a small typo tolerance on name words.
+  a small typo tolerance on name words; a term also matches through its spelling key.
 
 Highlighted excerpts are returned as (text, marked) segments, never as HTML: the template
 escapes each segment and wraps the marked ones in <mark>, so nothing the database or an
@@ -30,7 +33,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, FloatField, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -38,6 +41,8 @@ from genetx.content_types import ContentType, SearchFields, searched
 from genetx.text import MAX_QUERY_LENGTH, shorten
 
 CONFIG = "genetx_unaccent"
+# Spanish stemming without accents (migration 0011).
+CONFIG_ES = "genetx_unaccent_es"
 # Private-use characters as highlight markers: they never occur in the text we index, and
 # they are turned into <mark> only after the text around them has been escaped.
 START_SEL = "\ue000"
@@ -238,6 +243,16 @@ class HitSequence:
         return self._to_hit(self._items[index])
 
 
+def _every_reading(text: str, search_type: str):
+    """One query for `text` read in English, in Spanish and by spelling key, ORed."""
+    spelling = Func(Value(text), function="genetx_spelling", output_field=TextField())
+    return (
+        SearchQuery(text, search_type=search_type, config=CONFIG)
+        | SearchQuery(text, search_type=search_type, config=CONFIG_ES)
+        | SearchQuery(spelling, search_type=search_type, config="simple")
+    )
+
+
 class PostgresSearch:
     """Full-text search with ranking, highlighting, unaccent and trigram typo tolerance."""
 
@@ -247,7 +262,25 @@ class PostgresSearch:
         self._reference_ids = None
 
     def _search_query(self):
-        return SearchQuery(self.query, search_type="websearch", config=CONFIG)
+        """The query read as English, as Spanish, and by spelling key (see the module)."""
+        return _every_reading(self.query, "websearch")
+
+    def _excluded(self):
+        """The words the reader excluded (-word), read every way, or None.
+
+        The three readings are ORed, so an exclusion inside one of them would let a record
+        back in through another ("-linfoma" reads as nothing in English): each excluded
+        word is also refused in all three.
+        """
+        words = [token[1:].strip('"') for token in self.query.split() if token.startswith("-")]
+        words = [word for word in words if word]
+        if not words:
+            return None
+        query = None
+        for word in words:
+            reading = _every_reading(word, "plain")
+            query = reading if query is None else query | reading
+        return query
 
     def _typo_tolerant(self, search_type: SearchType) -> bool:
         # Below four characters nearly every name shares a trigram with the query; and a
@@ -274,6 +307,9 @@ class PostgresSearch:
         referenced = self._referenced(search_type)
         if referenced:
             matches |= Q(pk__in=referenced)
+        excluded = self._excluded()
+        if excluded is not None:
+            matches &= ~Q(document=excluded)
         return matches
 
     def _referenced(self, search_type: SearchType) -> list:
@@ -320,7 +356,9 @@ class PostgresSearch:
 
     def hits(self, key: str) -> HitSequence:
         search_type = TYPES[key]
-        query = self._search_query()
+        # Highlights in the words as written, read in English (ts_headline takes one
+        # configuration; a Spanish or respelt term may leave an excerpt unmarked).
+        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
         queryset = self._queryset(search_type).annotate(
             headline=SearchHeadline(
                 search_type.excerpt_field,
@@ -364,6 +402,33 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
         folded.append(piece)
         origin.extend([index] * len(piece))
     return "".join(folded), origin
+
+
+# The spelling folds, in order (the same as genetx_spelling() in migration 0011): British
+# and American spellings of medical words (haem/hem, leukaemia/leukemia) and their Spanish
+# ones (ph/f, th/t, k/c, y/i: hemofilia, leucemia, distrofia, mieloma, linfoma).
+_SPELLING = [
+    ("ae", "e"),
+    ("oe", "e"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("k", "c"),
+    ("y", "i"),
+    ("mf", "nf"),
+]
+# Then two word endings: a plural s (not ss), and -ia (hemofilia, haemophilia: hemofili).
+_PLURAL = re.compile(r"([a-z0-9]{3,}[a-rt-z0-9])s\b")
+_IA = re.compile(r"([a-z0-9]{3,})ia\b")
+
+
+def spelling_key(text: str) -> str:
+    """Text folded (fold()) and respelt so English and Spanish spellings of one medical
+    word meet: "Haemophilia" -> "hemofili", "leucemias" -> "leucemi", "dystrophy" ->
+    "distrofi", "distrofia" -> "distrofi"."""
+    key = fold(text)
+    for old, new in _SPELLING:
+        key = key.replace(old, new)
+    return _IA.sub(r"\1i", _PLURAL.sub(r"\1", key))
 
 
 _WORD = re.compile(r"\w+")
@@ -443,6 +508,9 @@ class FallbackSearch:
     def __init__(self, query: str):
         self.query = query
         self.terms = terms_of(query)
+        # Each term by its spelling key too: hemofilia finds haemophilia (spelling_key()).
+        # Short terms only as typed: a two-letter key would be inside too many words.
+        self.keys = [spelling_key(term) if len(term) >= 4 else term for term in self.terms]
         self._results = {}
 
     def _match(self, search_type: SearchType):
@@ -460,14 +528,15 @@ class FallbackSearch:
             name = fold(str(getattr(record, fields[0]) or ""))
             rest = fold(" ".join(str(getattr(record, f) or "") for f in fields[1:]))
             name_words = _WORD.findall(name)
+            name_key, rest_key = spelling_key(name), spelling_key(rest)
             if record.pk in referenced:
                 scored.append((-3.0 * max(1, len(self.terms)), name, record.pk, record))
                 continue
             score = 0.0
-            for term in self.terms:
-                if term in name:
+            for term, key in zip(self.terms, self.keys, strict=True):
+                if term in name or key in name_key:
                     score += 2
-                elif term in rest:
+                elif term in rest or key in rest_key:
                     score += 1
                 elif len(term) >= 4 and _close_to_any(term, name_words):
                     score += 0.5

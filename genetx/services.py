@@ -10,7 +10,7 @@ midway rolls everything back.
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -303,6 +303,12 @@ def revision_save(
     if revision.status == RevisionStatus.REJECTED:
         # Editing a rejected revision answers the review; the comment stays until decided.
         revision.status = RevisionStatus.DRAFT
+    elif revision.status == RevisionStatus.SCHEDULED:
+        # The approval was for what the publisher read: a new edit needs a new review.
+        revision.status = RevisionStatus.DRAFT
+        revision.go_live_at = None
+        revision.decided_by = None
+        revision.decided_at = None
     revision.full_clean(exclude=["content_type", "created_by", "updated_by"])
     revision.save()
     if submit:
@@ -341,14 +347,85 @@ def _decide(revision: Revision, user: AbstractBaseUser, action: str) -> Revision
 
 
 @transaction.atomic
-def revision_approve(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+def revision_approve(*, revision: Revision, user: AbstractBaseUser, go_live_at=None) -> Revision:
     """Apply a submitted revision to the live record and its parts, in one transaction.
 
     Refused, with nothing applied, when the record was deleted or changed since the
     revision was made, when a part it changes was changed or deleted meanwhile, when the
     result no longer validates (ValidationError) or when a publish gate refuses it.
+
+    With a future ``go_live_at`` the revision is checked the same way now (applied inside
+    a savepoint, then rolled back) and scheduled: publish_scheduled applies it then, and
+    checks it again, since the live record may have moved on by that time.
     """
     revision = _decide(revision, user, "approve")
+    if go_live_at is not None and go_live_at > timezone.now():
+        checked = transaction.savepoint()
+        try:
+            _apply_revision(revision, user, _approval_reason(revision))
+        finally:
+            transaction.savepoint_rollback(checked)
+        revision.status = RevisionStatus.SCHEDULED
+        revision.go_live_at = go_live_at
+    else:
+        _apply_revision(revision, user, _approval_reason(revision))
+        revision.status = RevisionStatus.APPROVED
+    revision.decided_by = user
+    revision.decided_at = timezone.now()
+    revision.save()
+    notifications.notify_decided(revision=revision)
+    return revision
+
+
+def _approval_reason(revision: Revision) -> str:
+    return f"Approved revision #{revision.pk} by {revision.created_by or 'a deleted user'}"
+
+
+@transaction.atomic
+def revision_unschedule(*, revision: Revision, user: AbstractBaseUser) -> Revision:
+    """Take a scheduled revision back to the review queue, unapplied."""
+    if not can_publish(user, revision.model):
+        raise TransitionRefused("only publishers may change a schedule")
+    locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    if locked is None or locked.status != RevisionStatus.SCHEDULED:
+        raise TransitionRefused("it is not scheduled (it may have gone live meanwhile)")
+    locked.status = RevisionStatus.SUBMITTED
+    locked.go_live_at = None
+    locked.decided_by = None
+    locked.decided_at = None
+    locked.updated_by = user
+    locked.save()
+    return locked
+
+
+def revision_go_live(*, revision: Revision, now) -> Revision | None:
+    """Apply a scheduled revision whose time has come (publish_scheduled calls this).
+
+    Returns None when another run applied it first or it is no longer scheduled. A
+    conflict or gate refusal raises (TransitionRefused, ValidationError) with nothing
+    applied; the revision stays scheduled and is reported on every run until a publisher
+    unschedules or discards it.
+    """
+    with transaction.atomic():
+        rows = Revision.objects.due(now).filter(pk=revision.pk)
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        else:
+            rows = rows.select_for_update()
+        locked = rows.first()
+        if locked is None:
+            return None
+        when = locked.go_live_at
+        reason = f"{_approval_reason(locked)}, applied on schedule ({when:%Y-%m-%d %H:%M} UTC)"
+        live = _apply_revision(locked, locked.decided_by, reason)
+        locked.status = RevisionStatus.APPROVED
+        locked.go_live_at = None
+        locked.save()
+        return live
+
+
+def _apply_revision(revision: Revision, user, reason: str):
+    """Write the revision into the live record and its parts; returns the live record."""
     model = revision.model
     live = model._base_manager.select_for_update().filter(pk=revision.object_id).first()
     if live is None:
@@ -364,7 +441,6 @@ def revision_approve(*, revision: Revision, user: AbstractBaseUser) -> Revision:
             "written; open the record, check its draft against the live version and save "
             "it again, then approve"
         )
-    reason = f"Approved revision #{revision.pk} by {revision.created_by or 'a deleted user'}"
     data = revision.data
     revisions.set_values(live, data.get("fields", {}), data.get("changed", []))
     live._history_user = user
@@ -384,12 +460,7 @@ def revision_approve(*, revision: Revision, user: AbstractBaseUser) -> Revision:
     for obj in [live, *parts]:
         if isinstance(obj, Publishable) and obj.status == Status.PUBLISHED:
             _check_gates(obj)
-    revision.status = RevisionStatus.APPROVED
-    revision.decided_by = user
-    revision.decided_at = timezone.now()
-    revision.save()
-    notifications.notify_decided(revision=revision)
-    return revision
+    return live
 
 
 def _apply_children(group: dict, parent, user, reason: str) -> list:

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     # from this host as static files (no third-party asset, strict CSP).
     "ninja",
     "corsheaders",
+    # Only for its translated country names (Spain, España); it has no models.
+    "django_countries",
     "simple_history",
     "import_export",
     "csp",
@@ -119,6 +121,9 @@ MIDDLEWARE = [
     # Admin requests get the longer statement timeout before the session is read.
     "genetx.middleware.AdminStatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the URL alone (/es/... is Spanish, everything else English),
+    # before anything resolves a URL or builds a page-cache key (see genetx.i18n).
+    "genetx.i18n.PathLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -275,10 +280,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# English (British spelling, the default: its URLs have no prefix) and Spanish (under /es/).
+# To add a language, see "Languages" in the README.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our English date formats (genetx/formats/en: 14 March 2025 whatever the English variant)
+# and Spanish thousands (genetx/formats/es: 1.859).
+FORMAT_MODULE_PATH = ["genetx.formats"]
 
 # Static files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -6,7 +6,16 @@ from django.urls import reverse
 from genetx.content_types import CONTENT_TYPES, with_pages
 
 
-class PagesSitemap(Sitemap):
+class LanguagesSitemap(Sitemap):
+    """Every page once per language (settings.LANGUAGES), each entry naming the page's
+    other languages as hreflang alternates, English as the x-default."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PagesSitemap(LanguagesSitemap):
     """The home page, the lists and the site-wide pages."""
 
     def items(self):
@@ -17,7 +26,7 @@ class PagesSitemap(Sitemap):
         return reverse(item)
 
 
-class PublishedSitemap(Sitemap):
+class PublishedSitemap(LanguagesSitemap):
     """The detail pages of one content type's published records."""
 
     def __init__(self, content_type):

@@ -22,9 +22,9 @@ def client_key(group, request) -> str:
     return client_ip_address(request) or "unknown"
 
 
-def refuse_if_over_limit(request):
-    """A 429 response when this client has used up EXPENSIVE_RATE, otherwise None (and the
-    request is counted)."""
+def seconds_to_wait(request) -> int | None:
+    """How long this client must wait when it has used up EXPENSIVE_RATE, otherwise None
+    (and the request is counted). The read API asks this too (genetx/api/api.py)."""
     rate = settings.EXPENSIVE_RATE
     if not rate:
         return None
@@ -34,7 +34,15 @@ def refuse_if_over_limit(request):
     usage = get_usage(request, group=GROUP, key=client_key, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
-    wait = max(1, usage["time_left"])
+    return max(1, usage["time_left"])
+
+
+def refuse_if_over_limit(request):
+    """A 429 page when this client has used up EXPENSIVE_RATE, otherwise None (and the
+    request is counted)."""
+    wait = seconds_to_wait(request)
+    if wait is None:
+        return None
     response = render(request, "429.html", {"retry_after": wait}, status=429)
     response["Retry-After"] = str(wait)
     return response

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from genetx.models import DatePrecision, Status, format_partial_date
+from genetx import dates
+from genetx.models import DatePrecision, Status
 from sources.models import Citation, Claim, Source
 from therapies.models import RegulatoryDecision, Trial, TrialCitation
 
@@ -25,16 +28,12 @@ class Event:
 
     @property
     def date_display(self) -> str:
-        return format_partial_date(self.date, self.precision)
+        return dates.display(self.date, self.precision)
 
     @property
     def datetime_attr(self) -> str:
         """The date for <time datetime>, only as precise as it is known."""
-        if self.precision == DatePrecision.YEAR:
-            return f"{self.date:%Y}"
-        if self.precision == DatePrecision.MONTH:
-            return f"{self.date:%Y-%m}"
-        return self.date.isoformat()
+        return dates.iso(self.date, self.precision)
 
 
 @dataclass
@@ -43,14 +42,12 @@ class Year:
     events: list[Event]
 
 
-# Within one day, claims come before the decisions and publications that document them.
-_ORDER = {
-    "Event": 0,
-    "Regulatory decision": 1,
-    "Publication": 2,
-    "Trial start": 3,
-    "Trial completion": 4,
-}
+# The kinds of entry, as readers read them (translated when shown).
+EVENT = _("Event")
+DECISION = _("Regulatory decision")
+PUBLICATION = _("Publication")
+TRIAL_START = _("Trial start")
+TRIAL_COMPLETION = _("Trial completion")
 
 
 def _published_citations():
@@ -76,7 +73,7 @@ def claim_event(claim) -> Event:
     return Event(
         date=claim.event_date,
         precision=claim.event_date_precision or DatePrecision.DAY,
-        kind="Event",
+        kind=EVENT,
         title=claim.statement,
         url=claim.get_absolute_url(),
         sources=[citation.source for citation in claim.citations.all()],
@@ -97,9 +94,13 @@ def decision_event(decision) -> Event:
     return Event(
         date=decision.date,
         precision=DatePrecision.DAY,
-        kind="Regulatory decision",
-        title=f"{decision.agency.name}: {decision.get_kind_display().lower()} of "
-        f"{decision.therapy.name}",
+        kind=DECISION,
+        title=gettext("%(agency)s: %(kind)s of %(therapy)s")
+        % {
+            "agency": decision.agency.name,
+            "kind": decision.get_kind_display().lower(),
+            "therapy": decision.therapy.name,
+        },
         url=decision.therapy.get_absolute_url(),
         sources=[decision.source] if decision.source.is_published else [],
         record=decision,
@@ -115,7 +116,7 @@ def source_event(source) -> Event:
     return Event(
         date=source.issued,
         precision=source.issued_precision or DatePrecision.DAY,
-        kind="Publication",
+        kind=PUBLICATION,
         title=source.display_title or str(source),
         # The entry links to the source itself, so it lists no further source.
         url=source.get_absolute_url(),
@@ -148,15 +149,25 @@ def trial_completion_rows():
     return _trial_rows("completion_date")
 
 
-def _trial_event(trial, kind: str, date, precision: str, figure_kind: str) -> Event:
-    verb = "starts" if kind == "Trial start" else "completes"
-    if figure_kind == Trial.FigureKind.ANTICIPATED:
-        verb = f"{verb} (anticipated)"
+def _trial_event(trial, kind, date, precision: str, figure_kind: str) -> Event:
+    anticipated = figure_kind == Trial.FigureKind.ANTICIPATED
+    if kind == TRIAL_START:
+        text = (
+            gettext("%(trial)s starts (anticipated)")
+            if anticipated
+            else gettext("%(trial)s starts")
+        )
+    else:
+        text = (
+            gettext("%(trial)s completes (anticipated)")
+            if anticipated
+            else gettext("%(trial)s completes")
+        )
     return Event(
         date=date,
         precision=precision or DatePrecision.DAY,
         kind=kind,
-        title=f"{trial.display_name} ({trial.registry_number}) {verb}",
+        title=text % {"trial": f"{trial.display_name} ({trial.registry_number})"},
         url=trial.get_absolute_url(),
         sources=[citation.source for citation in trial.citations.all()],
         record=trial,
@@ -165,14 +176,14 @@ def _trial_event(trial, kind: str, date, precision: str, figure_kind: str) -> Ev
 
 def trial_start_event(trial) -> Event:
     return _trial_event(
-        trial, "Trial start", trial.start_date, trial.start_date_precision, trial.start_date_kind
+        trial, TRIAL_START, trial.start_date, trial.start_date_precision, trial.start_date_kind
     )
 
 
 def trial_completion_event(trial) -> Event:
     return _trial_event(
         trial,
-        "Trial completion",
+        TRIAL_COMPLETION,
         trial.completion_date,
         trial.completion_date_precision,
         trial.completion_date_kind,
@@ -191,13 +202,13 @@ class EventKind:
 
 
 KINDS = [
-    EventKind("event", "Event", claim_rows, "event_date", claim_event),
-    EventKind("decision", "Regulatory decision", decision_rows, "date", decision_event),
-    EventKind("publication", "Publication", source_rows, "issued", source_event),
-    EventKind("trial-start", "Trial start", trial_start_rows, "start_date", trial_start_event),
+    EventKind("event", EVENT, claim_rows, "event_date", claim_event),
+    EventKind("decision", DECISION, decision_rows, "date", decision_event),
+    EventKind("publication", PUBLICATION, source_rows, "issued", source_event),
+    EventKind("trial-start", TRIAL_START, trial_start_rows, "start_date", trial_start_event),
     EventKind(
         "trial-completion",
-        "Trial completion",
+        TRIAL_COMPLETION,
         trial_completion_rows,
         "completion_date",
         trial_completion_event,
@@ -208,7 +219,9 @@ KINDS = [
 def events() -> list[Event]:
     """Every dated public event, oldest first; a fixed number of queries."""
     found = [kind.event(row) for kind in KINDS for row in kind.rows()]
-    found.sort(key=lambda event: (event.date, _ORDER[event.kind], event.title))
+    # Within one day, claims come before the decisions and publications that document them.
+    order = {str(kind.label): position for position, kind in enumerate(KINDS)}
+    found.sort(key=lambda event: (event.date, order[str(event.kind)], event.title))
     return found
 
 
@@ -226,6 +239,12 @@ def events_per_year(years: list[Year]):
     counts: dict[tuple[str, str], int] = {}
     for year in years:
         for event in year.events:
-            key = (str(year.year), event.kind)
+            key = (str(year.year), str(event.kind))
             counts[key] = counts.get(key, 0) + 1
-    return stacked_chart("events", "Timeline events per year", "events", counts, row_header="Year")
+    return stacked_chart(
+        "events",
+        gettext("Timeline events per year"),
+        gettext("events"),
+        counts,
+        row_header=gettext("Year"),
+    )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
@@ -15,11 +16,9 @@ from .sitemaps import SITEMAPS
 # A database that is down or too slow answers 503, not 500 (see the view).
 handler500 = "genetx.views.server_error"
 
+# Outside the language prefix: one address for machines and editors (the sitemap lists
+# every language's pages itself), in English.
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("search/", views.SearchView.as_view(), name="search"),
-    path("timeline/", views.TimelineView.as_view(), name="timeline"),
-    path("feed.atom", LatestUpdatesFeed(), name="feed"),
     # The sitemap view reads its page number from ?p= (genetx.cache.CanonicalQueryMiddleware).
     path("sitemap.xml", query_params("p")(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
@@ -35,16 +34,27 @@ urlpatterns = [
         admin.site.admin_view(lambda request: data_health_view(request, admin.site)),
         name="data-health",
     ),
-    path("open-data/", open_data, name="open-data"),
     path("open-data/<str:name>", open_data_file, name="open-data-file"),
     path("api/v1/", api.urls),
     # Anything else under /api/ is a JSON 404, not the site's HTML page.
     re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),
+]
+
+# Reader pages, in every language of settings.LANGUAGES: English where they always were,
+# the others under their prefix (/es/therapies/); an unknown prefix (/fr/) matches nothing
+# and is a 404 (genetx.i18n).
+urlpatterns += i18n_patterns(
+    path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("feed.atom", LatestUpdatesFeed(), name="feed"),
+    path("open-data/", open_data, name="open-data"),
     path("", include("therapies.urls")),
     path("", include("hospitals.urls")),
     path("", include("sources.urls")),
-]
+    prefix_default_language=False,
+)
 
 if settings.BENCH_BASELINE:
     urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))

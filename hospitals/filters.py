@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from genetx.listing import (
     Facet,
@@ -24,30 +25,30 @@ _PUBLIC_PROGRAMME = Q(
 
 class InstitutionFilter(FacetedFilterSet):
     q = SearchField("name", "city", "region", "summary")
-    kind = MultipleChoiceFilter(choices=InstitutionKind.choices, label="Kind")
-    region = TextValuesFilter(label="Region", max_length=120)
-    city = TextValuesFilter(label="City", max_length=120)
+    kind = MultipleChoiceFilter(choices=InstitutionKind.choices, label=_("Kind"))
+    region = TextValuesFilter(label=_("Region"), max_length=120)
+    city = TextValuesFilter(label=_("City"), max_length=120)
     therapy = ModelMultipleChoiceFilter(
         queryset=Therapy.objects.published(),
         to_field_name="slug",
         method="filter_therapy",
-        label="Therapy",
+        label=_("Therapy"),
     )
     sort = SortFilter(
         {
-            "name": ("Name", ("name",)),
-            "programmes": ("Most programmes", ("-programme_count", "name")),
-            "newest": ("Newest first", ("-published_at", "name")),
+            "name": (_("Name"), ("name",)),
+            "programmes": (_("Most programmes"), ("-programme_count", "name")),
+            "newest": (_("Newest first"), ("-published_at", "name")),
         }
     )
 
     facets = [
-        Facet("kind", "Kind", "kind", choices=dict(InstitutionKind.choices)),
-        Facet("region", "Region", "region"),
-        Facet("city", "City", "city"),
+        Facet("kind", _("Kind"), "kind", choices=dict(InstitutionKind.choices)),
+        Facet("region", _("Region"), "region"),
+        Facet("city", _("City"), "city"),
         Facet(
             "therapy",
-            "Therapy",
+            _("Therapy"),
             "programmes__therapy__slug",
             "programmes__therapy__name",
             only=_PUBLIC_PROGRAMME,
@@ -68,18 +69,18 @@ class ProgrammeFilter(django_filters.FilterSet):
     """Programmes (no public list of their own; the API lists them)."""
 
     institution = ModelMultipleChoiceFilter(
-        queryset=Institution.objects.published(), to_field_name="slug", label="Institution"
+        queryset=Institution.objects.published(), to_field_name="slug", label=_("Institution")
     )
     therapy = ModelMultipleChoiceFilter(
-        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+        queryset=Therapy.objects.published(), to_field_name="slug", label=_("Therapy")
     )
-    role = MultipleChoiceFilter(choices=ProgrammeRole.choices, label="Role")
-    country = TextValuesFilter(field_name="institution__country", label="Country", max_length=2)
+    role = MultipleChoiceFilter(choices=ProgrammeRole.choices, label=_("Role"))
+    country = TextValuesFilter(field_name="institution__country", label=_("Country"), max_length=2)
     sort = SortFilter(
         {
-            "institution": ("Institution", ("institution__name",)),
-            "since": ("Oldest first", ("since",)),
-            "updated": ("Recently updated", ("-updated_at",)),
+            "institution": (_("Institution"), ("institution__name",)),
+            "since": (_("Oldest first"), ("since",)),
+            "updated": (_("Recently updated"), ("-updated_at",)),
         }
     )
 

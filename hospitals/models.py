@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from genetx.models import Publishable, PublishableQuerySet, Status
@@ -68,13 +69,13 @@ def _published_decisions():
 
 
 class InstitutionKind(models.TextChoices):
-    HOSPITAL = "hospital", "Hospital"
-    CHILDRENS_HOSPITAL = "childrens_hospital", "Children's hospital"
-    RESEARCH_CENTRE = "research_centre", "Research centre"
-    REGULATOR = "regulator", "Regulator"
-    MINISTRY = "ministry", "Ministry or health authority"
-    COMPANY = "company", "Company"
-    PUBLISHER = "publisher", "Publisher"
+    HOSPITAL = "hospital", _("Hospital")
+    CHILDRENS_HOSPITAL = "childrens_hospital", _("Children's hospital")
+    RESEARCH_CENTRE = "research_centre", _("Research centre")
+    REGULATOR = "regulator", _("Regulator")
+    MINISTRY = "ministry", _("Ministry or health authority")
+    COMPANY = "company", _("Company")
+    PUBLISHER = "publisher", _("Publisher")
 
 
 class Institution(Publishable):
@@ -125,6 +126,8 @@ class Institution(Publishable):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
         permissions = [("publish_institution", "Can publish, unpublish and archive institutions")]
         ordering = ["name"]
         constraints = [
@@ -206,12 +209,12 @@ class ProgrammeQuerySet(PublishableQuerySet):
 
 
 class ProgrammeRole(models.TextChoices):
-    DEVELOPS = "develops", "Develops"
-    IMPLEMENTS = "implements", "Implements"
-    TREATS = "treats", "Treats patients"
-    TRIAL_SITE = "trial_site", "Trial site"
-    DESIGNATED_CENTRE = "designated_centre", "Designated centre"
-    AUTHORISES = "authorises", "Authorises treatment requests"
+    DEVELOPS = "develops", _("Develops")
+    IMPLEMENTS = "implements", _("Implements")
+    TREATS = "treats", _("Treats patients")
+    TRIAL_SITE = "trial_site", _("Trial site")
+    DESIGNATED_CENTRE = "designated_centre", _("Designated centre")
+    AUTHORISES = "authorises", _("Authorises treatment requests")
 
 
 class Programme(Publishable):
@@ -234,6 +237,8 @@ class Programme(Publishable):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
         permissions = [("publish_programme", "Can publish, unpublish and archive programmes")]
         ordering = ["institution__name", "role"]
         constraints = [

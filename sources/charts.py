@@ -1,6 +1,7 @@
 """Charts of sources (genetx.charts), one query each."""
 
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from genetx.charts import Chart, bar_chart
 
@@ -18,9 +19,9 @@ def sources_by_kind(claims) -> Chart:
     )
     chart = bar_chart(
         "evidence",
-        "Sources cited by these claims, by kind of evidence",
-        "sources",
+        gettext("Sources cited by these claims, by kind of evidence"),
+        gettext("sources"),
         [(str(label), counts.get(value, 0), "") for value, label in SourceKind.choices],
     )
-    chart.row_header = "Kind of source"
+    chart.row_header = gettext("Kind of source")
     return chart

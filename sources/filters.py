@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from genetx.listing import (
     Facet,
@@ -58,26 +59,29 @@ class SourceFilter(FacetedFilterSet):
         "authors__family",
         "authors__literal",
     )
-    kind = MultipleChoiceFilter(choices=SourceKind.choices, label="Kind")
-    year = YearsFilter(field_name="issued__year", label="Year")
-    language = TextValuesFilter(label="Language", max_length=12, lookup_expr="exact")
+    kind = MultipleChoiceFilter(choices=SourceKind.choices, label=_("Kind"))
+    year = YearsFilter(field_name="issued__year", label=_("Year"))
+    language = TextValuesFilter(label=_("Language"), max_length=12, lookup_expr="exact")
     journal = TextValuesFilter(
-        field_name="container_title", label="Journal or site", max_length=300, lookup_expr="exact"
+        field_name="container_title",
+        label=_("Journal or site"),
+        max_length=300,
+        lookup_expr="exact",
     )
     sort = SortFilter(
         {
-            "newest": ("Newest first", ("-issued", "key")),
-            "oldest": ("Oldest first", ("issued", "key")),
-            "title": ("Title", ("title", "key")),
-            "cited": ("Most cited", ("-citation_count", "key")),
+            "newest": (_("Newest first"), ("-issued", "key")),
+            "oldest": (_("Oldest first"), ("issued", "key")),
+            "title": (_("Title"), ("title", "key")),
+            "cited": (_("Most cited"), ("-citation_count", "key")),
         }
     )
 
     facets = [
-        Facet("kind", "Kind", "kind", choices=dict(SourceKind.choices)),
-        Facet("year", "Year", "issued__year", newest_first=True),
-        Facet("language", "Language", "language", display=language_name),
-        Facet("journal", "Journal or site", "container_title"),
+        Facet("kind", _("Kind"), "kind", choices=dict(SourceKind.choices)),
+        Facet("year", _("Year"), "issued__year", newest_first=True),
+        Facet("language", _("Language"), "language", display=language_name),
+        Facet("journal", _("Journal or site"), "container_title"),
     ]
 
     class Meta:
@@ -88,41 +92,41 @@ class SourceFilter(FacetedFilterSet):
 class ClaimFilter(FacetedFilterSet):
     q = SearchField("statement", "measure")
     review = MultipleChoiceFilter(
-        field_name="review_status", choices=ClaimReview.choices, label="Review status"
+        field_name="review_status", choices=ClaimReview.choices, label=_("Review status")
     )
     therapy = ModelMultipleChoiceFilter(
-        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+        queryset=Therapy.objects.published(), to_field_name="slug", label=_("Therapy")
     )
-    measure = TextValuesFilter(label="Measure", max_length=120, lookup_expr="exact")
+    measure = TextValuesFilter(label=_("Measure"), max_length=120, lookup_expr="exact")
     # The claims citing one source: where a source page sends readers for its full list.
     # A text box, not a <select>: listing every source would make the page as big as the
     # source table.
     source = django_filters.CharFilter(
-        method="filter_source", label="Cited source (key)", max_length=100
+        method="filter_source", label=_("Cited source (key)"), max_length=100
     )
     figures = django_filters.ChoiceFilter(
-        choices=[("yes", "Figures only"), ("no", "Statements without a figure")],
+        choices=[("yes", _("Figures only")), ("no", _("Statements without a figure"))],
         method="filter_figures",
-        label="Figures",
+        label=_("Figures"),
     )
     sort = SortFilter(
         {
-            "newest": ("Newest first", ("-event_date", "-as_of", "slug")),
-            "oldest": ("Oldest first", ("event_date", "as_of", "slug")),
-            "updated": ("Recently updated", ("-updated_at", "slug")),
+            "newest": (_("Newest first"), ("-event_date", "-as_of", "slug")),
+            "oldest": (_("Oldest first"), ("event_date", "as_of", "slug")),
+            "updated": (_("Recently updated"), ("-updated_at", "slug")),
         }
     )
 
     facets = [
-        Facet("review", "Review status", "review_status", choices=dict(ClaimReview.choices)),
+        Facet("review", _("Review status"), "review_status", choices=dict(ClaimReview.choices)),
         Facet(
             "therapy",
-            "Therapy",
+            _("Therapy"),
             "therapy__slug",
             "therapy__name",
             only=Q(therapy__status=Status.PUBLISHED),
         ),
-        Facet("measure", "Measure", "measure"),
+        Facet("measure", _("Measure"), "measure"),
     ]
 
     class Meta:

@@ -6,15 +6,18 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from genetx import dates
 from genetx.models import (
     DatePrecision,
     Publishable,
     PublishableQuerySet,
     Status,
     Versioned,
-    format_partial_date,
     partial_date_constraints,
 )
 
@@ -67,26 +70,26 @@ class SourceQuerySet(PublishableQuerySet):
 
 
 class SourceKind(models.TextChoices):
-    JOURNAL_ARTICLE = "journal_article", "Journal article"
-    NEWS_ARTICLE = "news_article", "News article"
-    WEB_ARTICLE = "web_article", "Web article"
-    PRESS_RELEASE = "press_release", "Press release"
-    REPORT = "report", "Report"
-    BOOK = "book", "Book"
-    DATABASE = "database", "Database or registry"
-    ATTRIBUTION = "attribution", "Attribution without a full reference"
+    JOURNAL_ARTICLE = "journal_article", _("Journal article")
+    NEWS_ARTICLE = "news_article", _("News article")
+    WEB_ARTICLE = "web_article", _("Web article")
+    PRESS_RELEASE = "press_release", _("Press release")
+    REPORT = "report", _("Report")
+    BOOK = "book", _("Book")
+    DATABASE = "database", _("Database or registry")
+    ATTRIBUTION = "attribution", _("Attribution without a full reference")
 
 
 # How each kind of source is described to readers beside its reference.
 EVIDENCE_KINDS = {
-    SourceKind.JOURNAL_ARTICLE: "Peer-reviewed journal article",
-    SourceKind.NEWS_ARTICLE: "News report",
-    SourceKind.WEB_ARTICLE: "Web article",
-    SourceKind.PRESS_RELEASE: "Official statement",
-    SourceKind.REPORT: "Report",
-    SourceKind.BOOK: "Book",
-    SourceKind.DATABASE: "Registry or database record",
-    SourceKind.ATTRIBUTION: "Attribution, not fully referenced (a journal named, no reference)",
+    SourceKind.JOURNAL_ARTICLE: _("Peer-reviewed journal article"),
+    SourceKind.NEWS_ARTICLE: _("News report"),
+    SourceKind.WEB_ARTICLE: _("Web article"),
+    SourceKind.PRESS_RELEASE: _("Official statement"),
+    SourceKind.REPORT: _("Report"),
+    SourceKind.BOOK: _("Book"),
+    SourceKind.DATABASE: _("Registry or database record"),
+    SourceKind.ATTRIBUTION: _("Attribution, not fully referenced (a journal named, no reference)"),
 }
 
 
@@ -181,6 +184,8 @@ class Source(Publishable):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         permissions = [("publish_source", "Can publish, unpublish and archive sources")]
         ordering = ["-issued", "key"]
         constraints = [
@@ -239,8 +244,11 @@ class Source(Publishable):
             # An organisation's own statement (a regulator's announcement): name who says it.
             organisation = next((a.literal for a in self.authors.all() if a.literal), "")
             if organisation:
-                return f"{EVIDENCE_KINDS[self.kind]} by {organisation}"
-        return EVIDENCE_KINDS[self.kind]
+                return gettext("%(kind)s by %(organisation)s") % {
+                    "kind": EVIDENCE_KINDS[self.kind],
+                    "organisation": organisation,
+                }
+        return str(EVIDENCE_KINDS[self.kind])
 
     @property
     def display_title(self) -> str:
@@ -267,7 +275,7 @@ class Source(Publishable):
 
     @property
     def issued_display(self) -> str:
-        return format_partial_date(self.issued, self.issued_precision)
+        return dates.display(self.issued, self.issued_precision)
 
     @property
     def language_name(self) -> str:
@@ -285,7 +293,9 @@ class Source(Publishable):
     def short_label(self) -> str:
         """Author-year label for lists: Catalá et al. (2022)."""
         if self.kind == self.Kind.ATTRIBUTION:
-            return f"A study in {self.container_title} (as reported)"
+            return gettext("A study in %(journal)s (as reported)") % {
+                "journal": self.container_title
+            }
         authors = list(self.authors.all())
         if not authors:
             name = self.publisher or self.container_title or self.title
@@ -328,6 +338,8 @@ class Author(Versioned):
     objects = AuthorQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["source", "position"]
         constraints = [
             models.UniqueConstraint(fields=["source", "position"], name="author_unique_position"),
@@ -430,27 +442,27 @@ class ClaimQuerySet(PublishableQuerySet):
 
 
 class ClaimReview(models.TextChoices):
-    VERIFIED = "verified", "Verified"
-    NEEDS_REVIEW = "needs_review", "Needs review"
-    DISPUTED = "disputed", "Disputed"
-    SUPERSEDED = "superseded", "Superseded"
+    VERIFIED = "verified", _("Verified")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    DISPUTED = "disputed", _("Disputed")
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class ClaimUnit(models.TextChoices):
-    PERCENT = "percent", "%"
-    COUNT = "count", "count"
-    PATIENTS = "patients", "patients"
-    MONTHS = "months", "months"
-    YEARS = "years", "years"
-    EUR = "eur", "EUR"
-    USD = "usd", "USD"
+    PERCENT = "percent", _("%")
+    COUNT = "count", _("count")
+    PATIENTS = "patients", _("patients")
+    MONTHS = "months", _("months")
+    YEARS = "years", _("years")
+    EUR = "eur", _("EUR")
+    USD = "usd", _("USD")
 
 
 class ClaimQualifier(models.TextChoices):
-    EXACT = "", "exactly"
-    MORE_THAN = "more_than", "more than"
-    LESS_THAN = "less_than", "less than"
-    ABOUT = "about", "about"
+    EXACT = "", _("exactly")
+    MORE_THAN = "more_than", _("more than")
+    LESS_THAN = "less_than", _("less than")
+    ABOUT = "about", _("about")
 
 
 class Claim(Publishable):
@@ -544,6 +556,8 @@ class Claim(Publishable):
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         permissions = [("publish_claim", "Can publish, unpublish and archive claims")]
         ordering = ["-event_date", "-as_of", "slug"]
         constraints = [
@@ -647,25 +661,29 @@ class Claim(Publishable):
 
     @property
     def value_display(self) -> str:
-        """The figure as readers read it: more than 1,859; 85.5%."""
+        """The figure as readers read it, in the active language's number format: more than
+        1,859; 85.5% (más de 1.859; 85,5 %)."""
         if self.value is None:
             return ""
         number = self.value.normalize()
-        text = f"{number:,f}" if number == number.to_integral() else f"{number:,}"
-        text = text.rstrip("0").rstrip(".") if "." in text else text
+        if number == number.to_integral():
+            number = number.quantize(1)
+        text = number_format(number, force_grouping=True)
         qualifier = self.get_qualifier_display() if self.qualifier else ""
-        unit = "%" if self.unit == self.Unit.PERCENT else f" {self.get_unit_display()}"
-        if self.unit == self.Unit.COUNT:
-            unit = ""
-        return f"{qualifier} {text}{unit}".strip()
+        if self.unit == self.Unit.PERCENT:
+            # Translators: a percentage; Spanish puts a (non-breaking) space before the sign.
+            text = gettext("%(number)s%%") % {"number": text}
+        elif self.unit != self.Unit.COUNT:
+            text = f"{text} {self.get_unit_display()}"
+        return f"{qualifier} {text}".strip()
 
     @property
     def as_of_display(self) -> str:
-        return format_partial_date(self.as_of, self.as_of_precision)
+        return dates.display(self.as_of, self.as_of_precision)
 
     @property
     def event_date_display(self) -> str:
-        return format_partial_date(self.event_date, self.event_date_precision)
+        return dates.display(self.event_date, self.event_date_precision)
 
 
 class CitationQuerySet(models.QuerySet):
@@ -696,6 +714,8 @@ class Citation(Versioned):
     objects = CitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         ordering = ["claim", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "source"], name="citation_unique_pair"),
@@ -711,10 +731,12 @@ class Citation(Versioned):
 
 
 def language_name(code: str) -> str:
-    """The English name of a language code (es -> Spanish); the code itself if unknown."""
+    """The name of a language code in the reader's language (es -> Spanish, español); the
+    code itself if unknown."""
     from django.conf.locale import LANG_INFO
 
     info = LANG_INFO.get((code or "").lower()) or LANG_INFO.get((code or "").split("-")[0].lower())
     if info and "fallback" in info:
         info = LANG_INFO.get(info["fallback"][0])
-    return info["name"] if info else code
+    # Django's own catalogue translates the language names.
+    return str(_(info["name"])) if info else code

@@ -3,9 +3,10 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from django.urls import reverse
 
+from genetx import dates
 from genetx.listing import FacetedListView
 from genetx.models import Status
-from genetx.pages import PreviewDetailView, partial_iso_date
+from genetx.pages import PreviewDetailView
 
 from . import citations
 from .charts import sources_by_kind
@@ -97,7 +98,7 @@ class SourceDetailView(PreviewDetailView):
         if authors:
             data["author"] = authors
         if source.issued:
-            data["datePublished"] = partial_iso_date(source.issued, source.issued_precision)
+            data["datePublished"] = dates.iso(source.issued, source.issued_precision)
         if source.container_title:
             data["isPartOf"] = {
                 "@type": "Periodical" if source.kind == Source.Kind.JOURNAL_ARTICLE else "WebSite",
@@ -127,7 +128,7 @@ def highwire_meta(source) -> list[tuple[str, str]]:
     for author in source.authors.all():
         meta.append(("citation_author", author.sort_name))
     if source.issued:
-        date = partial_iso_date(source.issued, source.issued_precision).replace("-", "/")
+        date = dates.iso(source.issued, source.issued_precision).replace("-", "/")
         meta.append(("citation_publication_date", date))
     if source.kind == Source.Kind.JOURNAL_ARTICLE:
         meta.append(("citation_journal_title", source.container_title))

@@ -1,6 +1,8 @@
 """Test settings: the real settings, with a throwaway key and a fast password hasher."""
 
 import os
+import tempfile
+from pathlib import Path
 
 # The real settings refuse to start without a secret key outside debug; tests run with
 # debug off, as production does, so they get a key that protects nothing.
@@ -38,3 +40,6 @@ AXES_ENABLED = False
 # the fuzz tests) would test less than they seem to. It is on only in the tests of the
 # cache itself (tests/genetx/test_cache.py), which switch it on with override_settings.
 PAGE_CACHE_ENABLED = False
+# publish_scheduled rebuilds the open data dump when content changed: tests that run it must
+# not write into the project's folder. Tests of the dump point this at their own tmp_path.
+OPEN_DATA_DIR = Path(tempfile.mkdtemp(prefix="genetx-test-open-data-"))

@@ -3,6 +3,7 @@
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from genetx.charts import Chart, bar_chart, stacked_chart
 from genetx.models import Status
@@ -24,11 +25,11 @@ def therapies_by_modality(therapies) -> Chart:
     )
     return bar_chart(
         "modality",
-        "Therapies by modality",
-        "therapies",
+        gettext("Therapies by modality"),
+        gettext("therapies"),
         [
             (
-                row["modality__name"] or "Modality not stated",
+                row["modality__name"] or gettext("Modality not stated"),
                 row["count"],
                 _list_url(modality=row["modality__slug"]) if row["modality__slug"] else "",
             )
@@ -46,8 +47,8 @@ def therapies_by_development(therapies) -> Chart:
     )
     return bar_chart(
         "development",
-        "Therapies by development status",
-        "therapies",
+        gettext("Therapies by development status"),
+        gettext("therapies"),
         [
             (str(label), counts.get(value, 0), _list_url(development=value) if value else "")
             for value, label in TherapyDevelopment.choices
@@ -69,10 +70,10 @@ def decisions_by_year_and_agency() -> Chart:
     )
     counts = {(str(row["date__year"]), row["agency__name"]): row["count"] for row in rows}
     chart = stacked_chart(
-        "decisions",
-        "Regulatory decisions by year and agency",
-        "decisions",
+        gettext("decisions"),
+        gettext("Regulatory decisions by year and agency"),
+        gettext("decisions"),
         counts,
-        row_header="Year",
+        row_header=gettext("Year"),
     )
     return chart

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from genetx.listing import (
     Facet,
@@ -40,77 +41,77 @@ _PUBLIC_PROGRAMME = Q(
 class TherapyFilter(FacetedFilterSet):
     q = SearchField("name", "inn", "brand_name", "code", "summary")
     modality = ModelMultipleChoiceFilter(
-        queryset=Modality.objects.all(), to_field_name="slug", label="Modality"
+        queryset=Modality.objects.all(), to_field_name="slug", label=_("Modality")
     )
     condition = ModelMultipleChoiceFilter(
         field_name="conditions",
         queryset=Condition.objects.published(),
         to_field_name="slug",
-        label="Condition",
+        label=_("Condition"),
         distinct=True,
     )
     category = MultipleChoiceFilter(
         field_name="conditions__category",
         choices=ConditionCategory.choices,
-        label="Condition category",
+        label=_("Condition category"),
         distinct=True,
     )
     development = MultipleChoiceFilter(
         field_name="development_status",
         choices=[c for c in TherapyDevelopment.choices if c[0]],
-        label="Development status",
+        label=_("Development status"),
     )
-    kind = MultipleChoiceFilter(choices=TherapyKind.choices, label="Kind")
+    kind = MultipleChoiceFilter(choices=TherapyKind.choices, label=_("Kind"))
     country = TextValuesFilter(
         method="filter_place",
-        label="Country of an institution with a programme",
+        label=_("Country of an institution with a programme"),
         max_length=2,
         validators=[validate_country_code],
     )
     region = TextValuesFilter(
-        method="filter_place", label="Region of an institution with a programme", max_length=120
+        method="filter_place", label=_("Region of an institution with a programme"), max_length=120
     )
     sort = SortFilter(
         {
-            "name": ("Name", ("name",)),
-            "newest": ("Newest first", ("-published_at", "name")),
-            "updated": ("Recently updated", ("-updated_at", "name")),
+            "name": (_("Name"), ("name",)),
+            "newest": (_("Newest first"), ("-published_at", "name")),
+            "updated": (_("Recently updated"), ("-updated_at", "name")),
         }
     )
 
     facets = [
-        Facet("modality", "Modality", "modality__slug", "modality__name"),
+        Facet("modality", _("Modality"), "modality__slug", "modality__name"),
         Facet(
             "condition",
-            "Condition",
+            _("Condition"),
             "conditions__slug",
             "conditions__name",
             only=Q(conditions__status=Status.PUBLISHED),
         ),
         Facet(
             "category",
-            "Condition category",
+            _("Condition category"),
             "conditions__category",
             choices=dict(ConditionCategory.choices),
             only=Q(conditions__status=Status.PUBLISHED),
         ),
         Facet(
             "development",
-            "Development status",
+            _("Development status"),
             "development_status",
             choices=dict(TherapyDevelopment.choices[1:]),
         ),
-        Facet("kind", "Kind", "kind", choices=dict(TherapyKind.choices)),
+        Facet("kind", _("Kind"), "kind", choices=dict(TherapyKind.choices)),
         Facet(
             "country",
-            "Country (programmes)",
+            _("Country (programmes)"),
             "programmes__institution__country",
             only=_PUBLIC_PROGRAMME,
             display=country_name,
         ),
         Facet(
             "region",
-            "Region (programmes)",
+            _("Region (programmes)"),
             "programmes__institution__region",
             only=_PUBLIC_PROGRAMME,
         ),
@@ -130,21 +131,23 @@ class TherapyFilter(FacetedFilterSet):
 
 class ConditionFilter(FacetedFilterSet):
     q = SearchField("name", "orpha_code", "icd10_code", "summary")
-    category = MultipleChoiceFilter(choices=ConditionCategory.choices, label="Category")
+    category = MultipleChoiceFilter(choices=ConditionCategory.choices, label=_("Category"))
     rare = MultipleChoiceFilter(
-        choices=[("true", "Yes"), ("false", "No")], method="filter_rare", label="Rare disease"
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        method="filter_rare",
+        label=_("Rare disease"),
     )
     sort = SortFilter(
         {
-            "name": ("Name", ("name",)),
-            "therapies": ("Most therapies", ("-therapy_count", "name")),
-            "newest": ("Newest first", ("-published_at", "name")),
+            "name": (_("Name"), ("name",)),
+            "therapies": (_("Most therapies"), ("-therapy_count", "name")),
+            "newest": (_("Newest first"), ("-published_at", "name")),
         }
     )
 
     facets = [
-        Facet("category", "Category", "category", choices=dict(ConditionCategory.choices)),
-        Facet("rare", "Rare disease", "is_rare", choices={True: "Yes", False: "No"}),
+        Facet("category", _("Category"), "category", choices=dict(ConditionCategory.choices)),
+        Facet("rare", _("Rare disease"), "is_rare", choices={True: _("Yes"), False: _("No")}),
     ]
 
     class Meta:
@@ -161,17 +164,17 @@ class DecisionFilter(django_filters.FilterSet):
     """Regulatory decisions (no public list of their own; the API lists them)."""
 
     therapy = ModelMultipleChoiceFilter(
-        queryset=Therapy.objects.published(), to_field_name="slug", label="Therapy"
+        queryset=Therapy.objects.published(), to_field_name="slug", label=_("Therapy")
     )
     agency = ModelMultipleChoiceFilter(
-        queryset=Institution.objects.published(), to_field_name="slug", label="Agency"
+        queryset=Institution.objects.published(), to_field_name="slug", label=_("Agency")
     )
-    kind = MultipleChoiceFilter(choices=RegulatoryDecisionKind.choices, label="Kind")
-    year = YearsFilter(field_name="date__year", label="Year")
+    kind = MultipleChoiceFilter(choices=RegulatoryDecisionKind.choices, label=_("Kind"))
+    year = YearsFilter(field_name="date__year", label=_("Year"))
     sort = SortFilter(
         {
-            "newest": ("Newest first", ("-date",)),
-            "oldest": ("Oldest first", ("date",)),
+            "newest": (_("Newest first"), ("-date",)),
+            "oldest": (_("Oldest first"), ("date",)),
         }
     )
 

@@ -6,15 +6,18 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Length, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
+from genetx import dates
 from genetx.models import (
     DatePrecision,
     Publishable,
     PublishableQuerySet,
     Status,
     Versioned,
-    format_partial_date,
     partial_date_constraints,
 )
 
@@ -40,9 +43,9 @@ class ModalityQuerySet(models.QuerySet):
 
 
 class ModalityDelivery(models.TextChoices):
-    IN_VIVO = "in_vivo", "In vivo"
-    EX_VIVO = "ex_vivo", "Ex vivo"
-    BOTH = "both", "In vivo or ex vivo"
+    IN_VIVO = "in_vivo", _("In vivo")
+    EX_VIVO = "ex_vivo", _("Ex vivo")
+    BOTH = "both", _("In vivo or ex vivo")
 
 
 class Modality(Versioned):
@@ -65,8 +68,9 @@ class Modality(Versioned):
     objects = ModalityQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("modality")
         ordering = ["name"]
-        verbose_name_plural = "modalities"
+        verbose_name_plural = _("modalities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(delivery__in=ModalityDelivery.values), name="modality_delivery_valid"
@@ -114,10 +118,10 @@ class ConditionQuerySet(PublishableQuerySet):
 
 
 class ConditionCategory(models.TextChoices):
-    GENETIC = "genetic", "Genetic disorder"
-    HAEMATOLOGICAL_CANCER = "haematological_cancer", "Haematological cancer"
-    NEURODEGENERATIVE = "neurodegenerative", "Neurodegenerative disease"
-    OTHER = "other", "Other"
+    GENETIC = "genetic", _("Genetic disorder")
+    HAEMATOLOGICAL_CANCER = "haematological_cancer", _("Haematological cancer")
+    NEURODEGENERATIVE = "neurodegenerative", _("Neurodegenerative disease")
+    OTHER = "other", _("Other")
 
 
 class Condition(Publishable):
@@ -156,6 +160,8 @@ class Condition(Publishable):
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
         permissions = [("publish_condition", "Can publish, unpublish and archive conditions")]
         ordering = ["name"]
         constraints = [
@@ -246,18 +252,18 @@ class TherapyQuerySet(PublishableQuerySet):
 
 
 class TherapyKind(models.TextChoices):
-    APPROACH = "approach", "Therapeutic approach"
-    PRODUCT = "product", "Medicine or investigational product"
-    HOSPITAL = "hospital", "Hospital treatment programme"
+    APPROACH = "approach", _("Therapeutic approach")
+    PRODUCT = "product", _("Medicine or investigational product")
+    HOSPITAL = "hospital", _("Hospital treatment programme")
 
 
 class TherapyDevelopment(models.TextChoices):
-    NOT_STATED = "", "Not stated"
-    RESEARCH = "research", "Research"
-    CLINICAL_TRIAL = "clinical_trial", "Clinical trial"
-    APPROVED = "approved", "Approved"
-    IN_USE = "in_use", "In clinical use"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    NOT_STATED = "", _("Not stated")
+    RESEARCH = "research", _("Research")
+    CLINICAL_TRIAL = "clinical_trial", _("Clinical trial")
+    APPROVED = "approved", _("Approved")
+    IN_USE = "in_use", _("In clinical use")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Therapy(Publishable):
@@ -310,9 +316,10 @@ class Therapy(Publishable):
     _history_m2m_fields = ["conditions"]
 
     class Meta:
+        verbose_name = _("therapy")
         permissions = [("publish_therapy", "Can publish, unpublish and archive therapies")]
         ordering = ["name"]
-        verbose_name_plural = "therapies"
+        verbose_name_plural = _("therapies")
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(
@@ -375,13 +382,13 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
 
 
 class RegulatoryDecisionKind(models.TextChoices):
-    APPROVAL = "approval", "Approval"
-    ACCELERATED_APPROVAL = "accelerated_approval", "Accelerated approval"
-    CONDITIONAL_APPROVAL = "conditional_approval", "Conditional approval"
-    HOSPITAL_EXEMPTION = "hospital_exemption", "Hospital exemption"
-    DESIGNATION = "designation", "Designation"
-    REFUSAL = "refusal", "Refusal"
-    WITHDRAWAL = "withdrawal", "Withdrawal"
+    APPROVAL = "approval", _("Approval")
+    ACCELERATED_APPROVAL = "accelerated_approval", _("Accelerated approval")
+    CONDITIONAL_APPROVAL = "conditional_approval", _("Conditional approval")
+    HOSPITAL_EXEMPTION = "hospital_exemption", _("Hospital exemption")
+    DESIGNATION = "designation", _("Designation")
+    REFUSAL = "refusal", _("Refusal")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
 
 
 class RegulatoryDecision(Versioned):
@@ -409,6 +416,8 @@ class RegulatoryDecision(Versioned):
     objects = RegulatoryDecisionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("regulatory decision")
+        verbose_name_plural = _("regulatory decisions")
         ordering = ["-date"]
         constraints = [
             models.CheckConstraint(
@@ -438,38 +447,38 @@ class RegulatoryDecision(Versioned):
 class TrialPhase(models.TextChoices):
     """The phases ClinicalTrials.gov records (its API's EARLY_PHASE1 ... NA, combined)."""
 
-    NOT_STATED = "", "Not stated"
-    EARLY_PHASE_1 = "early_phase_1", "Early phase 1"
-    PHASE_1 = "phase_1", "Phase 1"
-    PHASE_1_2 = "phase_1_2", "Phase 1/2"
-    PHASE_2 = "phase_2", "Phase 2"
-    PHASE_2_3 = "phase_2_3", "Phase 2/3"
-    PHASE_3 = "phase_3", "Phase 3"
-    PHASE_4 = "phase_4", "Phase 4"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_STATED = "", _("Not stated")
+    EARLY_PHASE_1 = "early_phase_1", _("Early phase 1")
+    PHASE_1 = "phase_1", _("Phase 1")
+    PHASE_1_2 = "phase_1_2", _("Phase 1/2")
+    PHASE_2 = "phase_2", _("Phase 2")
+    PHASE_2_3 = "phase_2_3", _("Phase 2/3")
+    PHASE_3 = "phase_3", _("Phase 3")
+    PHASE_4 = "phase_4", _("Phase 4")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class TrialStatus(models.TextChoices):
     """ClinicalTrials.gov's overall recruitment statuses."""
 
-    NOT_STATED = "", "Not stated"
-    NOT_YET_RECRUITING = "not_yet_recruiting", "Not yet recruiting"
-    RECRUITING = "recruiting", "Recruiting"
-    ENROLLING_BY_INVITATION = "enrolling_by_invitation", "Enrolling by invitation"
-    ACTIVE_NOT_RECRUITING = "active_not_recruiting", "Active, not recruiting"
-    SUSPENDED = "suspended", "Suspended"
-    TERMINATED = "terminated", "Terminated"
-    COMPLETED = "completed", "Completed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    UNKNOWN = "unknown", "Unknown status"
+    NOT_STATED = "", _("Not stated")
+    NOT_YET_RECRUITING = "not_yet_recruiting", _("Not yet recruiting")
+    RECRUITING = "recruiting", _("Recruiting")
+    ENROLLING_BY_INVITATION = "enrolling_by_invitation", _("Enrolling by invitation")
+    ACTIVE_NOT_RECRUITING = "active_not_recruiting", _("Active, not recruiting")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNKNOWN = "unknown", _("Unknown status")
 
 
 class TrialFigureKind(models.TextChoices):
     """Whether a trial's date or enrolment already happened or is the registry's estimate."""
 
-    NOT_STATED = "", "Not stated"
-    ACTUAL = "actual", "Actual"
-    ANTICIPATED = "anticipated", "Anticipated"
+    NOT_STATED = "", _("Not stated")
+    ACTUAL = "actual", _("Actual")
+    ANTICIPATED = "anticipated", _("Anticipated")
 
 
 def _matches_shape(field: str, length: int, dashes: tuple[int, ...], prefix: str = "") -> Q:
@@ -644,6 +653,8 @@ class Trial(Publishable):
     _history_m2m_fields = ["therapies", "conditions"]
 
     class Meta:
+        verbose_name = _("trial")
+        verbose_name_plural = _("trials")
         permissions = [("publish_trial", "Can publish, unpublish and archive trials")]
         ordering = ["-start_date", "slug"]
         constraints = [
@@ -789,20 +800,23 @@ class Trial(Publishable):
 
     @property
     def start_date_display(self) -> str:
-        return format_partial_date(self.start_date, self.start_date_precision)
+        return dates.display(self.start_date, self.start_date_precision)
 
     @property
     def completion_date_display(self) -> str:
-        return format_partial_date(self.completion_date, self.completion_date_precision)
+        return dates.display(self.completion_date, self.completion_date_precision)
 
     @property
     def enrolment_display(self) -> str:
         """125 participants (actual)."""
         if self.enrolment is None:
             return ""
-        noun = "participant" if self.enrolment == 1 else "participants"
-        kind = f" ({self.get_enrolment_kind_display().lower()})" if self.enrolment_kind else ""
-        return f"{self.enrolment:,} {noun}{kind}"
+        text = ngettext("%(count)s participant", "%(count)s participants", self.enrolment) % {
+            "count": number_format(self.enrolment, force_grouping=True)
+        }
+        if self.enrolment_kind:
+            text += f" ({self.get_enrolment_kind_display().lower()})"
+        return text
 
 
 class TrialSiteQuerySet(models.QuerySet):
@@ -826,6 +840,8 @@ class TrialSite(Versioned):
     objects = TrialSiteQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("trial site")
+        verbose_name_plural = _("trial sites")
         ordering = ["trial", "institution__name"]
         constraints = [
             models.UniqueConstraint(fields=["trial", "institution"], name="trialsite_unique"),
@@ -867,6 +883,8 @@ class TrialCitation(Versioned):
     objects = TrialCitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("trial citation")
+        verbose_name_plural = _("trial citations")
         ordering = ["trial", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["trial", "source"], name="trialcitation_unique_pair"),

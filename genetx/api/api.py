@@ -7,16 +7,20 @@ public page uses (`for_listing()`, `for_detail()`), so the API cannot show what 
 would hide.
 """
 
+import threading
 from typing import Literal
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import NinjaAPI, Query, Router
+from ninja.errors import Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.throttling import BaseThrottle
 
-from genetx import search
+from genetx import search, throttle
 from genetx.text import MAX_QUERY_LENGTH
 from hospitals.filters import InstitutionFilter, ProgrammeFilter
 from hospitals.models import Institution, Programme
@@ -52,20 +56,53 @@ a bad parameter and 404 for an unknown record.
 **Caching**: every response has an `ETag` and a `Last-Modified`; send them back as
 `If-None-Match` or `If-Modified-Since` to get `304 Not Modified` while nothing changed.
 
+**Rate limit**: {rate} Answers from the cache (a request already answered since the
+last change of content) do not count, and the site's searches and filtered lists share the
+allowance. Beyond it the answer is `429 Too Many Requests`, JSON like any error, with a
+`Retry-After` header giving the seconds to wait.
+
 Bulk downloads of everything (JSON Lines, CSV with a Frictionless data package) are on
 the Open data page.
 """
 
+
+class ExpensiveWorkThrottle(BaseThrottle):
+    """The site's per-client limit on uncached work (genetx/throttle.py, django-ratelimit),
+    applied to every API operation. Answers the page cache gives never reach it."""
+
+    def __init__(self):
+        # One instance serves every thread; ninja asks wait() right after allow_request().
+        self._local = threading.local()
+
+    def allow_request(self, request) -> bool:
+        self._local.wait = throttle.seconds_to_wait(request)
+        return self._local.wait is None
+
+    def wait(self) -> float | None:
+        return getattr(self._local, "wait", None)
+
+
+def _describe_rate() -> str:
+    rate = settings.EXPENSIVE_RATE
+    if not rate:
+        return "this server sets none."
+    count, _, period = rate.partition("/")
+    unit = {"s": "second", "m": "minute", "h": "hour", "d": "day"}.get(period[-1:], period)
+    every = f"a {unit}" if period[:-1] in {"", "1"} else f"per {period}"
+    return f"each client address may have {count} answers rendered {every}."
+
+
 api = NinjaAPI(
     title="GeneTx API",
     version="1",
-    description=DESCRIPTION,
+    description=DESCRIPTION.replace("{rate}", _describe_rate()),
+    throttle=ExpensiveWorkThrottle(),
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
 
-ERRORS = {400: schemas.ErrorOut, 404: schemas.ErrorOut}
+ERRORS = {400: schemas.ErrorOut, 404: schemas.ErrorOut, 429: schemas.ErrorOut}
 # Parts of a validation error's location that name no parameter.
 _LOCATIONS = {"query", "path", "filters", "page"}
 
@@ -88,6 +125,12 @@ def refused_parameters(request, exc):
     return api.create_response(
         request, {"detail": "Invalid parameters.", "errors": exc.errors}, status=400
     )
+
+
+@api.exception_handler(Throttled)
+def too_many_requests(request, exc):
+    # ninja adds Retry-After (the seconds django-ratelimit reports) to this response.
+    return api.create_response(request, {"detail": "Too many requests.", "errors": {}}, status=429)
 
 
 @api.exception_handler(Http404)

@@ -14,6 +14,10 @@ For a date D, the folder OPEN_DATA_DIR receives:
 
 Files are written under temporary names and renamed when complete, so a reader never
 downloads half a dump; older dumps beyond OPEN_DATA_KEEP are removed.
+
+`export()` is what both commands call: `export_open_data` (daily, from cron) and
+`publish_scheduled` (every minute), which rebuilds the dump only when `is_current()` says
+content changed since the last one, a check of one database row and one small file.
 """
 
 import csv
@@ -30,8 +34,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
+from genetx.cache import store_new_version
 from genetx.listing import safe_cell
 from hospitals.models import Institution, Programme
 from sources.models import Claim, Source
@@ -49,6 +55,8 @@ FILE_PATTERN = re.compile(
     r"^genetx-(?P<date>\d{4}-\d{2}-\d{2})(?P<kind>\.jsonl\.gz|-csv\.zip|-datapackage\.json)$"
 )
 CHUNK = 500
+# Which content change the newest dump holds (a hidden file: FILE_PATTERN never serves it).
+STATE_FILE = ".last-dump.json"
 
 
 @dataclass(frozen=True)
@@ -532,3 +540,48 @@ def prune(directory: Path, keep: int) -> list[str]:
             entry.unlink()
             removed.append(entry.name)
     return sorted(removed)
+
+
+def content_change_count() -> int:
+    """Content changes committed so far (genetx.models.ContentChange), read on the primary."""
+    from genetx.models import ContentChange
+
+    counter = ContentChange.objects.using("default").filter(pk=1)
+    return counter.values_list("seq", flat=True).first() or 0
+
+
+def is_current(directory: Path) -> bool:
+    """Whether the newest dump holds every committed content change: one row and one file."""
+    try:
+        state = json.loads((directory / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(state, dict) or state.get("content_change") != content_change_count():
+        return False
+    return any(dump.date.isoformat() == state.get("date") for dump in available(directory))
+
+
+def export(directory: Path, date: datetime.date, keep: int) -> tuple[dict[str, int], list[str]]:
+    """Write the dump of `date` from one snapshot of the database, remove all but the newest
+    `keep` dumps, and record which content change it holds; (rows per table, removed files).
+
+    Raises OSError when the folder cannot be written."""
+    # Inside a caller's transaction (tests), that transaction's snapshot applies.
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            # One snapshot for every table, so a record published while the dump runs
+            # cannot appear in one file and be missing from another.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # Read in the same snapshot: a change committed while the dump is written is not
+        # in it, and makes the next check ask for a new dump.
+        change = content_change_count()
+        counts = write_dump(directory, date)
+    removed = prune(directory, keep)
+    with _Atomic(directory / STATE_FILE) as state:
+        state.write(json.dumps({"date": date.isoformat(), "content_change": change}).encode())
+    # The Open data page lists the files: let cached copies of it go. Only the page cache's
+    # version changes: the dump changed no content, so the change counter stays put.
+    store_new_version()
+    return counts, removed

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.urls import reverse
 from ninja import Field, Schema
 
+from genetx import dates
 from genetx.models import Status
-from genetx.pages import partial_iso_date
 from sources import citations
 
 
@@ -170,11 +170,11 @@ class ClaimOut(Dated, Record):
 
     @staticmethod
     def resolve_as_of(obj):
-        return partial_iso_date(obj.as_of, obj.as_of_precision)
+        return dates.iso(obj.as_of, obj.as_of_precision)
 
     @staticmethod
     def resolve_event_date(obj):
-        return partial_iso_date(obj.event_date, obj.event_date_precision)
+        return dates.iso(obj.event_date, obj.event_date_precision)
 
     @staticmethod
     def resolve_therapy(obj):
@@ -249,7 +249,7 @@ class SourceOut(Dated, Record):
 
     @staticmethod
     def resolve_issued(obj):
-        return partial_iso_date(obj.issued, obj.issued_precision)
+        return dates.iso(obj.issued, obj.issued_precision)
 
     @staticmethod
     def resolve_link(obj):
@@ -500,11 +500,11 @@ class TrialOut(TrialRef, Dated):
 
     @staticmethod
     def resolve_start_date(obj):
-        return partial_iso_date(obj.start_date, obj.start_date_precision)
+        return dates.iso(obj.start_date, obj.start_date_precision)
 
     @staticmethod
     def resolve_completion_date(obj):
-        return partial_iso_date(obj.completion_date, obj.completion_date_precision)
+        return dates.iso(obj.completion_date, obj.completion_date_precision)
 
     @staticmethod
     def resolve_sponsor(obj):

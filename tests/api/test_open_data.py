@@ -8,9 +8,14 @@ import json
 import zipfile
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
+from genetx.api import opendata
+from genetx.models import Status
 from tests.api.worlds import build_small_world
+from tests.factories import make_claim, make_therapy
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +49,7 @@ def test_dump_holds_every_published_record_and_no_draft(dump_dir):
     build_small_world()
     message = export()
     assert "2026-11-30" in message
-    names = sorted(p.name for p in dump_dir.iterdir())
+    names = sorted(p.name for p in dump_dir.glob("genetx-*"))
     assert names == [
         "genetx-2026-11-30-csv.zip",
         "genetx-2026-11-30-datapackage.json",
@@ -97,7 +102,7 @@ def test_older_dumps_beyond_the_limit_are_removed(dump_dir):
     build_small_world()
     for day in range(1, 4):
         export(date=datetime.date(2026, 11, day), keep=2)
-    dates = sorted({p.name[7:17] for p in dump_dir.iterdir()})
+    dates = sorted({p.name[7:17] for p in dump_dir.glob("genetx-*")})
     assert dates == ["2026-11-02", "2026-11-03"]
     assert not [p for p in dump_dir.iterdir() if p.name.startswith(".partial")]
 
@@ -133,3 +138,65 @@ def test_dump_names_no_hidden_record(dump_dir):
         text += "".join(archive.read(name).decode() for name in archive.namelist())
     assert [title for title in world.titles if title in text] == []
     assert "Public therapy" in text
+
+
+def publish_scheduled(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("publish_scheduled", "-v2", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def dump_lines(dump_dir, date=DAY):
+    path = dump_dir / f"genetx-{date.isoformat()}.jsonl.gz"
+    return [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC), tick=False)
+def test_scheduled_publishing_rebuilds_the_dump_with_what_went_live(dump_dir):
+    build_small_world()
+    export()
+    assert opendata.is_current(dump_dir)
+    make_therapy(
+        slug="goes-live", status=Status.DRAFT, published_at=None, go_live_at=timezone.now()
+    )
+    out, err = publish_scheduled()
+    assert "Published therapy" in out and "open data dump" in out, err
+    assert "goes-live" in {row.get("slug") for row in dump_lines(dump_dir)}
+    # Nothing published, nothing changed: the next runs leave the dump alone.
+    before = (dump_dir / "genetx-2026-11-30.jsonl.gz").stat().st_mtime_ns
+    for _ in range(3):
+        assert "open data" not in publish_scheduled()[0]
+    assert (dump_dir / "genetx-2026-11-30.jsonl.gz").stat().st_mtime_ns == before
+
+
+@pytest.mark.django_db(transaction=True)  # edits commit, and count, as in production
+@time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC), tick=False)
+def test_a_committed_edit_makes_the_next_scheduled_run_rebuild_the_dump(dump_dir):
+    build_small_world()
+    assert not opendata.is_current(dump_dir)  # no dump yet
+    assert "open data dump" in publish_scheduled()[0]
+    assert opendata.is_current(dump_dir)  # writing the dump is no content change itself
+    make_claim(slug="edited-in-the-admin", statement="Added after the dump.")
+    assert not opendata.is_current(dump_dir)
+    assert "open data dump" in publish_scheduled()[0]
+    assert "edited-in-the-admin" in {row.get("slug") for row in dump_lines(dump_dir)}
+    assert opendata.is_current(dump_dir)
+
+
+def test_scheduled_run_can_skip_the_dump(dump_dir):
+    build_small_world()
+    out, err = publish_scheduled("--skip-open-data")
+    assert "open data" not in out and not err
+    assert not list(dump_dir.iterdir())
+
+
+def test_an_unwritable_dump_folder_does_not_undo_scheduled_publishing(tmp_path, settings):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.OPEN_DATA_DIR = blocker / "open-data"
+    claim = make_claim(status=Status.DRAFT, published_at=None, go_live_at=timezone.now())
+    out, err = publish_scheduled()
+    assert "Published claim" in out
+    assert "Could not write the open data dump" in err
+    claim.refresh_from_db()
+    assert claim.status == Status.PUBLISHED

@@ -9,8 +9,9 @@ import pytest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.test import override_settings
-from django.urls import include, path
+from django.urls import path
 
+from genetx import urls as site_urls
 from genetx.cache import content_version, query_params
 from genetx.models import Status
 from tests.factories import make_therapy, make_user
@@ -44,7 +45,8 @@ urlpatterns = [
     path("t/<slug:slug>/", query_params("page")(therapy_page)),
     path("cookie/", cookie_page),
     path("session/", session_page),
-    path("", include("genetx.urls")),
+    # The site's own patterns, not include()d: Django refuses i18n_patterns in an include.
+    *site_urls.urlpatterns,
 ]
 
 
@@ -240,3 +242,23 @@ def test_a_page_cached_before_an_edit_is_not_served_after_it(client, page_cache,
     therapy.refresh_from_db()
     therapy.save()  # a signalled save changes the version
     assert b"After" in client.get("/t/alpha/").content
+
+
+def test_a_page_in_one_language_is_never_served_for_another(client, page_cache):
+    make_therapy(slug="alpha", name="Alpha")
+    english = client.get("/therapies/alpha/")
+    assert client.get("/therapies/alpha/").content == english.content  # now a cache hit
+    spanish = client.get("/es/therapies/alpha/")
+    assert spanish.status_code == 200
+    assert '<html lang="es">' in spanish.content.decode()
+    assert '<html lang="en-gb">' in english.content.decode()
+    # And the other way round: a cached Spanish page never answers for English.
+    assert client.get("/es/therapies/alpha/").content == spanish.content
+    assert '<html lang="en-gb">' in client.get("/therapies/alpha/").content.decode()
+
+
+def test_the_page_key_names_the_language(rf):
+    from genetx.cache import page_identity
+
+    assert "|en-gb|" in page_identity(rf.get("/therapies/"))
+    assert "|es|" in page_identity(rf.get("/es/therapies/"))

@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from django.db import connection
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
 
+from genetx import urls as site_urls
 from tests import faults
 from tests.factories import make_therapy, make_user
 from tests.parts import free_port
@@ -35,7 +36,8 @@ def statement_timeout(request):
 urlpatterns = [
     path("admin/probe/", statement_timeout),
     path("probe/", statement_timeout),
-    path("", include("genetx.urls")),
+    # The site's own patterns, not include()d: Django refuses i18n_patterns in an include.
+    *site_urls.urlpatterns,
 ]
 handler500 = "genetx.views.server_error"
 

@@ -123,7 +123,9 @@ def route_named(name):
 
 
 @pytest.mark.parametrize(("route_name", "parameter"), LIST_PARAMETERS)
-def test_list_parameters_never_give_a_server_error(client, small_world, route_name, parameter):
+def test_list_parameters_never_give_a_server_error(
+    client, small_world, language, route_name, parameter
+):
     path = route_named(route_name).path_with({})
 
     @EXAMPLES
@@ -137,7 +139,7 @@ def test_list_parameters_never_give_a_server_error(client, small_world, route_na
 
 
 @pytest.mark.parametrize("route_name", OTHER_ROUTES)
-def test_other_pages_survive_any_query_string(client, small_world, route_name):
+def test_other_pages_survive_any_query_string(client, small_world, language, route_name):
     path = route_named(route_name).path_with({})
     names = [*COMMON_PARAMETERS, "p"]
 
@@ -152,7 +154,9 @@ def test_other_pages_survive_any_query_string(client, small_world, route_name):
 
 
 @pytest.mark.parametrize("route_name", DETAIL_ROUTES)
-def test_detail_and_download_paths_never_give_a_server_error(client, small_world, route_name):
+def test_detail_and_download_paths_never_give_a_server_error(
+    client, small_world, language, route_name
+):
     route = route_named(route_name)
 
     @EXAMPLES
@@ -192,7 +196,7 @@ def test_detail_routes_answer_a_real_record(client, small_world):
         "=x&&&=",
     ],
 )
-def test_known_awkward_query_strings_on_every_page(client, small_world, query):
+def test_known_awkward_query_strings_on_every_page(client, small_world, language, query):
     for route in fixed_routes():
         assert_answered(client, f"{route.path_with({})}?{query}")
 

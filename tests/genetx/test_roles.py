@@ -1,9 +1,11 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
 
 from genetx.publishing import can_publish
 from sources.models import Claim
+from tests.factories import make_modality
 from therapies.models import Therapy
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_migrations_create_the_editor_and_publisher_groups():
     groups = {group.name: group for group in Group.objects.all()}
-    assert groups["Editor"].permissions.count() == 53
+    assert groups["Editor"].permissions.count() == 51
     assert groups["Publisher"].permissions.count() == 60
 
 
@@ -21,7 +23,7 @@ def test_setup_roles_runs_twice_without_duplicates_and_resets_permissions(capsys
     call_command("setup_roles")
     call_command("setup_roles")
     assert Group.objects.filter(name__in=["Editor", "Publisher"]).count() == 2
-    assert editor_group.permissions.count() == 53
+    assert editor_group.permissions.count() == 51
     assert "Publisher: 60 permissions" in capsys.readouterr().out
 
 
@@ -31,3 +33,23 @@ def test_only_publishers_may_publish(editor, publisher):
         assert can_publish(publisher, model)
     assert editor.has_perm("therapies.change_therapy")
     assert editor.has_perm("sources.delete_claim")
+
+
+def test_a_modality_has_no_draft_so_only_publishers_change_or_delete_one(client, editor, publisher):
+    """A modality's name shows on every therapy of it at once: no edit may skip review."""
+    modality = make_modality(slug="car-t", name="CAR-T")
+    change_url = reverse("admin:therapies_modality_change", args=[modality.pk])
+    form = {"name": "Renamed", "slug": "car-t", "delivery": "ex_vivo", "description": ""}
+
+    client.force_login(editor)
+    assert editor.has_perm("therapies.add_modality")
+    assert client.get(change_url).status_code == 200  # read-only view
+    assert client.post(change_url, {**form, "version": modality.version}).status_code == 403
+    delete_url = reverse("admin:therapies_modality_delete", args=[modality.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    modality.refresh_from_db()
+    assert modality.name == "CAR-T"
+
+    client.force_login(publisher)
+    assert publisher.has_perm("therapies.change_modality")
+    assert publisher.has_perm("therapies.delete_modality")

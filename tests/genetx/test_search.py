@@ -347,3 +347,88 @@ def test_stored_search_document_follows_edits(client):
     therapy.save()
     assert found_titles(get_search(client, q="retinal")) == ["Renamed retinal therapy"]
     assert found_titles(get_search(client, q="old")) == []
+
+
+# English and Spanish ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bilingual_world():
+    make_condition(name="Haemophilia", summary="A genetic disease that affects blood clotting.")
+    make_therapy(
+        name="Gene therapy at La Paz",
+        summary="Introduces a functional gene for the missing clotting factor in haemophilia.",
+    )
+    make_condition(name="Leukaemia", summary="A haematological cancer.")
+    make_condition(name="Duchenne muscular dystrophy", summary="A genetic muscle disease.")
+    make_condition(name="Multiple myeloma", summary="A cancer of plasma cells.")
+    make_condition(name="Parkinson's disease", summary="A neurodegenerative disease.")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("hemofilia", {"Haemophilia", "Gene therapy at La Paz"}),
+        ("hemophilia", {"Haemophilia", "Gene therapy at La Paz"}),
+        ("haemophilia", {"Haemophilia", "Gene therapy at La Paz"}),
+        ("Hemofilia", {"Haemophilia", "Gene therapy at La Paz"}),
+        ("leucemia", {"Leukaemia"}),
+        ("leukemia", {"Leukaemia"}),
+        ("leukaemia", {"Leukaemia"}),
+        ("leucemias", {"Leukaemia"}),
+        ("distrofia", {"Duchenne muscular dystrophy"}),
+        ("dystrophy", {"Duchenne muscular dystrophy"}),
+        ("distrofia muscular", {"Duchenne muscular dystrophy"}),
+        ("mieloma", {"Multiple myeloma"}),
+    ],
+)
+def test_english_and_spanish_spellings_find_the_same_records(
+    client, bilingual_world, query, expected
+):
+    assert set(found_titles(get_search(client, q=query))) == expected
+
+
+def test_spanish_search_from_the_spanish_pages(client, bilingual_world):
+    response = client.get("/es/search/", {"q": "hemofilia"})
+    assert response.status_code == 200
+    assert set(found_titles(response)) == {"Haemophilia", "Gene therapy at La Paz"}
+    assert "resultados para «hemofilia»" in response.content.decode()
+
+
+def test_spelling_keys_meet_across_languages():
+    assert {search.spelling_key(w) for w in ("haemophilia", "hemophilia", "hemofilia")} == {
+        "hemofili"
+    }
+    assert {search.spelling_key(w) for w in ("Leukaemia", "leukemia", "leucemias")} == {"leucemi"}
+    assert search.spelling_key("dystrophy") == search.spelling_key("distrofia") == "distrofi"
+    assert search.spelling_key("lymphomas") == search.spelling_key("linfoma") == "linfoma"
+    # Words that merely end in s or ia keep their stem apart from other words.
+    assert search.spelling_key("class") == "class"
+
+
+@needs_postgresql
+def test_the_database_spells_words_as_python_does():
+    """genetx_spelling() (migration 0011) and spelling_key() must agree, or PostgreSQL and
+    the SQLite engine would find different records."""
+    words = [
+        "Haemophilia", "hemofilia", "Leukaemia", "leucemias", "dystrophy", "distrofia",
+        "Lymphomas", "Oesophagus", "Thalassaemia", "Déu", "Clínica", "class", "CAR-T",
+        "Parkinson's disease", "terapias génicas", "myeloma",
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        for word in words:
+            cursor.execute("SELECT genetx_spelling(%s)", [word])
+            assert cursor.fetchone()[0] == search.spelling_key(word), word
+
+
+@needs_postgresql
+def test_spanish_stemming_finds_other_forms_of_a_spanish_word(client):
+    make_therapy(name="Terapia X", summary="Terapias génicas para enfermedades raras.")
+    assert found_titles(get_search(client, q="terapia genica enfermedad")) == ["Terapia X"]
+
+
+@needs_postgresql
+def test_exclusions_hold_in_every_reading_of_the_query(client):
+    make_therapy(name="Therapy for lymphoma", summary="CAR-T cells against lymphoma.")
+    make_therapy(name="Therapy for myeloma", summary="CAR-T cells against myeloma.")
+    assert found_titles(get_search(client, q="car-t -linfoma")) == ["Therapy for myeloma"]

@@ -10,7 +10,6 @@ import re
 import bibtexparser
 import pytest
 import rispy
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +18,8 @@ CATALA_DOI = "10.1016/j.medcli.2021.10.005"
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", verbosity=0)
+def demo(demo_content, db):
+    """The demo content, loaded once for this module (tests.conftest.demo_content)."""
 
 
 def claim_block(body: str, slug: str) -> str:

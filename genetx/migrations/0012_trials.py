@@ -1,15 +1,16 @@
 """Trials: both roles get their permissions, and PostgreSQL a stored search document.
 
-The search document follows genetx/migrations/0003_search_documents.py: a column the
-database owns, recomputed by a trigger on every insert and update, with a GIN index.
-Registry numbers and the acronym weigh as names, so NCT04309981 or EMBARK finds the trial.
+The search document follows migrations 0003 (a column the database owns, recomputed by a
+trigger on every insert and update, with a GIN index) and 0011 (English, Spanish and the
+spelling key). Registry numbers and the acronym weigh as names, so NCT04309981 or EMBARK
+finds the trial.
 """
 
 from importlib import import_module
 
 from django.db import migrations
 
-search_documents = import_module("genetx.migrations.0003_search_documents")
+bilingual = import_module("genetx.migrations.0011_bilingual_search")
 create_roles = import_module("genetx.migrations.0002_roles").create_roles
 
 TABLE = "therapies_trial"
@@ -23,7 +24,7 @@ WEIGHTS = {
 def store_document(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    document = search_documents.document_sql(WEIGHTS, row="NEW")
+    document = bilingual.document_sql(WEIGHTS, "NEW")
     schema_editor.execute(f"ALTER TABLE {TABLE} ADD COLUMN search_document tsvector")
     schema_editor.execute(
         f"CREATE FUNCTION {TABLE}_search_document() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -49,8 +50,8 @@ def drop_document(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("genetx", "0008_content_change"),
-        ("therapies", "0006_trials"),
+        ("genetx", "0011_bilingual_search"),
+        ("therapies", "0007_trials"),
     ]
 
     operations = [
