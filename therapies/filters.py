@@ -189,13 +189,13 @@ _PUBLIC_SITE = Q(sites__institution__status=Status.PUBLISHED)
 
 class TrialFilter(FacetedFilterSet):
     q = SearchField("acronym", "nct_number", "eudract_number", "euct_number", "title", "summary")
-    phase = MultipleChoiceFilter(choices=TrialPhase.choices[1:], label="Phase")
+    phase = MultipleChoiceFilter(choices=TrialPhase.choices[1:], label=_("Phase"))
     status = MultipleChoiceFilter(
-        field_name="overall_status", choices=TrialStatus.choices[1:], label="Overall status"
+        field_name="overall_status", choices=TrialStatus.choices[1:], label=_("Overall status")
     )
     country = TextValuesFilter(
         method="filter_country",
-        label="Country of a site",
+        label=_("Country of a site"),
         max_length=2,
         validators=[validate_country_code],
     )
@@ -203,54 +203,56 @@ class TrialFilter(FacetedFilterSet):
         field_name="conditions",
         queryset=Condition.objects.published(),
         to_field_name="slug",
-        label="Condition",
+        label=_("Condition"),
         distinct=True,
     )
     therapy = ModelMultipleChoiceFilter(
         field_name="therapies",
         queryset=Therapy.objects.published(),
         to_field_name="slug",
-        label="Therapy",
+        label=_("Therapy"),
         distinct=True,
     )
     sponsor = ModelMultipleChoiceFilter(
-        queryset=Institution.objects.published(), to_field_name="slug", label="Sponsor"
+        queryset=Institution.objects.published(), to_field_name="slug", label=_("Sponsor")
     )
     sort = SortFilter(
         {
-            "start": ("Latest start first", ("-start_date", "slug")),
-            "name": ("Name", ("acronym", "title", "slug")),
-            "updated": ("Recently updated", ("-updated_at", "slug")),
+            "start": (_("Latest start first"), ("-start_date", "slug")),
+            "name": (_("Name"), ("acronym", "title", "slug")),
+            "updated": (_("Recently updated"), ("-updated_at", "slug")),
         }
     )
 
     facets = [
-        Facet("phase", "Phase", "phase", choices=dict(TrialPhase.choices[1:])),
-        Facet("status", "Overall status", "overall_status", choices=dict(TrialStatus.choices[1:])),
+        Facet("phase", _("Phase"), "phase", choices=dict(TrialPhase.choices[1:])),
+        Facet(
+            "status", _("Overall status"), "overall_status", choices=dict(TrialStatus.choices[1:])
+        ),
         Facet(
             "country",
-            "Country of a site",
+            _("Country of a site"),
             "sites__institution__country",
             only=_PUBLIC_SITE,
             display=country_name,
         ),
         Facet(
             "condition",
-            "Condition",
+            _("Condition"),
             "conditions__slug",
             "conditions__name",
             only=Q(conditions__status=Status.PUBLISHED),
         ),
         Facet(
             "therapy",
-            "Therapy",
+            _("Therapy"),
             "therapies__slug",
             "therapies__name",
             only=Q(therapies__status=Status.PUBLISHED),
         ),
         Facet(
             "sponsor",
-            "Sponsor",
+            _("Sponsor"),
             "sponsor__slug",
             "sponsor__name",
             only=Q(sponsor__status=Status.PUBLISHED),
