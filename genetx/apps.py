@@ -1,5 +1,5 @@
-from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.apps import AppConfig, apps
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
 
 class GenetxConfig(AppConfig):
@@ -15,6 +15,15 @@ class GenetxConfig(AppConfig):
         # signals are the right tool here.
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"genetx-page-cache-{signal!r}")
+        # Which content rows a detail page reads, so the page cache keeps it until one of
+        # them changes (genetx.cache.note_shown); per model, so other models pay nothing.
+        from .cache import CONTENT_APPS, note_shown
+
+        for model in apps.get_models():
+            if model._meta.app_label in CONTENT_APPS:
+                post_init.connect(
+                    note_shown, sender=model, dispatch_uid=f"genetx-shown-{model._meta.label}"
+                )
 
         from django.contrib.auth import get_user_model
 

@@ -193,7 +193,9 @@ class ClaimListView(FacetedListView):
         refs = ReferenceList()
         context["claims"] = [refs.claim(claim) for claim in context["object_list"]]
         if self.filterset.is_valid():
-            context["charts"] = [sources_by_kind(self.filterset.qs)]
+            context["charts"] = self.per_filter(
+                "charts", lambda: [sources_by_kind(self.filterset.qs)]
+            )
         context["references"] = refs.references
         return context
 

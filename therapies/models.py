@@ -38,6 +38,10 @@ class ModalityQuerySet(models.QuerySet):
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
         )
 
+    def in_use(self):
+        """Modalities of at least one published therapy, by name, with their counts."""
+        return self.with_therapy_count().filter(therapy_count__gt=0).order_by("name")
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -97,6 +101,17 @@ class ConditionQuerySet(PublishableQuerySet):
         """
         return self.annotate(
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
+        )
+
+    def most_treated(self):
+        """Published conditions with published therapies, most therapies first; only the
+        name and slug (grouping whole rows made PostgreSQL sort them on disk)."""
+        return (
+            self.published()
+            .only("name", "slug")
+            .with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("-therapy_count", "name")
         )
 
     def for_listing(self):

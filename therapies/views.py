@@ -1,9 +1,6 @@
-from django.db.models import Q
-
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.models import Status
-from genetx.pages import PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView
 from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
@@ -39,34 +36,33 @@ class TherapyListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         if self.filterset.is_valid():
             # Of every therapy the filters match, not only this page's.
-            context["charts"] = [
-                therapies_by_modality(self.filterset.qs),
-                therapies_by_development(self.filterset.qs),
-            ]
+            context["charts"] = self.per_filter(
+                "charts",
+                lambda: [
+                    therapies_by_modality(self.filterset.qs),
+                    therapies_by_development(self.filterset.qs),
+                ],
+            )
         return context
 
 
-class TherapyDetailView(PreviewDetailView):
+class TherapyDetailView(EvidenceMixin, PreviewDetailView):
     model = Therapy
     template_name = "therapies/therapy_detail.html"
 
+    def evidence_decisions(self):
+        return self.object.decisions.all()
+
+    def evidence_claims(self):
+        claims = Claim.objects.published().with_sources().about_therapy(self.object)
+        # A revision preview shows the claims as the revision changes them.
+        return overlay_parts(claims, self.object, "claims")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        therapy = self.object
-        refs = ReferenceList()
-        # Cite in the order the page shows things: decisions, then claims.
-        context["decisions"] = [(d, [refs.cite(d.source)]) for d in therapy.decisions.all()]
-        claims = (
-            Claim.objects.published()
-            .with_sources()
-            .filter(Q(therapy=therapy) | Q(programme__therapy=therapy))
-        )
-        # A revision preview shows the claims as the revision changes them.
-        context["claims"] = refs.claims(overlay_parts(claims, therapy, "claims"))
-        context["references"] = refs.references
-        context["map"] = institution_map(points_for_programmes(therapy.programmes.all()))
+        context["map"] = institution_map(points_for_programmes(self.object.programmes.all()))
         # An approach's trials include those of its products (CAR-T therapy: ARI0002h's).
-        context["trials"] = list(Trial.objects.for_cards().for_therapy(therapy))
+        context["trials"] = list(Trial.objects.for_cards().for_therapy(self.object))
         return context
 
     def json_ld(self, url):
@@ -105,9 +101,12 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(PreviewDetailView):
+class ConditionDetailView(EvidenceMixin, PreviewDetailView):
     model = Condition
     template_name = "therapies/condition_detail.html"
+
+    def evidence_claims(self):
+        return Claim.objects.published().with_sources().about_condition(self.object)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -116,6 +115,7 @@ class ConditionDetailView(PreviewDetailView):
         # What is recorded on the published parent condition (haemophilia, for haemophilia
         # A) shows here too, marked as such: readers of a subtype should not read "none".
         parent = condition.parent if condition.parent_id and condition.parent.is_published else None
+        inherited = []
         if parent is not None:
             inherited = list(
                 Therapy.objects.for_listing().recorded_on_parent_of(
@@ -124,9 +124,8 @@ class ConditionDetailView(PreviewDetailView):
             )
             for therapy in inherited:
                 therapy.rolled_up_from = parent
-            therapies += inherited
+        therapies += inherited
         context["therapies"] = therapies
-        context["parent"] = parent
         if therapies:
             context["json_ld"]["possibleTreatment"] = [
                 {
@@ -136,16 +135,19 @@ class ConditionDetailView(PreviewDetailView):
                 }
                 for t in therapies
             ]
-        inherited_pks = {t.pk for t in therapies if getattr(t, "rolled_up_from", None)}
-        programmes = list(
-            Programme.objects.published()
-            .filter(institution__status=Status.PUBLISHED, therapy__in=[t.pk for t in therapies])
-            .select_related("institution", "therapy")
-            .order_by("institution__name", "therapy__name", "role")
-        )
-        for programme in programmes:
-            if programme.therapy_id in inherited_pks:
+        programmes = list(Programme.objects.for_condition(condition))
+        if inherited:
+            rolled_up = list(
+                Programme.objects.for_condition(parent).filter(
+                    therapy__in=[t.pk for t in inherited]
+                )
+            )
+            for programme in rolled_up:
                 programme.rolled_up_from = parent
+            programmes = sorted(
+                programmes + rolled_up,
+                key=lambda p: (p.institution.name, p.therapy.name, p.role),
+            )
         context["programmes"] = programmes
         trials = list(Trial.objects.for_cards().for_condition(condition))
         if parent is not None:
@@ -155,10 +157,6 @@ class ConditionDetailView(PreviewDetailView):
                     trial.rolled_up_from = parent
                     trials.append(trial)
         context["trials"] = trials
-        refs = ReferenceList()
-        claims = Claim.objects.published().with_sources().filter(condition=condition)
-        context["claims"] = refs.claims(claims)
-        context["references"] = refs.references
         return context
 
     def json_ld(self, url):

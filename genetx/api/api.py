@@ -11,7 +11,6 @@ import threading
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -207,8 +206,9 @@ def _detail_endpoints(router, path, name, item_schema, lookup, summary):
     router.get(route, response=responses, url_name=name, summary=f"{summary} by {by}")(by_slug)
 
 
-def _claims_about(condition: Q):
-    return list(Claim.objects.for_listing().filter(condition))
+def _claims_about(claims):
+    """The published claims of a named ClaimQuerySet selection, with subjects and sources."""
+    return list(claims.for_listing())
 
 
 # Therapies and conditions -----------------------------------------------------------------
@@ -227,7 +227,7 @@ _list_endpoint(
 
 def _therapy(**lookup):
     therapy = get_object_or_404(Therapy.objects.for_detail(), **lookup)
-    therapy.claims_shown = _claims_about(Q(therapy=therapy) | Q(programme__therapy=therapy))
+    therapy.claims_shown = _claims_about(Claim.objects.about_therapy(therapy))
     return therapy
 
 
@@ -248,7 +248,7 @@ _list_endpoint(
 def _condition(**lookup):
     condition = get_object_or_404(Condition.objects.for_detail().with_therapy_count(), **lookup)
     condition.therapies_shown = list(Therapy.objects.published().for_condition(condition))
-    condition.claims_shown = _claims_about(Q(condition=condition))
+    condition.claims_shown = _claims_about(Claim.objects.about_condition(condition))
     return condition
 
 
@@ -316,9 +316,7 @@ def _institution(**lookup):
     institution = get_object_or_404(
         Institution.objects.for_detail().with_programme_count(), **lookup
     )
-    institution.claims_shown = _claims_about(
-        Q(institution=institution) | Q(programme__institution=institution)
-    )
+    institution.claims_shown = _claims_about(Claim.objects.about_institution(institution))
     return institution
 
 
@@ -351,7 +349,7 @@ _list_endpoint(
 )
 def programme_by_id(request, id: int):
     programme = get_object_or_404(Programme.objects.for_listing(), pk=id)
-    programme.claims_shown = _claims_about(Q(programme=programme))
+    programme.claims_shown = _claims_about(Claim.objects.about_programme(programme))
     return programme
 
 

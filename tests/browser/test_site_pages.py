@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.browser.conftest import axe, horizontal_overflow, screenshot
 from tests.factories import (
@@ -89,6 +90,8 @@ PAGES = {
     "search": lambda content: reverse("search") + "?q=deu",
     "timeline": lambda content: reverse("timeline"),
 }
+# The same pages in Spanish, under /es/ (each is reversed while Spanish is active).
+SPANISH_PAGES = {f"es-{name}": url for name, url in PAGES.items()}
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
@@ -107,6 +110,24 @@ def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(page_factory,
     assert page.foreign_requests == []
     assert page.console_errors == []
     screenshot(page, f"{name}-{label}")
+
+
+@pytest.mark.parametrize("name", list(SPANISH_PAGES))
+def test_spanish_page_is_accessible_and_fits_a_phone(page_factory, name):
+    content = build_content()
+    with translation.override("es"):
+        url = SPANISH_PAGES[name](content)
+    assert url.startswith("/es/")
+    page = page_factory(width=360, color_scheme="light")
+    response = page.goto(url)
+    assert response.status == 200
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert axe(page) == []
+    assert horizontal_overflow(page) <= 0
+    assert page.foreign_requests == []
+    assert page.console_errors == []
+    screenshot(page, f"{name}-phone")
 
 
 def test_stylesheet_loads(page_factory):
