@@ -339,19 +339,28 @@ def per_version(name: str, parts, compute):
     raw = f"{name}|{known.seq}|{get_language()}|{parts!r}"
     key = "genetx:pv:" + hashlib.sha256(raw.encode()).hexdigest()
     cache = _cache()
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
+    shown = _shown.get()
+    stored = cache.get(key)
+    if stored is not None:
+        value, rows = stored
+    else:
+        # The content rows compute() reads are remembered with the value, so a detail page
+        # built from it still depends on them (see AnonymousPageCacheMiddleware).
+        rows = set()
+        token = _shown.set(rows)
         try:
-            cache.set(key, value, getattr(settings, "PAGE_CACHE_SECONDS", 600))
+            value = compute()
+        finally:
+            _shown.reset(token)
+        try:
+            cache.set(key, (value, frozenset(rows)), getattr(settings, "PAGE_CACHE_SECONDS", 600))
         except (pickle.PicklingError, TypeError, AttributeError):
             # A value that cannot be stored (a lazy translation inside, say) costs speed,
             # never the page.
             logger.exception("Could not keep %s per content version.", name)
+    if shown is not None:
+        shown.update(rows)
     return value
-
-
-_MISSING = object()
 
 
 def retry_pending_bump() -> None:

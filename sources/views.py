@@ -1,12 +1,14 @@
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from genetx import dates
+from genetx.cache import per_version
 from genetx.listing import FacetedListView
-from genetx.models import Status
 from genetx.pages import PreviewDetailView
+from therapies.models import RegulatoryDecision
 
 from . import citations
 from .charts import sources_by_kind
@@ -58,26 +60,37 @@ class SourceDetailView(PreviewDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         source = self.object
-        refs = ReferenceList()
-        citing = Claim.objects.published().citing(source)
-        claims = citing.with_subjects().with_sources()[: self.cited_by_limit]
-        context["cited_by"] = [refs.claim(claim) for claim in claims]
-        context["cited_by_count"] = citing.count()
+        # The citing claims, formatted with their references, are the same for every
+        # reader until content changes: computed and rendered once per content version.
+        context.update(per_version("source-cited-by", source.pk, self.cited_by))
         context["cited_by_url"] = (
             reverse("sources:claim-list") + "?" + urlencode({"source": source.key})
         )
-        context["references"] = refs.references
-        context["decisions"] = (
-            source.decisions.filter(
-                therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED
-            )
-            .select_related("therapy", "agency")
-            .order_by("-date")
-        )
+        context["decisions"] = RegulatoryDecision.objects.documented_in(source)
         context["attributions"] = source.attributions.published().order_by("container_title")
         context["reference_html"] = citations.apa_html(source)
         context["citation_meta"] = highwire_meta(source)
         return context
+
+    def cited_by(self) -> dict:
+        """The first published claims citing the source, their count, and the rendered
+        claims and reference list."""
+        refs = ReferenceList()
+        citing = Claim.objects.published().citing(self.object)
+        claims = citing.with_subjects().with_sources()[: self.cited_by_limit]
+        cited_by = [refs.claim(claim) for claim in claims]
+        references = refs.references
+        return {
+            "cited_by": cited_by,
+            "cited_by_count": citing.count(),
+            "references": references,
+            "cited_by_html": render_to_string(
+                "sources/includes/cited_by_claims.html", {"cited_by": cited_by}
+            ),
+            "references_html": render_to_string(
+                "includes/reference_list.html", {"references": references}
+            ),
+        }
 
     def json_ld(self, url):
         source = self.object

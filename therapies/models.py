@@ -392,6 +392,15 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
             .prefetch_related("source__authors", "source__reported_by__authors")
         )
 
+    def documented_in(self, source):
+        """Published decisions this source documents, with therapy and agency, newest first."""
+        return (
+            self.published()
+            .filter(source=source)
+            .select_related("therapy", "agency")
+            .order_by("-date")
+        )
+
     def get_by_natural_key(self, therapy_slug, agency_slug, kind, date):
         return self.get(therapy__slug=therapy_slug, agency__slug=agency_slug, kind=kind, date=date)
 

@@ -177,3 +177,18 @@ def test_list_facets_totals_and_charts_are_computed_once_per_content_version(cli
         response = client.get("/therapies/")
         assert b"Base editing" in response.content
         assert b"Betagene" in response.content
+
+
+def test_a_source_page_follows_edits_of_the_claims_citing_it(
+    client, redis_pages, django_assert_num_queries
+):
+    """The citing claims are rendered once per content version and the page remembers
+    which rows they came from: editing one refreshes the source's page, not another's."""
+    _, _, alpha_source, beta_source = two_therapies()
+    claim = alpha_source.citations.get().claim
+    for source in (alpha_source, beta_source):
+        client.get(source.get_absolute_url())
+    claim.statement = "Alphagene was given to 13 patients."
+    claim.save()
+    hit(client, beta_source.get_absolute_url(), django_assert_num_queries)
+    assert b"given to 13 patients" in client.get(alpha_source.get_absolute_url()).content
