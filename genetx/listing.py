@@ -259,7 +259,8 @@ class FacetedFilterSet(django_filters.FilterSet):
                 label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
                 if facet.display is not None:
                     label = facet.display(row[facet.value])
-                counts[value] = (str(label if label is not None else value), row["count"])
+                # A value without a label of its own (a measure with no name) shows itself.
+                counts[value] = (str(label if label not in (None, "") else value), row["count"])
             chosen = {value.casefold() for value in selected}
             if facet.choices:
                 order = [_as_param(key) for key in facet.choices]

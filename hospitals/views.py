@@ -2,6 +2,7 @@ from genetx.listing import FacetedListView
 from genetx.maps import institution_map
 from genetx.pages import EvidenceMixin, PreviewDetailView
 from sources.models import Claim
+from sources.views import PageReferencesMixin
 from therapies.models import Trial
 
 from .filters import InstitutionFilter
@@ -52,8 +53,9 @@ class InstitutionListView(FacetedListView):
         return context
 
 
-class InstitutionDetailView(EvidenceMixin, PreviewDetailView):
+class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Institution
+    references_url_name = "hospitals:institution-references"
     template_name = "hospitals/institution_detail.html"
     # A big hospital or company runs thousands of programmes: the page lists the first
     # ones and says how many there are, so it stays the same size as the table grows.

@@ -373,7 +373,7 @@ class ClaimAdmin(PublishableAdmin):
     ]
     list_filter = [NeedsReviewFilter, "status", "review_status", health_filter(Claim)]
     list_select_related = ["therapy"]
-    search_fields = ["slug", "statement", "measure", "review_note"]
+    search_fields = ["slug", "statement", "measure", "measure_name", "review_note"]
     autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]
     prepopulated_fields = {"slug": ["statement"]}
     date_hierarchy = "event_date"
@@ -388,7 +388,7 @@ class ClaimAdmin(PublishableAdmin):
             "Figure",
             {
                 "fields": [
-                    "measure",
+                    ("measure", "measure_name"),
                     ("qualifier", "value", "unit"),
                     ("as_of", "as_of_precision"),
                     ("event_date", "event_date_precision"),

@@ -544,6 +544,12 @@ class Claim(Publishable):
         help_text="For a figure: what it measures, shared by every figure of the same measure "
         "(e.g. spain-car-t-requests) so a newer one can supersede an older one.",
     )
+    measure_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What readers see for the measure, in words (e.g. “Requests for CAR-T "
+        "treatment by Spanish hospitals since 2018”): the same for every figure of the measure.",
+    )
     value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -687,6 +693,23 @@ class Claim(Publishable):
                     f"“{successor}” is itself superseded by this claim; two claims cannot "
                     "replace each other."
                 )
+        if self.measure_name and not self.measure:
+            errors["measure"] = "Give the measure's key too, or leave its name empty."
+        elif self.measure and self.measure_name:
+            # One name per measure: the measure facet and exports group figures by it.
+            named = (
+                Claim._base_manager.filter(measure=self.measure)
+                .exclude(pk=self.pk)
+                .exclude(measure_name="")
+                .exclude(measure_name=self.measure_name)
+                .values_list("measure_name", flat=True)
+                .first()
+            )
+            if named:
+                errors["measure_name"] = (
+                    f"Other figures of the measure “{self.measure}” call it “{named}”: use "
+                    "the same name (or change theirs)."
+                )
         for field in ("as_of", "event_date"):
             if getattr(self, field) and not getattr(self, f"{field}_precision"):
                 setattr(self, f"{field}_precision", DatePrecision.DAY)
@@ -695,6 +718,11 @@ class Claim(Publishable):
 
     def get_absolute_url(self):
         return reverse("sources:claim-detail", kwargs={"slug": self.slug})
+
+    @property
+    def measure_label(self) -> str:
+        """The measure as readers see it: its name, or its key when it has none."""
+        return self.measure_name or self.measure
 
     @property
     def is_figure(self) -> bool:

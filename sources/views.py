@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from genetx import dates
 from genetx.cache import per_version
@@ -180,6 +181,56 @@ class SourceDownloadView(PreviewDetailView):
         return response
 
 
+class PageReferencesMixin:
+    """A detail page whose numbered reference list can be downloaded whole.
+
+    The page's view gets the links to the downloads (`references_downloads`); its download
+    view (`as_download()`) is the same view answering with the file: it builds the same
+    context, so the file holds exactly the page's references, in the page's numbering.
+    Entries come from the per-source writers (citations.py), one CSL-JSON item each.
+    """
+
+    references_url_name = ""  # e.g. "therapies:therapy-references"; + "-bib" / "-ris"
+    file_format = ""
+
+    @classmethod
+    def as_download(cls, file_format: str):
+        return cls.as_view(file_format=file_format)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Shown only with a reference list (includes/reference_list.html), which the page's
+        # view adds after this runs.
+        kwargs = {self.slug_url_kwarg: getattr(self.object, self.slug_field)}
+        context["references_downloads"] = {
+            kind: reverse(f"{self.references_url_name}-{kind}", kwargs=kwargs)
+            for kind in ("bib", "ris")
+        }
+        return context
+
+    def get(self, request, *args, **kwargs):
+        if not self.file_format:
+            return super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        items = [citations.csl_item(ref.source) for ref in context.get("references", [])]
+        if self.file_format == "bib":
+            body = citations.bibtex_text(items)
+            content_type = "application/x-bibtex"
+        else:
+            body = citations.ris_records([citations.ris_entry_of(item) for item in items])
+            content_type = "application/x-research-info-systems"
+        response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+        name = f"{getattr(self.object, self.slug_field)}-references.{self.file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        # What a reader's browser saves is a file: keep it out of search engines' indexes.
+        response["X-Robots-Tag"] = "noindex"
+        if context.get("is_preview"):
+            # A draft's references must never land in a shared cache either.
+            add_never_cache_headers(response)
+        return response
+
+
 class ClaimListView(FacetedListView):
     filterset_class = ClaimFilter
     template_name = "sources/claim_list.html"
@@ -192,6 +243,7 @@ class ClaimListView(FacetedListView):
         ("unit", lambda c: c.unit),
         ("as_of", lambda c: c.as_of.isoformat() if c.as_of else ""),
         ("measure", lambda c: c.measure),
+        ("measure_name", lambda c: c.measure_label),
         ("review_status", lambda c: c.review_status),
         ("review_note", lambda c: c.review_note),
         ("therapy", lambda c: c.therapy.name if c.therapy and c.therapy.is_published else ""),

@@ -6,6 +6,7 @@ from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
 from sources.references import ReferenceList
+from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
 from .filters import ConditionFilter, TherapyFilter, TrialFilter
@@ -46,8 +47,9 @@ class TherapyListView(FacetedListView):
         return context
 
 
-class TherapyDetailView(EvidenceMixin, PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Therapy
+    references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
 
     def evidence_decisions(self):
@@ -101,8 +103,9 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(EvidenceMixin, PreviewDetailView):
+class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Condition
+    references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
 
     def evidence_claims(self):
@@ -231,9 +234,10 @@ _SCHEMA_STATUS = {
 }
 
 
-class TrialDetailView(PreviewDetailView):
+class TrialDetailView(PageReferencesMixin, PreviewDetailView):
     model = Trial
     template_name = "therapies/trial_detail.html"
+    references_url_name = "therapies:trial-references"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

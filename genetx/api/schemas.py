@@ -145,6 +145,7 @@ class ClaimOut(Dated, Record):
     unit: str
     qualifier: str = Field(description="'' (exactly), more_than, less_than or about.")
     measure: str = Field(description="What a figure measures, shared by newer figures.")
+    measure_name: str = Field(description="The measure in words, as readers see it.")
     as_of: str = Field(description="The date the figure describes, as precise as known.")
     event_date: str = Field(description="The date of the event the claim is about, if any.")
     review_status: str = Field(description="verified, needs_review, disputed or superseded.")

@@ -430,6 +430,17 @@ def test_trial_page_links_the_registries_and_describes_a_medical_trial(client):
     assert data["healthCondition"][0]["name"] == "Duchenne muscular dystrophy"
 
 
+def test_trial_references_download_as_bibtex_and_ris(client):
+    trial = make_trial(sources=[make_source(title="The registry record")])
+    bib = client.get(reverse("therapies:trial-references-bib", kwargs={"slug": trial.slug}))
+    assert bib.status_code == 200 and "The registry record" in bib.content.decode()
+    ris = client.get(reverse("therapies:trial-references-ris", kwargs={"slug": trial.slug}))
+    assert ris.status_code == 200 and "TY  - " in ris.content.decode()
+    draft = make_trial(status=Status.DRAFT, published_at=None)
+    url = reverse("therapies:trial-references-bib", kwargs={"slug": draft.slug})
+    assert client.get(url).status_code == 404
+
+
 def test_trial_page_hides_unpublished_links(client):
     sponsor = make_institution(name="Draft sponsor", status=Status.DRAFT, published_at=None)
     therapy = make_therapy(name="Draft therapy", status=Status.DRAFT, published_at=None)
