@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hospitals', '0007_translatable_names'),
-        ('sources', '0010_source_institution'),
+        ('sources', '0011_source_institution'),
         ('therapies', '0006_translatable_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hospitals', '0007_translatable_names'),
-        ('sources', '0009_translatable_names'),
+        ('sources', '0010_claim_measure_name'),
     ]
 
     operations = [
