@@ -41,7 +41,7 @@ from genetx.cache import store_new_version
 from genetx.listing import safe_cell
 from hospitals.models import Institution, Programme
 from sources.models import Claim, Source
-from therapies.models import Condition, RegulatoryDecision, Therapy
+from therapies.models import Condition, RegulatoryDecision, Therapy, Trial
 
 from . import schemas
 
@@ -275,6 +275,43 @@ TABLES = [
             ("html_url", "string", "The therapy's public page."),
         ),
     ),
+    Table(
+        "trials",
+        "trial",
+        "Clinical trials",
+        # The detail schema: a trial's sites and sources belong in its row.
+        lambda: Trial.objects.for_detail(),
+        schemas.TrialDetail,
+        _columns(
+            ("id", "integer", "Permanent number."),
+            ("slug", "string", "Key in URLs."),
+            ("acronym", "string", "Short name."),
+            ("title", "string", "Title as the registry gives it."),
+            ("nct_number", "string", "ClinicalTrials.gov number."),
+            ("eudract_number", "string", "EudraCT number."),
+            ("euct_number", "string", "EU CT number."),
+            ("phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."),
+            ("overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."),
+            ("start_date", "string", "Start date, as precise as known."),
+            ("start_date_kind", "string", "actual or anticipated."),
+            ("completion_date", "string", "Completion date, as precise as known."),
+            ("completion_date_kind", "string", "actual or anticipated."),
+            ("enrolment", "integer", "Participants."),
+            ("enrolment_kind", "string", "actual or anticipated."),
+            ("sponsor", "string", "Slug of the sponsoring institution.", _ref("sponsor")),
+            ("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
+            ("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
+            ("sites", "string", "Institution slugs of its sites, separated by |.", _each("sites")),
+            (
+                "sources",
+                "string",
+                "Keys of the cited sources, in order, separated by |.",
+                lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
+            ),
+            ("summary", "string", "Summary."),
+            *_DATES,
+        ),
+    ),
 ]
 
 # Tables of parts, written from their parent's records.
@@ -301,6 +338,7 @@ _PRIMARY = {
     "sources": "key",
     "claims": "slug",
     "decisions": "id",
+    "trials": "slug",
 }
 _FOREIGN = {
     "therapies": [("modality", None, None)],
@@ -319,6 +357,7 @@ _FOREIGN = {
         ("agency", "institutions", "slug"),
         ("source", "sources", "key"),
     ],
+    "trials": [("sponsor", "institutions", "slug")],
     "citations": [("claim", "claims", "slug"), ("source", "sources", "key")],
     "authors": [("source", "sources", "key")],
 }
