@@ -382,7 +382,9 @@ class PostgresSearch:
             )
         matching = self.matching(search_type)
         if candidates is not None:
-            first = matching.order_by().values("pk")[:candidates]
+            # Ids, not a subquery: the document alias names the outer table, so as a
+            # subquery it would be evaluated once per row.
+            first = list(matching.order_by().values_list("pk", flat=True)[:candidates])
             matching = search_type.published().filter(pk__in=first)
         return matching.annotate(rank=rank).order_by("-rank", F(search_type.name_field).asc(), "pk")
 

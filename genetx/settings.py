@@ -343,6 +343,12 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 # process: with more than one worker, set REDIS_URL or turn the page cache off.
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+# How old each process's knowledge of content changes may be: another worker's save reaches
+# this worker's readers within this many seconds (its own saves at once). 0 asks the cache
+# on every request.
+CONTENT_VERSION_STALENESS = env_seconds("GENETX_CONTENT_STALENESS", 1.0)
+# Recently served pages each process keeps in memory, so a hit needs no cache round trip.
+PAGE_CACHE_LOCAL_BYTES = env_int("GENETX_PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
 # The most rows one ?format=csv or ?format=json download holds; the rest are on the pages
 # its Link header (and the JSON "next") points to.
 EXPORT_MAX_ROWS = max(env_int("GENETX_EXPORT_MAX_ROWS", 1000), 1)
