@@ -3,6 +3,7 @@ from genetx.maps import institution_map
 from genetx.pages import EvidenceMixin, PreviewDetailView
 from sources.models import Claim
 from sources.views import PageReferencesMixin
+from therapies.models import Trial
 
 from .filters import InstitutionFilter
 from .maps import point_for_institution, points_for_institutions
@@ -83,6 +84,12 @@ class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailVie
             context["programme_count"] = len(programmes)
             roles = [programme.role for programme in programmes]
         context["programmes"] = programmes
+        context["trials"] = list(Trial.objects.for_cards().at_institution(institution))
+        context["published_sources"] = list(
+            institution.published_sources.published()
+            .select_related("reported_by")
+            .prefetch_related("authors", "reported_by__authors")
+        )
         if institution.latitude is not None:
             context["map"] = institution_map([point_for_institution(institution, roles)])
         return context

@@ -118,7 +118,7 @@ class SourceAdmin(PublishableAdmin):
         "container_title",
         "authors__family",
     ]
-    autocomplete_fields = ["reported_by"]
+    autocomplete_fields = ["reported_by", "institution"]
     date_hierarchy = "issued"
     # Counting every source for "N total" costs a full scan on a big table.
     show_full_result_count = False
@@ -133,6 +133,7 @@ class SourceAdmin(PublishableAdmin):
                     "original_title",
                     "container_title",
                     "publisher",
+                    "institution",
                     ("issued", "issued_precision"),
                     ("volume", "issue", "pages"),
                     ("doi", "pmid"),

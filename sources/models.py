@@ -119,6 +119,15 @@ class Source(Publishable):
         help_text="The journal, newspaper or website the work appeared in.",
     )
     publisher = models.CharField(max_length=300, blank=True)
+    institution = models.ForeignKey(
+        "hospitals.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_sources",
+        help_text="The institution in GeneTx that published or reported this work (a "
+        "hospital's report, a CRO's article); its page lists the work.",
+    )
     issued = models.DateField(
         null=True,
         blank=True,

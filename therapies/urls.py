@@ -18,6 +18,18 @@ urlpatterns = [
         views.TherapyDetailView.as_download("ris"),
         name="therapy-references-ris",
     ),
+    path("trials/", views.TrialListView.as_view(), name="trial-list"),
+    path("trials/<slug:slug>/", views.TrialDetailView.as_view(), name="trial-detail"),
+    path(
+        "trials/<slug:slug>/references.bib",
+        views.TrialDetailView.as_download("bib"),
+        name="trial-references-bib",
+    ),
+    path(
+        "trials/<slug:slug>/references.ris",
+        views.TrialDetailView.as_download("ris"),
+        name="trial-references-ris",
+    ),
     path("conditions/", views.ConditionListView.as_view(), name="condition-list"),
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="condition-detail"),
     path(

@@ -25,8 +25,8 @@ from hospitals.filters import InstitutionFilter, ProgrammeFilter
 from hospitals.models import Institution, Programme
 from sources.filters import ClaimFilter, SourceFilter
 from sources.models import Claim, Source
-from therapies.filters import ConditionFilter, DecisionFilter, TherapyFilter
-from therapies.models import Condition, RegulatoryDecision, Therapy
+from therapies.filters import ConditionFilter, DecisionFilter, TherapyFilter, TrialFilter
+from therapies.models import Condition, RegulatoryDecision, Therapy, Trial
 
 from . import schemas
 from .querying import (
@@ -278,6 +278,26 @@ def decision_by_id(request, id: int):
     return get_object_or_404(RegulatoryDecision.objects.for_listing(), pk=id)
 
 
+# Clinical trials --------------------------------------------------------------------------------
+
+trials = Router(tags=["trials"])
+_list_endpoint(
+    trials,
+    "/trials",
+    "trials",
+    TrialFilter,
+    schemas.TrialOut,
+    lambda: Trial.objects.for_listing(),
+    "List clinical trials",
+)
+
+
+def _trial(**lookup):
+    return get_object_or_404(Trial.objects.for_detail(), **lookup)
+
+
+_detail_endpoints(trials, "/trials", "trial", schemas.TrialDetail, _trial, "A clinical trial")
+
 # Institutions and programmes ----------------------------------------------------------------
 
 institutions = Router(tags=["institutions"])
@@ -404,6 +424,7 @@ def _hit(request, hit) -> dict:
 
 _DETAIL = {
     "therapies": "therapy",
+    "trials": "trial",
     "conditions": "condition",
     "institutions": "institution",
     "sources": "source",
@@ -450,5 +471,15 @@ def timeline_events(request, query: Query[TimelineQuery], page: Query[PageQuery]
     return timeline_page(request, query, page)
 
 
-for router in (therapies, conditions, institutions, programmes, sources, claims, decisions, site):
+for router in (
+    therapies,
+    trials,
+    conditions,
+    institutions,
+    programmes,
+    sources,
+    claims,
+    decisions,
+    site,
+):
     api.add_router("", router)

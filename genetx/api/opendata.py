@@ -42,7 +42,7 @@ from genetx.cache import store_new_version
 from genetx.listing import safe_cell
 from hospitals.models import Institution, Programme
 from sources.models import Claim, Source
-from therapies.models import Condition, RegulatoryDecision, Therapy
+from therapies.models import Condition, RegulatoryDecision, Therapy, Trial
 
 from . import schemas
 
@@ -352,6 +352,46 @@ TABLES = [
         record_type="decision",
         queryset=lambda: RegulatoryDecision.objects.for_listing(),
         schema=schemas.DecisionOut,
+    ),
+    Table(
+        "trials",
+        "Clinical trials",
+        [
+            _ID,
+            _SLUG,
+            Column("acronym", "string", "Short name."),
+            Column("title", "string", "Title as the registry gives it."),
+            Column("nct_number", "string", "ClinicalTrials.gov number."),
+            Column("eudract_number", "string", "EudraCT number."),
+            Column("euct_number", "string", "EU CT number."),
+            Column("phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."),
+            Column("overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."),
+            Column("start_date", "string", "Start date, as precise as known."),
+            Column("start_date_kind", "string", "actual or anticipated."),
+            Column("completion_date", "string", "Completion date, as precise as known."),
+            Column("completion_date_kind", "string", "actual or anticipated."),
+            Column("enrolment", "integer", "Participants."),
+            Column("enrolment_kind", "string", "actual or anticipated."),
+            _slug_of("sponsor", "institutions", "Slug of the sponsoring institution."),
+            Column("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
+            Column("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
+            Column(
+                "sites", "string", "Institution slugs of its sites, separated by |.", _each("sites")
+            ),
+            Column(
+                "sources",
+                "string",
+                "Keys of the cited sources, in order, separated by |.",
+                lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
+            ),
+            Column("summary", "string", "Summary."),
+            *_DATES,
+        ],
+        primary_key="slug",
+        record_type="trial",
+        # The detail schema: a trial's sites and sources belong in its row.
+        queryset=lambda: Trial.objects.for_detail(),
+        schema=schemas.TrialDetail,
     ),
     # Tables of parts, written from their parent's records.
     Table(

@@ -301,6 +301,9 @@ class TherapyOut(Named, Dated, Record):
     brand_name: str
     code: str = Field(description="Development code.")
     modality: ModalityOut | None
+    approach: TherapyRef | None = Field(
+        description="For a product: the approach it belongs to (CAR-T therapy)."
+    )
     conditions: list[ConditionRef]
     development_status: str
     summary: str
@@ -312,6 +315,10 @@ class TherapyOut(Named, Dated, Record):
     def resolve_conditions(obj):
         # for_listing() and for_detail() prefetch published conditions only.
         return list(obj.conditions.all())
+
+    @staticmethod
+    def resolve_approach(obj):
+        return visible(obj.approach)
 
 
 class ProgrammeOut(ProgrammeRef, Dated):
@@ -332,6 +339,11 @@ class WithClaims(Schema):
 class TherapyDetail(TherapyOut, WithClaims):
     programmes: list[ProgrammeOut]
     decisions: list[DecisionOut]
+    products: list[TherapyRef] = Field(description="For an approach: its published products.")
+
+    @staticmethod
+    def resolve_products(obj):
+        return list(obj.products.all())
 
     @staticmethod
     def resolve_programmes(obj):
@@ -411,6 +423,94 @@ class ProgrammeDetail(ProgrammeOut, WithClaims):
     pass
 
 
+# Clinical trials ----------------------------------------------------------------------------
+
+
+class TrialRef(Record):
+    slug: str
+    acronym: str
+    title: str
+    registry_number: str = Field(description="NCT number, else the EU CT or EudraCT number.")
+
+    resolve_url = _url("trial")
+
+
+class TrialCitationOut(Schema):
+    position: int = Field(description="Order among the trial's sources.")
+    locator: str = Field(description="Where in the source: a section, a page.")
+    source: SourceRef
+
+
+class RegistryLink(Schema):
+    registry: str
+    number: str
+    link: str = Field(description="The registry's record.")
+
+
+class TrialOut(TrialRef, Dated):
+    nct_number: str = Field(description="ClinicalTrials.gov number, NCT and eight digits.")
+    eudract_number: str = Field(description="EudraCT number, 2019-003374-91.")
+    euct_number: str = Field(description="EU CT number, 2023-503456-12-00.")
+    registries: list[RegistryLink]
+    phase: str = Field(
+        description="early_phase_1, phase_1, phase_1_2, phase_2, phase_2_3, phase_3, "
+        "phase_4, not_applicable, or '' when not stated."
+    )
+    overall_status: str = Field(description="ClinicalTrials.gov's status, or ''.")
+    start_date: str = Field(description="As precise as known: 2020, 2020-05, 2020-05-27.")
+    start_date_kind: str = Field(description="actual, anticipated or ''.")
+    completion_date: str
+    completion_date_kind: str
+    enrolment: int | None = Field(description="Participants.")
+    enrolment_kind: str = Field(description="actual, anticipated or ''.")
+    sponsor: InstitutionRef | None
+    therapies: list[TherapyRef]
+    conditions: list[ConditionRef]
+    summary: str
+
+    @staticmethod
+    def resolve_registries(obj):
+        return [
+            {"registry": registry, "number": number, "link": link}
+            for registry, number, link in obj.registry_links
+        ]
+
+    @staticmethod
+    def resolve_start_date(obj):
+        return dates.iso(obj.start_date, obj.start_date_precision)
+
+    @staticmethod
+    def resolve_completion_date(obj):
+        return dates.iso(obj.completion_date, obj.completion_date_precision)
+
+    @staticmethod
+    def resolve_sponsor(obj):
+        return visible(obj.sponsor)
+
+    @staticmethod
+    def resolve_therapies(obj):
+        # for_listing() and for_detail() prefetch published therapies and conditions only.
+        return list(obj.therapies.all())
+
+    @staticmethod
+    def resolve_conditions(obj):
+        return list(obj.conditions.all())
+
+
+class TrialDetail(TrialOut):
+    sites: list[InstitutionRef] = Field(description="Its sites; each one's country is theirs.")
+    citations: list[TrialCitationOut] = Field(description="The sources behind the record.")
+
+    @staticmethod
+    def resolve_sites(obj):
+        # for_detail() prefetches sites at published institutions only.
+        return [site.institution for site in obj.sites.all()]
+
+    @staticmethod
+    def resolve_citations(obj):
+        return list(obj.citations.all())
+
+
 # Search and timeline ------------------------------------------------------------------------
 
 
@@ -420,7 +520,7 @@ class Segment(Schema):
 
 
 class SearchHit(Schema):
-    type: str = Field(description="therapies, conditions, institutions, sources or claims.")
+    type: str = Field(description="therapies, trials, conditions, institutions, sources or claims.")
     title: str
     meta: str = Field(description="A short line telling hits of the same name apart.")
     excerpt: list[Segment]
@@ -441,7 +541,7 @@ class SearchOut(Schema):
 
 class TimelineEvent(Schema):
     date: str = Field(description="As precise as known: 2018, 2023-07 or 2023-07-05.")
-    kind: str = Field(description="event, decision or publication.")
+    kind: str = Field(description="event, decision, publication, trial-start or trial-completion.")
     title: str
     url: str = Field(description="The record in the API.")
     html_url: str

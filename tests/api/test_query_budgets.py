@@ -18,22 +18,23 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = pytest.mark.django_db
 
 # Search, as the search page (tests/perf/test_site_query_budgets.py): PostgreSQL counts
-# each type (5), reads the best hits of each type that has any (here therapies only, 1) and
-# the sources an author or DOI names (1); other databases read each type's candidates (5)
-# and those sources (1).
-SEARCH_ALL = 7 if connection.vendor == "postgresql" else 6
-SEARCH_ONE_TYPE = 7 if connection.vendor == "postgresql" else 6
+# each type (6), reads the best hits of each type that has any (here therapies and the
+# trial of ARI0002h, 2) and the sources an author or DOI names (1); other databases read
+# each type's candidates (6) and those sources (1).
+SEARCH_ALL = 9 if connection.vendor == "postgresql" else 7
+SEARCH_ONE_TYPE = 8 if connection.vendor == "postgresql" else 7
 # (URL, queries): filter checks count one query per model-choice parameter; {programme}
 # and {decision} stand for the world's ids.
 BUDGETS = [
     ("/api/v1/therapies?limit=100", 2),
     ("/api/v1/therapies?condition=b-cell-lymphoma&condition=lymphoma&kind=product", 3),
-    ("/api/v1/therapies/ari0002h", 10),
+    ("/api/v1/therapies/ari0002h", 11),
     ("/api/v1/conditions?limit=100", 1),
     ("/api/v1/conditions/b-cell-lymphoma", 8),
     ("/api/v1/institutions?limit=100", 1),
@@ -46,7 +47,10 @@ BUDGETS = [
     ("/api/v1/programmes/{programme}", 5),
     ("/api/v1/decisions?limit=100", 2),
     ("/api/v1/decisions/{decision}", 2),
-    ("/api/v1/timeline?limit=100", 8),
+    ("/api/v1/trials?limit=100", 3),
+    ("/api/v1/trials?phase=phase_3&therapy=ari0002h&country=ES&sponsor=clinic", 5),
+    ("/api/v1/trials/trial-of-ari0002h", 7),
+    ("/api/v1/timeline?limit=100", 16),
     ("/api/v1/search?q=ari0002h", SEARCH_ALL),
     ("/api/v1/search?q=study&type=sources", SEARCH_ONE_TYPE),
 ]
@@ -72,6 +76,16 @@ def grow(world, k: int) -> None:
             review_status="superseded",
             event_date="2020-01-01",
             event_date_precision="year",
+        )
+        make_trial(
+            therapies=[therapy, other],
+            conditions=[condition],
+            sites=[hospital],
+            sponsor=hospital,
+            sources=[source, attribution],
+            phase="phase_3",
+            completion_date="2024-01-01",
+            completion_date_precision="month",
         )
 
 

@@ -19,8 +19,17 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
-from therapies.models import Condition, Modality, RegulatoryDecision, Therapy
+from therapies.models import (
+    Condition,
+    Modality,
+    RegulatoryDecision,
+    Therapy,
+    Trial,
+    TrialCitation,
+    TrialSite,
+)
 
 
 def build_small_world() -> dict:
@@ -68,9 +77,23 @@ def build_small_world() -> dict:
         sources=[article],
     )
     make_claim(slug="about-condition", condition=condition, institution=hospital)
+    make_trial(
+        slug="trial-of-ari0002h",
+        acronym="CARTBCMA-HCB-01",
+        nct_number="NCT04309981",
+        phase="phase_1_2",
+        enrolment=73,
+        enrolment_kind="actual",
+        therapies=[therapy],
+        conditions=[condition],
+        sites=[hospital],
+        sponsor=hospital,
+        sources=[article, attribution],
+    )
     hidden = {"status": Status.DRAFT, "published_at": None}
     make_therapy(slug="draft-therapy", **hidden)
     make_source(key="draft-source", **hidden)
+    make_trial(slug="draft-trial", sources=[article], **hidden)
     return {
         "therapy": therapy,
         "condition": condition,
@@ -257,6 +280,58 @@ def grow_in_bulk(world: dict, size: int) -> None:
             for n in range(size)
         ],
     )
+    trials = save(
+        Trial,
+        [
+            Trial(
+                slug=f"bulk-trial-{n}",
+                title=f"Bulk trial {n}",
+                nct_number=f"NCT{90000000 + n:08d}",
+                phase="phase_3" if n % 2 else "phase_1_2",
+                start_date=datetime.date(2000 + n % 25, 1, 1),
+                start_date_precision="year",
+                completion_date=datetime.date(2026, 1, 1),
+                completion_date_precision="year",
+                sponsor=hospital if n < related else institutions[n],
+                **live,
+            )
+            for n in range(size)
+        ],
+    )
+    trial_therapies = Trial.therapies.through
+    save(
+        trial_therapies,
+        [
+            trial_therapies(trial_id=t.pk, therapy_id=(therapy if n < related else therapies[n]).pk)
+            for n, t in enumerate(trials)
+        ],
+    )
+    trial_conditions = Trial.conditions.through
+    save(
+        trial_conditions,
+        [
+            trial_conditions(trial_id=t.pk, condition_id=conditions[n].pk)
+            for n, t in enumerate(trials)
+        ],
+    )
+    save(
+        TrialSite,
+        [
+            TrialSite(trial=t, institution=hospital if n < related else institutions[n])
+            for n, t in enumerate(trials)
+        ],
+    )
+    save(
+        TrialCitation,
+        [
+            TrialCitation(trial=t, source=source, position=position)
+            for n, t in enumerate(trials)
+            for position, source in enumerate(
+                (sources[n], attributions[n] if n < related else sources[(n + 1) % size]),
+                start=1,
+            )
+        ],
+    )
     # bulk_create sends no signals: tell the page cache, as every bulk write must.
     bump_content_version()
     if connection.vendor == "postgresql":
@@ -264,6 +339,7 @@ def grow_in_bulk(world: dict, size: int) -> None:
         # picks nested loops that take minutes (autovacuum would analyze them in production).
         tables = [Modality, Condition, Therapy, Therapy.conditions.through, Institution]
         tables += [Programme, Source, Author, Claim, Citation, RegulatoryDecision]
+        tables += [Trial, trial_therapies, trial_conditions, TrialSite, TrialCitation]
         with connection.cursor() as cursor:
             for model in tables:
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
