@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The demo runs with debug on: local secret key, static files served by runserver.
-DEMO_ENV := DJANGO_DEBUG=$(or $(DJANGO_DEBUG),1)
+# The demo runs with debug off, so readers meet the site's own 404 and 500 pages, under the
+# local-demo settings (GENETX_LOCAL_DEMO: plain HTTP, no key to set, WhiteNoise serves the
+# static files); `make demo DJANGO_DEBUG=1` gives Django's technical pages for development.
+DEMO_ENV := GENETX_LOCAL_DEMO=1 DJANGO_DEBUG=$(or $(DJANGO_DEBUG),0)
 # pytest-xdist workers for make test: auto is one per core, 0 runs in one process.
 TEST_WORKERS ?= auto
 

@@ -19,14 +19,19 @@ by this process on its next request, so pages cached before an outage are not se
 it.
 """
 
+import contextvars
 import functools
 import hashlib
 import logging
+import pickle
+import threading
 import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.http import (
@@ -39,6 +44,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
+from django.utils.translation import get_language
 
 from .i18n import language_of_path
 
@@ -55,10 +61,24 @@ BOOKKEEPING = {"genetx.contentchange", "genetx.importjob"}
 # only; Accept-Encoding is part of the key. A response varying on anything else is not cached.
 ALLOWED_VARY = {"cookie", "accept-encoding"}
 
+# Content changes are also numbered: SEQ_KEY counts them and LOG_KEY % n names the records
+# change n touched ("therapies.therapy:12", and the records it points to), so a page that
+# shows only some records stays valid when others change. See ContentChanges.
+SEQ_KEY = "genetx:content-seq"
+LOG_KEY = "genetx:content-log:%d"
+# How long the log of one change is kept, and the most changes a process catches up on one
+# by one; a process further behind treats every page as stale (never a stale page served).
+LOG_SECONDS = 86_400
+LOG_WINDOW = 1_000
+# Records that changed, remembered per process, before it starts again from "all stale".
+MAX_TAGS = 50_000
+
 logger = logging.getLogger(__name__)
 # Set when this process changed content but could not store the new version (the cache was
 # down); the next request retries before it reads any page.
 _bump_pending = False
+# The records those pending changes touched (None: unknown, so every page).
+_pending_tags: set | None = set()
 
 
 def _cache():
@@ -91,29 +111,60 @@ def content_changed_at() -> float:
     return stamp
 
 
-def bump_content_version(using: str = "default") -> None:
-    """Make every cached page and ETag stale, now and again when the current transaction on
+def bump_content_version(using: str = "default", tags=None) -> None:
+    """Make cached pages and ETags stale, now and again when the current transaction on
     `using` commits (at once outside one); call it after writes that send no signals
     (QuerySet.update(), bulk_create).
+
+    `tags` names the records written ("app.model:pk", see tags_of()): pages that showed
+    none of them stay cached. None, the default, means any record: every page is stale.
+    Lists, search, the home page and feeds are stale after any change.
 
     Now, so the writing request sees its own change; at commit, so a page rendered from the
     old rows while the transaction was open is never stored under the version readers use
     afterwards. At commit the change is also counted in the database (ContentChange), which
     tells the replica router which replicas hold it.
     """
-    store_new_version()
+    tags = None if tags is None else set(tags)
+    store_new_version(tags)
     connection = connections[using]
-    if connection.in_atomic_block and any(
-        callback is _change_committed for _, callback, _ in connection.run_on_commit
-    ):
-        # One commit-time bump per transaction, however many rows it writes.
-        return
-    transaction.on_commit(_change_committed, using=using)
+    if connection.in_atomic_block:
+        for _, callback, _ in connection.run_on_commit:
+            if isinstance(callback, _CommitBump):
+                # One commit-time bump per transaction, however many rows it writes.
+                callback.add(tags)
+                return
+    transaction.on_commit(_CommitBump(tags), using=using)
 
 
-def _change_committed() -> None:
-    record_content_change()
-    store_new_version()
+class _CommitBump:
+    """The commit-time change of a transaction, with every record it wrote."""
+
+    def __init__(self, tags):
+        self.tags = tags
+
+    def add(self, tags) -> None:
+        self.tags = None if tags is None or self.tags is None else self.tags | tags
+
+    def __call__(self) -> None:
+        record_content_change()
+        store_new_version(self.tags)
+
+
+def tags_of(instance) -> set[str]:
+    """The cache tags a write to this row touches: the row, and every row it points to (a
+    new claim changes its therapy's page, a new citation its claim's and source's)."""
+    tags = {_tag(instance._meta.label_lower, instance.pk)}
+    for field in instance._meta.concrete_fields:
+        if field.many_to_one or field.one_to_one:
+            value = getattr(instance, field.attname)
+            if value is not None:
+                tags.add(_tag(field.related_model._meta.label_lower, value))
+    return tags
+
+
+def _tag(label: str, pk) -> str:
+    return f"{label}:{pk}"
 
 
 def record_content_change() -> None:
@@ -129,19 +180,24 @@ def record_content_change() -> None:
         logger.exception("Could not count a content change.")
 
 
-def store_new_version() -> None:
+def store_new_version(tags=None) -> None:
     """Replace the content version with a fresh random token (which cannot repeat an old
-    one, even after the cache lost the previous token).
+    one, even after the cache lost the previous token), and log the change with the records
+    it touched (`tags`, None for all).
 
     Never raises: a write must save even when the cache is down. A change the cache did not
     take is logged and retried by retry_pending_bump() on this process's next request.
     """
-    global _bump_pending
+    global _bump_pending, _pending_tags
+    if _bump_pending:
+        tags = None if tags is None or _pending_tags is None else set(tags) | _pending_tags
     try:
+        cache = _cache()
         # Django's set_many() returns the keys it failed to store.
-        stored = not _cache().set_many(
+        stored = not cache.set_many(
             {VERSION_KEY: uuid.uuid4().hex, CHANGED_AT_KEY: time.time()}, timeout=None
         )
+        stored = stored and _log_change(cache, tags)
     except Exception:
         # Any other backend's failure: the save that called this must still succeed.
         logger.exception("Could not change the content version; will retry.")
@@ -149,13 +205,169 @@ def store_new_version() -> None:
     if not stored and not _bump_pending:
         logger.warning("Content version not changed (cache unavailable); will retry.")
     _bump_pending = not stored
+    _pending_tags = set() if stored else (None if tags is None else set(tags))
+    # This process reads the log again before its next page, so it sees its own change at
+    # once; other processes within CONTENT_VERSION_STALENESS.
+    changes.expire()
+
+
+def _first_seq() -> int:
+    """A starting number above any a lost counter can have reached (microseconds now)."""
+    return time.time_ns() // 1000
+
+
+def _log_change(cache, tags) -> bool:
+    """Number the change and log its tags; False when the cache did not take it."""
+    try:
+        seq = cache.incr(SEQ_KEY)
+    except ValueError:  # no counter yet, or the cache lost it
+        cache.add(SEQ_KEY, _first_seq(), timeout=None)
+        try:
+            seq = cache.incr(SEQ_KEY)
+        except ValueError:
+            return False
+    if seq is None:  # the fail-soft backend's answer while Redis is down
+        return False
+    entry = ["*"] if tags is None else sorted(tags)
+    return cache.set(LOG_KEY % seq, entry, LOG_SECONDS) is not False
+
+
+class ContentChanges:
+    """This process's knowledge of content changes, read from the cache at most every
+    CONTENT_VERSION_STALENESS seconds (1 by default) instead of on every request.
+
+    `seq` is the number of the last change known, `floor` the number below which every
+    page is stale, `tags` the last change of each record changed since the floor. A page is
+    stamped with the `seq` known when its rendering began; it is fresh while no change after
+    its stamp touched it (a list, search or home page: no change at all after it). Another
+    process's save therefore reaches this one's readers within the staleness bound; this
+    process's own saves at once.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.forget()
+
+    def forget(self) -> None:
+        self.seq: int | None = None
+        self.floor = 0
+        self.tags: dict[str, int] = {}
+        self.checked = 0.0
+
+    def expire(self) -> None:
+        self.checked = 0.0
+
+    def current(self) -> "ContentChanges | None":
+        """Refreshed if due; None when the cache cannot say (down), so nothing cached may
+        be served."""
+        staleness = getattr(settings, "CONTENT_VERSION_STALENESS", 1.0)
+        now = time.monotonic()
+        if self.seq is not None and now - self.checked < staleness:
+            return self
+        cache = _cache()
+        seq = cache.get(SEQ_KEY)
+        if seq is None:
+            # A new or restarted cache: start both the counter and the version token.
+            cache.add(SEQ_KEY, _first_seq(), timeout=None)
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            seq = cache.get(SEQ_KEY)
+            if seq is None:
+                self.seq = None
+                return None
+        with self.lock:
+            if self.seq is None or seq < self.seq or seq - self.seq > LOG_WINDOW:
+                self.floor, self.tags = seq, {}
+            elif seq > self.seq:
+                numbers = range(self.seq + 1, seq + 1)
+                found = cache.get_many([LOG_KEY % n for n in numbers])
+                for n in numbers:
+                    entry = found.get(LOG_KEY % n)
+                    if entry is None or "*" in entry:
+                        # Unknown (not logged yet, expired) or every record: all stale.
+                        self.floor, self.tags = n, {}
+                    else:
+                        for tag in entry:
+                            self.tags[tag] = n
+                if len(self.tags) > MAX_TAGS:
+                    self.floor, self.tags = seq, {}
+            self.seq = seq
+            self.checked = now
+        return self
+
+    def fresh(self, stamp: int, tags) -> bool:
+        """Whether a page stamped `stamp`, showing the records `tags` (None: a page that
+        depends on everything), is still what it would be rendered as now."""
+        if self.seq is None or stamp < self.floor:
+            return False
+        if tags is None:
+            return stamp >= self.seq
+        changed = self.tags
+        return all(changed.get(tag, 0) <= stamp for tag in tags)
+
+
+changes = ContentChanges()
+
+
+def _forget_on_settings_change(setting, **kwargs) -> None:
+    # Tests swap cache backends: what this process knew belongs to the old one.
+    if setting in {"CACHES", "PAGE_CACHE_ENABLED", "CONTENT_VERSION_STALENESS"}:
+        changes.forget()
+        local_pages.clear()
+
+
+setting_changed.connect(_forget_on_settings_change)
+
+
+def forget_local_state() -> None:
+    """Drop what this process keeps besides the shared cache (tests empty the cache)."""
+    changes.forget()
+    local_pages.clear()
+
+
+def per_version(name: str, parts, compute):
+    """compute()'s result, computed once per content version and kept in the cache: the
+    facet counts of a list, the home page's figures, a search's counts.
+
+    The key holds the change number, the language and `parts` (a filter combination, a
+    record); any content change makes a new key, so a value is never older than the last
+    change this process knows (CONTENT_VERSION_STALENESS). With the cache down, computed
+    every time.
+    """
+    known = changes.current() if not _bump_pending else None
+    if known is None:
+        return compute()
+    raw = f"{name}|{known.seq}|{get_language()}|{parts!r}"
+    key = "genetx:pv:" + hashlib.sha256(raw.encode()).hexdigest()
+    cache = _cache()
+    shown = _shown.get()
+    stored = cache.get(key)
+    if stored is not None:
+        value, rows = stored
+    else:
+        # The content rows compute() reads are remembered with the value, so a detail page
+        # built from it still depends on them (see AnonymousPageCacheMiddleware).
+        rows = set()
+        token = _shown.set(rows)
+        try:
+            value = compute()
+        finally:
+            _shown.reset(token)
+        try:
+            cache.set(key, (value, frozenset(rows)), getattr(settings, "PAGE_CACHE_SECONDS", 600))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            # A value that cannot be stored (a lazy translation inside, say) costs speed,
+            # never the page.
+            logger.exception("Could not keep %s per content version.", name)
+    if shown is not None:
+        shown.update(rows)
+    return value
 
 
 def retry_pending_bump() -> None:
-    """Store a content-version change an earlier outage kept from the cache (cheap when none
-    is pending, and while the cache is still failing)."""
+    """Store a content change an earlier outage kept from the cache (cheap when none is
+    pending, and while the cache is still failing)."""
     if _bump_pending:
-        store_new_version()
+        store_new_version(set())
 
 
 def content_changed(sender, **kwargs) -> None:
@@ -169,9 +381,34 @@ def content_changed(sender, **kwargs) -> None:
     # Pending revisions are kept apart from what readers see: saving one changes no page.
     if getattr(sender, "page_cache_exempt", False):
         return
-    if kwargs.get("action", "post_").startswith("pre_"):
+    action = kwargs.get("action", "post_")
+    if action.startswith("pre_"):
         return
-    bump_content_version(using=kwargs.get("using") or "default")
+    instance = kwargs["instance"]
+    tags = tags_of(instance)
+    if action != "post_":  # m2m_changed: both sides of each link
+        label = kwargs["model"]._meta.label_lower
+        tags |= {_tag(label, pk) for pk in kwargs.get("pk_set") or ()}
+    bump_content_version(using=kwargs.get("using") or "default", tags=tags)
+
+
+# The records a page showed, collected while it renders (see AnonymousPageCacheMiddleware).
+_shown: contextvars.ContextVar[set | None] = contextvars.ContextVar("genetx_shown", default=None)
+
+
+def note_shown(sender, instance, **kwargs) -> None:
+    """post_init receiver: remember each content row read while a page renders."""
+    shown = _shown.get()
+    if shown is not None and instance.pk is not None:
+        label = sender._meta.label_lower
+        if sender._meta.app_label in CONTENT_APPS:
+            shown.add(_tag(label, instance.pk))
+
+
+def depends_only_on_shown_records(request) -> None:
+    """Called by a detail view: its page shows only the rows it reads (no list, count or
+    search across the site), so it stays cached until one of those rows changes."""
+    request.genetx_scoped_page = True
 
 
 def _accepts_gzip(request) -> bool:
@@ -272,11 +509,57 @@ def page_identity(request) -> str | None:
     )
 
 
+class LocalPages:
+    """Recently served pages kept in this process, up to a byte budget (least recently
+    used first out): a hit needs no round trip to the shared cache. A page here is checked
+    against the content changes exactly like one from the shared cache."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pages: OrderedDict[str, dict] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: str) -> dict | None:
+        with self.lock:
+            stored = self.pages.get(key)
+            if stored is not None:
+                self.pages.move_to_end(key)
+            return stored
+
+    def put(self, key: str, stored: dict) -> None:
+        budget = getattr(settings, "PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
+        size = len(stored["content"])
+        if size > budget // 8:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.size -= len(old["content"])
+            self.pages[key] = stored
+            self.size += size
+            while self.size > budget and self.pages:
+                _, dropped = self.pages.popitem(last=False)
+                self.size -= len(dropped["content"])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
+
+
+local_pages = LocalPages()
+
+
 class AnonymousPageCacheMiddleware:
     """Serve and store whole public pages for anonymous readers, with ETags and 304s.
 
     Sits after AuthenticationMiddleware (it needs request.user) and before the middleware
     that adds headers a cached page must carry, so a stored page has them already.
+
+    A page is stored with the change number it was rendered at and, for a detail page
+    (depends_only_on_shown_records()), the content rows it read; it is served while
+    ContentChanges says it is fresh. Pages are kept in this process (LocalPages) and in the
+    shared cache, so another worker's render is reused.
     """
 
     def __init__(self, get_response):
@@ -294,27 +577,43 @@ class AnonymousPageCacheMiddleware:
         identity = page_identity(request)
         if identity is None:
             return self.get_response(request)
-        cache = _cache()
+        known = changes.current() if not _bump_pending else None
+        if known is None:
+            # The cache cannot say what changed (down, or a change not stored yet): no
+            # page may be served from it, and none is stored.
+            return self.get_response(request)
         key = "genetx:page:" + hashlib.sha256(identity.encode()).hexdigest()
-        # One round trip for both the version and the page: the page is stored with the
-        # version it was rendered at and only served while that version is current.
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or content_version()
-        etag = '"' + hashlib.sha256(f"{version}|{identity}".encode()).hexdigest()[:32] + '"'
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return self._not_modified(etag)
-        stored = found.get(key)
-        if stored is not None and stored["version"] == version:
+        stored = local_pages.get(key)
+        if stored is None or not known.fresh(stored["seq"], stored["tags"]):
+            stored = _cache().get(key)
+            if stored is not None and known.fresh(stored["seq"], stored["tags"]):
+                local_pages.put(key, stored)
+            else:
+                stored = None
+        if stored is not None:
+            if stored["etag"] in parse_etags(request.headers.get("If-None-Match", "")):
+                return self._not_modified(stored["etag"])
             return self._rebuild(stored)
-        response = self.get_response(request)
+        stamp = known.seq
+        shown = set()
+        token = _shown.set(shown)
+        try:
+            response = self.get_response(request)
+        finally:
+            _shown.reset(token)
         if request.method == "GET" and self._storable(request, response):
+            etag = '"' + hashlib.sha256(f"{stamp}|{identity}".encode()).hexdigest()[:32] + '"'
             response["ETag"] = etag
             if not response.has_header("Cache-Control"):
                 # Browsers and shared caches may keep the page but must ask again each
                 # time; the ETag makes that question cheap.
                 response["Cache-Control"] = "no-cache"
             patch_vary_headers(response, ["Cookie"])
-            cache.set(key, self._freeze(response, version), self.timeout)
+            tags = shown if getattr(request, "genetx_scoped_page", False) else None
+            stored = self._freeze(response, stamp, tags, etag)
+            cache = _cache()
+            cache.set(key, stored, self.timeout)
+            local_pages.put(key, stored)
         return response
 
     def _applies(self, request) -> bool:
@@ -344,9 +643,11 @@ class AnonymousPageCacheMiddleware:
         return vary <= ALLOWED_VARY
 
     @staticmethod
-    def _freeze(response, version: str) -> dict:
+    def _freeze(response, stamp: int, tags, etag: str) -> dict:
         return {
-            "version": version,
+            "seq": stamp,
+            "tags": None if tags is None else frozenset(tags),
+            "etag": etag,
             "content": response.content,
             "headers": dict(response.headers),
         }

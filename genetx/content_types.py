@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 
 from hospitals.models import Institution, Programme
 from sources.models import Claim, Source
-from therapies.models import Condition, Therapy
+from therapies.models import Condition, Therapy, Trial
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,36 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
             select_related=("modality",),
         ),
         parts=("modality", "regulatorydecision"),
+    ),
+    ContentType(
+        key="trials",
+        model=Trial,
+        list_url="therapies:trial-list",
+        title=lambda r: _joined(r.acronym, r.registry_number) if r.acronym else r.title,
+        summary=lambda r: r.summary or r.title,
+        title_fields=("acronym", "title", "nct_number", "eudract_number", "euct_number", "summary"),
+        meta=lambda r: _joined(
+            r.phase and r.get_phase_display(),
+            r.overall_status and r.get_overall_status_display(),
+            r.registry_number,
+        ),
+        search=SearchFields(
+            name_field="title",
+            excerpt_field="summary",
+            # The acronym and registry numbers first: readers search for NCT04309981 or EMBARK.
+            fallback_fields=(
+                "acronym",
+                "nct_number",
+                "eudract_number",
+                "euct_number",
+                "title",
+                "summary",
+            ),
+            meta_fields=("phase", "overall_status", "nct_number", "eudract_number", "euct_number"),
+            # Titles are long and numbers exact: near-misses would match noise.
+            typo_tolerant=False,
+        ),
+        parts=("trialsite", "trialcitation"),
     ),
     ContentType(
         key="conditions",

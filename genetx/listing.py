@@ -24,6 +24,7 @@ from django_filters.views import FilterView
 from genetx.text import MAX_QUERY_LENGTH
 
 from . import throttle
+from .cache import per_version
 
 # A search box longer than this is cut: no reader types more, and long patterns cost the
 # database time for nothing.
@@ -258,7 +259,8 @@ class FacetedFilterSet(django_filters.FilterSet):
                 label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
                 if facet.display is not None:
                     label = facet.display(row[facet.value])
-                counts[value] = (str(label if label is not None else value), row["count"])
+                # A value without a label of its own (a measure with no name) shows itself.
+                counts[value] = (str(label if label not in (None, "") else value), row["count"])
             chosen = {value.casefold() for value in selected}
             if facet.choices:
                 order = [_as_param(key) for key in facet.choices]
@@ -419,9 +421,39 @@ class FacetedListView(FilterView):
         # An invalid filter is the reader's mistake: say so with the form's errors and 400.
         return self.render_to_response(context, status=200 if valid else 400)
 
+    def filter_key(self) -> tuple:
+        """What the list's rows depend on: the model and every filter value (not the page,
+        sort or format), the key of the values kept per content version."""
+        data = self.request.GET
+        return (
+            self.filterset_class._meta.model._meta.label_lower,
+            tuple(
+                (name, tuple(data.getlist(name)))
+                for name in sorted(data)
+                if name not in {self.page_kwarg, "format", "sort"}
+            ),
+        )
+
+    def per_filter(self, name: str, compute):
+        """compute() once per content version and filter combination (see per_version):
+        facet counts, totals and charts cost aggregate queries over the whole table."""
+        if not self.filterset.is_valid():
+            return compute()
+        return per_version(name, self.filter_key(), compute)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, **kwargs
+        )
+        # The total is one COUNT over the filtered table: kept per content version too.
+        paginator.count = self.per_filter("list-count", queryset.count)
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["facets"] = self.filterset.facet_views(self.facet_base_queryset())
+        context["facets"] = self.per_filter(
+            "facets", lambda: self.filterset.facet_views(self.facet_base_queryset())
+        )
         context["chips"] = self.filterset.chips(context["facets"], self.request.GET)
         # Filters without counts (a yes/no choice, say) still appear in the form.
         counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}

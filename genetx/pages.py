@@ -3,6 +3,8 @@
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
+from .cache import depends_only_on_shown_records
+
 
 class PreviewDetailView(DetailView):
     """A detail page of published records, which staff who may change them can preview.
@@ -18,6 +20,12 @@ class PreviewDetailView(DetailView):
     cache_query_params = frozenset()
     revision_preview = None
 
+    def get(self, request, *args, **kwargs):
+        # The page shows this record and the rows it reads, nothing site-wide: the page
+        # cache keeps it while those rows are unchanged, whatever else is edited.
+        depends_only_on_shown_records(request)
+        return super().get(request, *args, **kwargs)
+
     def get_object(self, queryset=None):
         if self.revision_preview is not None:
             return self.revision_preview
@@ -29,8 +37,12 @@ class PreviewDetailView(DetailView):
         if user.is_staff:
             # The one preview branch: visible_to() checks the change permission and gives
             # everyone else published records only.
-            return manager.visible_to(user).with_detail_related()
-        return manager.for_detail()
+            return self.with_page_related(manager.visible_to(user))
+        return self.with_page_related(manager.published())
+
+    def with_page_related(self, queryset):
+        """The record's queryset with the related rows this page shows."""
+        return queryset.with_detail_related()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,3 +62,30 @@ class PreviewDetailView(DetailView):
     def json_ld(self, url: str) -> dict:
         """The schema.org description of the record (each page says what it is)."""
         return {}
+
+
+class EvidenceMixin:
+    """The regulatory decisions, claims and numbered references of a detail page.
+
+    Therapy, condition and institution pages show the same block: decisions, then claims,
+    each with markers into one reference list numbered in the order the page shows them.
+    A view names its rows with `evidence_decisions()` and `evidence_claims()` (named
+    queryset methods); the page reads `decisions`, `claims` and `references`.
+    """
+
+    def evidence_decisions(self):
+        return []
+
+    def evidence_claims(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        from sources.references import ReferenceList
+
+        context = super().get_context_data(**kwargs)
+        refs = ReferenceList()
+        # Cite in the order the page shows things: decisions, then claims.
+        context["decisions"] = [(d, [refs.cite(d.source)]) for d in self.evidence_decisions()]
+        context["claims"] = refs.claims(self.evidence_claims())
+        context["references"] = refs.references
+        return context

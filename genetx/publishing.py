@@ -146,14 +146,24 @@ def _missing_for(source, overrides) -> tuple:
     return tuple(needs)
 
 
-def _cited_sources(claim) -> list:
-    if claim.pk is None:
+# The records cited like claims: each one's citation model and the reverse names linking it
+# to its sources. A trial's registry facts carry their sources as a claim's statement does.
+CITING = {
+    "sources.claim": ("sources.Citation", "claim", "citations"),
+    "therapies.trial": ("therapies.TrialCitation", "trial", "trial_citations"),
+}
+CITATION_MODELS = {"sources.citation": "claim", "therapies.trialcitation": "trial"}
+
+
+def _cited_sources(record) -> list:
+    if record.pk is None:
         return []
+    _, parent, related = CITING[record._meta.label_lower]
     Source = apps.get_model("sources", "Source")
     return list(
-        Source.objects.filter(citations__claim=claim)
+        Source.objects.filter(**{f"{related}__{parent}": record})
         .select_related("reported_by")
-        .order_by("citations__position", "citations__pk")
+        .order_by(f"{related}__position", f"{related}__pk")
     )
 
 
@@ -162,7 +172,8 @@ def _label_sources(sources) -> str:
 
 
 def claim_problems(claim, *, together=frozenset(), cited_sources=None, overrides=None):
-    """Why this claim may not be public: it needs one citation of a published source."""
+    """Why this claim (or trial: any record in CITING) may not be public: it needs one
+    citation of a published source."""
     sources = _cited_sources(claim) if cited_sources is None else list(cited_sources)
     if any(source_supports(s, together=together, overrides=overrides) for s in sources):
         return []
@@ -201,7 +212,7 @@ def publish_problems(record, *, together=frozenset(), cited_sources=None, overri
     """
     together = frozenset(together) | {record_key(record)}
     label = record._meta.label_lower
-    if label == "sources.claim":
+    if label in CITING:
         return claim_problems(
             record, together=together, cited_sources=cited_sources, overrides=overrides
         )
@@ -241,19 +252,23 @@ def withdraw_problems(record, *, as_if=None):
         as_if.status = Status.DRAFT
     problems = []
     if label == "sources.source":
-        problems += _claims_losing_support(record, as_if)
+        for citing_label in CITING:
+            problems += _claims_losing_support(record, as_if, citing_label)
     if label in ("sources.source", "hospitals.institution") and as_if.status != Status.PUBLISHED:
         problems += _decisions_losing_support(record)
     return problems
 
 
-def _claims_losing_support(source, as_if):
-    Claim = apps.get_model("sources", "Claim")
-    Citation = apps.get_model("sources", "Citation")
+def _claims_losing_support(source, as_if, citing_label="sources.claim"):
+    """Published claims (or trials) citing this source that it alone supports."""
+    Claim = apps.get_model(citing_label)
+    citation_label, parent, _ = CITING[citing_label]
+    Citation = apps.get_model(citation_label)
+    reverse = Citation._meta.get_field(parent).remote_field.get_accessor_name()
     claims = list(
         Claim.objects.published()
         .filter(
-            Q(citations__source=source) | Q(citations__source__reported_by=source),
+            Q(**{f"{reverse}__source": source}) | Q(**{f"{reverse}__source__reported_by": source}),
         )
         .distinct()
         .order_by("slug")
@@ -261,8 +276,10 @@ def _claims_losing_support(source, as_if):
     if not claims:
         return []
     cited: dict[int, list] = {}
-    for citation in Citation.objects.filter(claim__in=claims).select_related("source__reported_by"):
-        cited.setdefault(citation.claim_id, []).append(citation.source)
+    for citation in Citation.objects.filter(**{f"{parent}__in": claims}).select_related(
+        "source__reported_by"
+    ):
+        cited.setdefault(getattr(citation, f"{parent}_id"), []).append(citation.source)
     overrides = {source.pk: as_if}
     problems = []
     for claim in claims:
@@ -303,7 +320,7 @@ def gate_problems(record, *, cited_sources=None):
     problems = []
     if getattr(record, "status", None) == Status.PUBLISHED:
         problems += publish_problems(record, cited_sources=cited_sources)
-    if record._meta.label_lower == "sources.citation":
+    if record._meta.label_lower in CITATION_MODELS:
         problems += citation_change_problems(record)
     elif record._meta.label_lower == "therapies.regulatorydecision":
         if record.therapy_id and record.therapy.status == Status.PUBLISHED:
@@ -317,8 +334,9 @@ def gate_problems(record, *, cited_sources=None):
 
 
 def citation_change_problems(citation, *, removed=False):
-    """What saving (or, removed=True, deleting) this citation would do to its claim."""
-    claim = citation.claim
+    """What saving (or, removed=True, deleting) this citation would do to its claim (or
+    trial)."""
+    claim = getattr(citation, CITATION_MODELS[citation._meta.label_lower])
     if claim.status != Status.PUBLISHED:
         return []
     others = [
@@ -330,17 +348,22 @@ def citation_change_problems(citation, *, removed=False):
 
 
 def citations_removal_problems(citations):
-    """Published claims that deleting all these citations would leave without support."""
-    Citation = apps.get_model("sources", "Citation")
+    """Published claims (or trials) that deleting all these citations would leave without
+    support."""
+    citations = list(citations)
+    if not citations:
+        return []
+    Citation = type(citations[0])
+    parent = CITATION_MODELS[Citation._meta.label_lower]
     removed = {citation.pk for citation in citations}
-    claims = {citation.claim_id: citation.claim for citation in citations}
+    claims = {getattr(c, f"{parent}_id"): getattr(c, parent) for c in citations}
     problems = []
     for claim in claims.values():
         if claim.status != Status.PUBLISHED:
             continue
         left = [
             c.source
-            for c in Citation.objects.filter(claim=claim)
+            for c in Citation.objects.filter(**{parent: claim})
             .exclude(pk__in=removed)
             .select_related("source__reported_by")
         ]

@@ -21,7 +21,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -53,11 +53,34 @@ def _false(*args, **kwargs):
     return False
 
 
+class ReusedClient(RedisCacheClient):
+    """Django's client, keeping one redis-py client per connection pool.
+
+    Django builds a new `redis.Redis` object on every cache call (its `get_client()`), which
+    cost about a quarter of a cache hit in the benchmark's profiles; the pool underneath is
+    shared either way, and a redis-py client is safe to share between threads.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(
+                connection_pool=self._get_connection_pool(write)
+            )
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClient
         self._down_until = 0.0
         self._lock = threading.Lock()
 

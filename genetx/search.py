@@ -146,6 +146,13 @@ class SearchType:
 
 TYPES = {content_type.key: SearchType(content_type) for content_type in searched()}
 TYPO_MIN_LENGTH = 4
+# Typo tolerance (trigram similarity, a costly scan of the name and summary indexes) is
+# asked of one type only when full text finds fewer of it than this: a misspelt word finds
+# nothing, a real one finds plenty.
+FUZZY_BELOW = 5
+# Ranking reads every matching row's document: for a term matching more rows of one type
+# than this, the first page ranks the first RANK_CANDIDATES matches the index gives.
+RANK_CANDIDATES = 300
 
 
 # A PubMed id as readers paste it: 37414060, PMID 37414060, PMID:37414060.
@@ -234,10 +241,13 @@ def split_marked(text: str) -> list[tuple[str, bool]]:
 class HitSequence:
     """A lazily evaluated, countable sequence of hits that Paginator can slice."""
 
-    def __init__(self, items, to_hit, count=None):
+    def __init__(self, items, to_hit, count=None, *, first=None, first_limit=0):
         self._items = items
         self._to_hit = to_hit
         self._count = count
+        # A cheaper queryset for the first `first_limit` items (see RANK_CANDIDATES).
+        self._first = first
+        self._first_limit = first_limit
 
     def count(self) -> int:
         if self._count is None:
@@ -248,9 +258,14 @@ class HitSequence:
         return self.count()
 
     def __getitem__(self, index):
+        items = self._items
+        if self._first is not None:
+            stop = index.stop if isinstance(index, slice) else index + 1
+            if stop is not None and stop <= self._first_limit:
+                items = self._first
         if isinstance(index, slice):
-            return [self._to_hit(item) for item in self._items[index]]
-        return self._to_hit(self._items[index])
+            return [self._to_hit(item) for item in items[index]]
+        return self._to_hit(items[index])
 
 
 def _every_reading(text: str, search_type: str):
@@ -270,6 +285,7 @@ class PostgresSearch:
         self.query = query
         self._counts = None
         self._reference_ids = None
+        self._full_text_counts = {}
 
     def _search_query(self):
         """The query read as English, as Spanish, and by spelling key (see the module)."""
@@ -295,11 +311,29 @@ class PostgresSearch:
     def _typo_tolerant(self, search_type: SearchType) -> bool:
         # Below four characters nearly every name shares a trigram with the query; and a
         # query using websearch syntax (a phrase, an exclusion, "or") asks for exactness.
+        # Only when full text finds little (FUZZY_BELOW), since similarity costs a scan.
         return (
             search_type.typo_tolerant
             and len(self.query) >= TYPO_MIN_LENGTH
             and not uses_operators(self.query)
+            and self._full_text_count(search_type) < FUZZY_BELOW
         )
+
+    def _full_text_count(self, search_type: SearchType) -> int:
+        """Published records whose document matches, counted on the GIN index alone."""
+        key = search_type.key
+        if key not in self._full_text_counts:
+            matches = Q(document=self._search_query())
+            excluded = self._excluded()
+            if excluded is not None:
+                matches &= ~Q(document=excluded)
+            self._full_text_counts[key] = (
+                search_type.published()
+                .alias(document=search_type.document())
+                .filter(matches)
+                .count()
+            )
+        return self._full_text_counts[key]
 
     def match_condition(self, search_type: SearchType) -> Q:
         """The document matches the query, or the name nearly does.
@@ -344,7 +378,10 @@ class PostgresSearch:
             .filter(self.match_condition(search_type))
         )
 
-    def _queryset(self, search_type: SearchType):
+    def _queryset(self, search_type: SearchType, candidates: int | None = None):
+        """Matching records, best first; with `candidates`, only that many matches are
+        ranked (the first the index gives), which is what a common term's first page
+        needs: ranking reads each row's whole document."""
         rank = SearchRank(search_type.document(), self._search_query())
         if self._typo_tolerant(search_type):
             # Word similarity adds to the rank, so a near-miss on a name still sorts well.
@@ -353,35 +390,40 @@ class PostgresSearch:
                 Value(0.0),
                 output_field=FloatField(),
             )
-        return (
-            self.matching(search_type)
-            .annotate(rank=rank)
-            .order_by("-rank", F(search_type.name_field).asc(), "pk")
-        )
+        matching = self.matching(search_type)
+        if candidates is not None:
+            # Ids, not a subquery: the document alias names the outer table, so as a
+            # subquery it would be evaluated once per row.
+            first = list(matching.order_by().values_list("pk", flat=True)[:candidates])
+            matching = search_type.published().filter(pk__in=first)
+        return matching.annotate(rank=rank).order_by("-rank", F(search_type.name_field).asc(), "pk")
 
     def counts(self) -> dict[str, int]:
+        """Matches per type: the same for every reader until content changes, so kept per
+        content version (genetx.cache.per_version)."""
         if self._counts is None:
-            self._counts = {key: self.matching(t).count() for key, t in TYPES.items()}
+            from genetx.cache import per_version
+
+            def compute():
+                counts = {key: self.matching(t).count() for key, t in TYPES.items()}
+                # What decided typo tolerance, so ranking does not count again.
+                full_text = {key: self._full_text_count(t) for key, t in TYPES.items()}
+                # And the sources found by author or DOI (a scan of the authors).
+                return counts, full_text, self._reference_ids
+
+            self._counts, full_text, referenced = per_version("search-counts", self.query, compute)
+            self._full_text_counts.update(full_text)
+            if referenced is not None:
+                self._reference_ids = referenced
         return self._counts
 
     def hits(self, key: str) -> HitSequence:
         search_type = TYPES[key]
-        # Highlights in the words as written, read in English (ts_headline takes one
-        # configuration; a Spanish or respelt term may leave an excerpt unmarked).
-        query = SearchQuery(self.query, search_type="websearch", config=CONFIG)
-        queryset = self._queryset(search_type).annotate(
-            headline=SearchHeadline(
-                search_type.excerpt_field,
-                query,
-                config=CONFIG,
-                start_sel=START_SEL,
-                stop_sel=STOP_SEL,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            )
-        )
+        count = self.counts().get(key)
+        first = None
+        if count is not None and count > RANK_CANDIDATES:
+            first = self._with_headline(search_type, self._queryset(search_type, RANK_CANDIDATES))
+        queryset = self._with_headline(search_type, self._queryset(search_type))
 
         def to_hit(record):
             return Hit(
@@ -393,7 +435,24 @@ class PostgresSearch:
                 excerpt=split_marked(record.headline),
             )
 
-        return HitSequence(queryset, to_hit, count=self.counts().get(key))
+        return HitSequence(queryset, to_hit, count=count, first=first, first_limit=RANK_CANDIDATES)
+
+    def _with_headline(self, search_type: SearchType, queryset):
+        # Highlights in the words as written, read in English (ts_headline takes one
+        # configuration; a Spanish or respelt term may leave an excerpt unmarked).
+        return queryset.annotate(
+            headline=SearchHeadline(
+                search_type.excerpt_field,
+                SearchQuery(self.query, search_type="websearch", config=CONFIG),
+                config=CONFIG,
+                start_sel=START_SEL,
+                stop_sel=STOP_SEL,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
 
 
 def fold(text: str) -> str:

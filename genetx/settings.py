@@ -58,19 +58,32 @@ def env_seconds(name: str, default: float) -> float:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# `make demo`: debug off, so a newcomer sees the site's own 404 and 500 pages rather than
+# Django's technical ones, yet over plain HTTP on this machine with no secret key to set and
+# static files served from the source folders. Only for local host names (checked below).
+LOCAL_DEMO = env_bool("GENETX_LOCAL_DEMO", default=False)
+LOCAL = DEBUG or LOCAL_DEMO
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not LOCAL:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random value in production "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DJANGO_DEBUG=1 for local development."
         )
-    # Only reachable with DEBUG on: a local development key that never protects real data.
+    # Only reachable locally: a development key that never protects real data.
     SECRET_KEY = "django-insecure-local-development-only"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ",".join(LOCAL_HOSTS))
+if LOCAL_DEMO and not DEBUG and not set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS):
+    # The demo's relaxed settings (a public key, plain-HTTP cookies) must never face a network.
+    raise ImproperlyConfigured(
+        "GENETX_LOCAL_DEMO serves localhost only; DJANGO_ALLOWED_HOSTS names "
+        f"{', '.join(sorted(set(ALLOWED_HOSTS) - set(LOCAL_HOSTS)))}. Use DJANGO_DEBUG=1 "
+        "to try the site from another machine, or production settings."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -315,11 +328,16 @@ STORAGES = {
         # Hashed, compressed files outside debug so a CDN or browser can cache them forever.
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if LOCAL
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         ),
     },
 }
+if LOCAL_DEMO and not DEBUG:
+    # runserver serves static files only in debug: WhiteNoise serves them from the source
+    # folders instead, so the demo needs no collectstatic.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 # CSV import needs the model's add permission, export its view permission (the default
 # lets anyone with admin access import).
@@ -335,6 +353,12 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 # process: with more than one worker, set REDIS_URL or turn the page cache off.
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env_int("GENETX_PAGE_CACHE_SECONDS", 600)
+# How old each process's knowledge of content changes may be: another worker's save reaches
+# this worker's readers within this many seconds (its own saves at once). 0 asks the cache
+# on every request.
+CONTENT_VERSION_STALENESS = env_seconds("GENETX_CONTENT_STALENESS", 1.0)
+# Recently served pages each process keeps in memory, so a hit needs no cache round trip.
+PAGE_CACHE_LOCAL_BYTES = env_int("GENETX_PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
 # The most rows one ?format=csv or ?format=json download holds; the rest are on the pages
 # its Link header (and the JSON "next") points to.
 EXPORT_MAX_ROWS = max(env_int("GENETX_EXPORT_MAX_ROWS", 1000), 1)
@@ -380,12 +404,12 @@ OPEN_DATA_KEEP = env_int("GENETX_OPEN_DATA_KEEP", 7)
 # X-Forwarded-Proto header; never set it when clients can reach the app server directly.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if LOCAL else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
+SECURE_HSTS_PRELOAD = not LOCAL
+SESSION_COOKIE_SECURE = not LOCAL
+CSRF_COOKIE_SECURE = not LOCAL
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

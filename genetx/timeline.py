@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from genetx import dates
 from genetx.models import DatePrecision, Status
 from sources.models import Citation, Claim, Source
-from therapies.models import RegulatoryDecision
+from therapies.models import RegulatoryDecision, Trial, TrialCitation
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Year:
 EVENT = _("Event")
 DECISION = _("Regulatory decision")
 PUBLICATION = _("Publication")
+TRIAL_START = _("Trial start")
+TRIAL_COMPLETION = _("Trial completion")
 
 
 def _published_citations():
@@ -122,6 +124,72 @@ def source_event(source) -> Event:
     )
 
 
+def _trial_rows(date_field: str):
+    """Published trials with this date, with their citations of published sources."""
+    return (
+        Trial.objects.published()
+        .filter(**{f"{date_field}__isnull": False})
+        .prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=TrialCitation.objects.filter(source__status=Status.PUBLISHED)
+                .select_related("source__reported_by")
+                .prefetch_related("source__authors", "source__reported_by__authors")
+                .order_by("position", "pk"),
+            )
+        )
+    )
+
+
+def trial_start_rows():
+    return _trial_rows("start_date")
+
+
+def trial_completion_rows():
+    return _trial_rows("completion_date")
+
+
+def _trial_event(trial, kind, date, precision: str, figure_kind: str) -> Event:
+    anticipated = figure_kind == Trial.FigureKind.ANTICIPATED
+    if kind == TRIAL_START:
+        text = (
+            gettext("%(trial)s starts (anticipated)")
+            if anticipated
+            else gettext("%(trial)s starts")
+        )
+    else:
+        text = (
+            gettext("%(trial)s completes (anticipated)")
+            if anticipated
+            else gettext("%(trial)s completes")
+        )
+    return Event(
+        date=date,
+        precision=precision or DatePrecision.DAY,
+        kind=kind,
+        title=text % {"trial": f"{trial.display_name} ({trial.registry_number})"},
+        url=trial.get_absolute_url(),
+        sources=[citation.source for citation in trial.citations.all()],
+        record=trial,
+    )
+
+
+def trial_start_event(trial) -> Event:
+    return _trial_event(
+        trial, TRIAL_START, trial.start_date, trial.start_date_precision, trial.start_date_kind
+    )
+
+
+def trial_completion_event(trial) -> Event:
+    return _trial_event(
+        trial,
+        TRIAL_COMPLETION,
+        trial.completion_date,
+        trial.completion_date_precision,
+        trial.completion_date_kind,
+    )
+
+
 @dataclass(frozen=True)
 class EventKind:
     """One kind of timeline entry: its rows, the date they are placed by, and the entry."""
@@ -137,6 +205,14 @@ KINDS = [
     EventKind("event", EVENT, claim_rows, "event_date", claim_event),
     EventKind("decision", DECISION, decision_rows, "date", decision_event),
     EventKind("publication", PUBLICATION, source_rows, "issued", source_event),
+    EventKind("trial-start", TRIAL_START, trial_start_rows, "start_date", trial_start_event),
+    EventKind(
+        "trial-completion",
+        TRIAL_COMPLETION,
+        trial_completion_rows,
+        "completion_date",
+        trial_completion_event,
+    ),
 ]
 
 

@@ -41,7 +41,7 @@ def latest_updates(limit: int) -> list[Update]:
         )
         updates.extend(
             Update(
-                type_label=content_type.label_singular,
+                type_label=str(content_type.label_singular),
                 title=shorten(content_type.title(record), 120),
                 summary=shorten(content_type.summary(record), 240),
                 url=record.get_absolute_url(),

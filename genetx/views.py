@@ -2,7 +2,6 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView, TemplateView
 
-from sources.models import Citation, Claim
+from sources.models import Claim
 from therapies.charts import (
     decisions_by_year_and_agency,
     therapies_by_development,
@@ -20,8 +19,7 @@ from therapies.charts import (
 from therapies.models import Condition, Modality, Therapy
 
 from . import health, search, throttle, timeline
-from .cache import query_params
-from .models import Status
+from .cache import per_version, query_params
 from .updates import latest_updates
 
 # What a 503 tells clients to wait before trying again: a database restart or failover.
@@ -39,34 +37,8 @@ class HomeView(TemplateView):
     # link to the full list sorted the same way.
     condition_limit = 12
 
-    def key_figures(self):
-        """Current published figures, newest first, each citing its published sources."""
-        citations = (
-            Citation.objects.filter(source__status=Status.PUBLISHED)
-            .select_related("source")
-            .prefetch_related("source__authors")
-            .order_by("position", "pk")
-        )
-        return (
-            Claim.objects.published()
-            .current()
-            .figures()
-            .prefetch_related(Prefetch("citations", queryset=citations))
-            .order_by("-as_of", "slug")[: self.figure_limit]
-        )
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        figures = list(self.key_figures())
-        # Number each cited source once, in order of first citation, for the list below.
-        numbers = {}
-        for claim in figures:
-            claim.references = []
-            for citation in claim.citations.all():
-                source = citation.source
-                if source.pk not in numbers:
-                    numbers[source.pk] = (len(numbers) + 1, source)
-                claim.references.append(numbers[source.pk])
         home_url = self.request.build_absolute_uri(reverse("home"))
         search_url = self.request.build_absolute_uri(reverse("search"))
         context.update(
@@ -82,27 +54,43 @@ class HomeView(TemplateView):
                     "query-input": "required name=search_term_string",
                 },
             },
-            figures=figures,
-            figure_references=sorted(numbers.values(), key=lambda pair: pair[0]),
-            updates=latest_updates(self.update_limit),
-            # Only what the entry shows: grouping whole condition rows (summaries and all)
-            # made PostgreSQL sort them on disk.
-            conditions=Condition.objects.published()
-            .only("name", "slug")
-            .with_therapy_count()
-            .filter(therapy_count__gt=0)
-            .order_by("-therapy_count", "name")[: self.condition_limit],
             all_conditions_url=reverse("therapies:condition-list") + "?sort=therapies",
-            modalities=Modality.objects.with_therapy_count()
-            .filter(therapy_count__gt=0)
-            .order_by("name"),
-            charts=[
+            # Figures, counts and charts aggregate whole tables (about 200 ms of PostgreSQL
+            # at 10,000 therapies): computed once per content version.
+            **per_version(
+                "home",
+                (self.figure_limit, self.update_limit, self.condition_limit),
+                self.site_figures,
+            ),
+        )
+        return context
+
+    def site_figures(self) -> dict:
+        """What the page shows from the database."""
+        figures = list(Claim.objects.key_figures()[: self.figure_limit])
+        # Number each cited source once, in order of first citation, for the list below.
+        numbers = {}
+        for claim in figures:
+            claim.references = []
+            for citation in claim.citations.all():
+                source = citation.source
+                if source.pk not in numbers:
+                    numbers[source.pk] = (len(numbers) + 1, source)
+                claim.references.append(numbers[source.pk])
+        return {
+            "figures": figures,
+            "figure_references": sorted(numbers.values(), key=lambda pair: pair[0]),
+            "updates": latest_updates(self.update_limit),
+            # The page must not grow with the corpus: the conditions with most therapies,
+            # then a link to the full list sorted the same way.
+            "conditions": list(Condition.objects.most_treated()[: self.condition_limit]),
+            "modalities": list(Modality.objects.in_use()),
+            "charts": [
                 therapies_by_modality(Therapy.objects.published()),
                 therapies_by_development(Therapy.objects.published()),
                 decisions_by_year_and_agency(),
             ],
-        )
-        return context
+        }
 
 
 class SearchView(ListView):

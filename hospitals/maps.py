@@ -45,15 +45,15 @@ def points_for_institutions(institutions, *, limit: int = MAP_LIMIT) -> list[Map
     ]
 
 
-def point_for_institution(institution: Institution, programmes) -> MapPoint:
-    """One institution, with the roles of the (already read) programmes given."""
+def point_for_institution(institution: Institution, roles) -> MapPoint:
+    """One institution, with the given roles of its programmes."""
     return MapPoint(
         name=institution.name,
         url=institution.get_absolute_url(),
         place=institution.place,
         latitude=institution.latitude,
         longitude=institution.longitude,
-        roles=roles_in_order(p.role for p in programmes),
+        roles=roles_in_order(roles),
     )
 
 
@@ -64,5 +64,8 @@ def points_for_programmes(programmes) -> list[MapPoint]:
         by_institution.setdefault(programme.institution_id, (programme.institution, []))[1].append(
             programme
         )
-    points = [point_for_institution(inst, progs) for inst, progs in by_institution.values()]
+    points = [
+        point_for_institution(inst, [p.role for p in progs])
+        for inst, progs in by_institution.values()
+    ]
     return sorted(points, key=lambda point: point.name.lower())

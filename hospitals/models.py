@@ -42,15 +42,18 @@ class InstitutionQuerySet(PublishableQuerySet):
         Claims are not here: the page also shows claims about the institution's
         programmes, which the view reads in one query of its own.
         """
-        return self.prefetch_related(
+        return self.with_decisions().prefetch_related(
             Prefetch(
                 "programmes",
                 queryset=Programme.objects.published()
                 .filter(therapy__status=Status.PUBLISHED)
                 .select_related("therapy__modality"),
             ),
-            Prefetch("decisions", queryset=_published_decisions()),
         )
+
+    def with_decisions(self):
+        """Decisions it took about published therapies, with their published sources."""
+        return self.prefetch_related(Prefetch("decisions", queryset=_published_decisions()))
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -203,6 +206,31 @@ class ProgrammeQuerySet(PublishableQuerySet):
     def for_listing(self):
         """Public programmes with their institution and therapy, one query."""
         return self.public().select_related("institution", "therapy")
+
+    def for_condition(self, condition):
+        """Public programmes for therapies of this condition (or its direct sub-conditions),
+        with institution and therapy, by institution, therapy and role."""
+        from therapies.models import Therapy
+
+        return (
+            self.published()
+            .filter(
+                institution__status=Status.PUBLISHED,
+                therapy__in=Therapy.objects.published().for_condition(condition).values("pk"),
+            )
+            .select_related("institution", "therapy")
+            .order_by("institution__name", "therapy__name", "role")
+        )
+
+    def at_institution(self, institution):
+        """Published programmes of this institution for published therapies, with therapy
+        and modality, by role."""
+        return (
+            self.published()
+            .filter(institution=institution, therapy__status=Status.PUBLISHED)
+            .select_related("therapy__modality")
+            .order_by("role", "pk")
+        )
 
     def get_by_natural_key(self, institution_slug, therapy_slug, role):
         return self.get(institution__slug=institution_slug, therapy__slug=therapy_slug, role=role)

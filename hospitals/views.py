@@ -1,14 +1,13 @@
-from django.db.models import Q
-
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.pages import PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView
 from sources.models import Claim
-from sources.references import ReferenceList
+from sources.views import PageReferencesMixin
+from therapies.models import Trial
 
 from .filters import InstitutionFilter
 from .maps import point_for_institution, points_for_institutions
-from .models import Institution
+from .models import Institution, Programme
 
 # schema.org types per institution kind; anything else is an Organization.
 _SCHEMA_TYPES = {
@@ -44,31 +43,55 @@ class InstitutionListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         # The map shows every institution the filters match, not only this page's.
         if self.filterset.is_valid():
-            points = points_for_institutions(self.filterset.qs)
-            total = context["paginator"].count if context.get("paginator") else len(points)
-            context["map"] = institution_map(points, total=total)
+            paginator = context.get("paginator")
+
+            def whole_map():
+                points = points_for_institutions(self.filterset.qs)
+                return institution_map(points, total=paginator.count if paginator else len(points))
+
+            context["map"] = self.per_filter("map", whole_map)
         return context
 
 
-class InstitutionDetailView(PreviewDetailView):
+class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Institution
+    references_url_name = "hospitals:institution-references"
     template_name = "hospitals/institution_detail.html"
+    # A big hospital or company runs thousands of programmes: the page lists the first
+    # ones and says how many there are, so it stays the same size as the table grows.
+    programme_limit = 100
+
+    def with_page_related(self, queryset):
+        # Programmes are read by the view, capped; decisions come with the record.
+        return queryset.with_decisions()
+
+    def evidence_decisions(self):
+        return self.object.decisions.all()
+
+    def evidence_claims(self):
+        return Claim.objects.published().with_sources().about_institution(self.object)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         institution = self.object
-        refs = ReferenceList()
-        context["decisions"] = [(d, [refs.cite(d.source)]) for d in institution.decisions.all()]
-        claims = (
-            Claim.objects.published()
-            .with_sources()
-            .filter(Q(institution=institution) | Q(programme__institution=institution))
+        shown = Programme.objects.at_institution(institution)
+        programmes = list(shown[: self.programme_limit + 1])
+        if len(programmes) > self.programme_limit:
+            programmes = programmes[: self.programme_limit]
+            context["programme_count"] = shown.count()
+            roles = shown.values_list("role", flat=True).distinct().order_by()
+        else:
+            context["programme_count"] = len(programmes)
+            roles = [programme.role for programme in programmes]
+        context["programmes"] = programmes
+        context["trials"] = list(Trial.objects.for_cards().at_institution(institution))
+        context["published_sources"] = list(
+            institution.published_sources.published()
+            .select_related("reported_by")
+            .prefetch_related("authors", "reported_by__authors")
         )
-        context["claims"] = refs.claims(claims)
-        context["references"] = refs.references
         if institution.latitude is not None:
-            point = point_for_institution(institution, institution.programmes.all())
-            context["map"] = institution_map([point])
+            context["map"] = institution_map([point_for_institution(institution, roles)])
         return context
 
     def json_ld(self, url):

@@ -118,7 +118,7 @@ class SourceAdmin(PublishableAdmin):
         "container_title",
         "authors__family",
     ]
-    autocomplete_fields = ["reported_by"]
+    autocomplete_fields = ["reported_by", "institution"]
     date_hierarchy = "issued"
     # Counting every source for "N total" costs a full scan on a big table.
     show_full_result_count = False
@@ -133,6 +133,7 @@ class SourceAdmin(PublishableAdmin):
                     "original_title",
                     "container_title",
                     "publisher",
+                    "institution",
                     ("issued", "issued_precision"),
                     ("volume", "issue", "pages"),
                     ("doi", "pmid"),
@@ -372,7 +373,7 @@ class ClaimAdmin(PublishableAdmin):
     ]
     list_filter = [NeedsReviewFilter, "status", "review_status", health_filter(Claim)]
     list_select_related = ["therapy"]
-    search_fields = ["slug", "statement", "measure", "review_note"]
+    search_fields = ["slug", "statement", "measure", "measure_name", "review_note"]
     autocomplete_fields = ["therapy", "condition", "institution", "programme", "superseded_by"]
     prepopulated_fields = {"slug": ["statement"]}
     date_hierarchy = "event_date"
@@ -387,7 +388,7 @@ class ClaimAdmin(PublishableAdmin):
             "Figure",
             {
                 "fields": [
-                    "measure",
+                    ("measure", "measure_name"),
                     ("qualifier", "value", "unit"),
                     ("as_of", "as_of_precision"),
                     ("event_date", "event_date_precision"),

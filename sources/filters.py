@@ -90,7 +90,7 @@ class SourceFilter(FacetedFilterSet):
 
 
 class ClaimFilter(FacetedFilterSet):
-    q = SearchField("statement", "measure")
+    q = SearchField("statement", "measure", "measure_name")
     review = MultipleChoiceFilter(
         field_name="review_status", choices=ClaimReview.choices, label=_("Review status")
     )
@@ -126,7 +126,7 @@ class ClaimFilter(FacetedFilterSet):
             "therapy__name",
             only=Q(therapy__status=Status.PUBLISHED),
         ),
-        Facet("measure", _("Measure"), "measure"),
+        Facet("measure", _("Measure"), "measure", "measure_name"),
     ]
 
     class Meta:

@@ -1,12 +1,15 @@
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from genetx import dates
+from genetx.cache import per_version
 from genetx.listing import FacetedListView
-from genetx.models import Status
 from genetx.pages import PreviewDetailView
+from therapies.models import RegulatoryDecision
 
 from . import citations
 from .charts import sources_by_kind
@@ -58,26 +61,37 @@ class SourceDetailView(PreviewDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         source = self.object
-        refs = ReferenceList()
-        citing = Claim.objects.published().citing(source)
-        claims = citing.with_subjects().with_sources()[: self.cited_by_limit]
-        context["cited_by"] = [refs.claim(claim) for claim in claims]
-        context["cited_by_count"] = citing.count()
+        # The citing claims, formatted with their references, are the same for every
+        # reader until content changes: computed and rendered once per content version.
+        context.update(per_version("source-cited-by", source.pk, self.cited_by))
         context["cited_by_url"] = (
             reverse("sources:claim-list") + "?" + urlencode({"source": source.key})
         )
-        context["references"] = refs.references
-        context["decisions"] = (
-            source.decisions.filter(
-                therapy__status=Status.PUBLISHED, agency__status=Status.PUBLISHED
-            )
-            .select_related("therapy", "agency")
-            .order_by("-date")
-        )
+        context["decisions"] = RegulatoryDecision.objects.documented_in(source)
         context["attributions"] = source.attributions.published().order_by("container_title")
         context["reference_html"] = citations.apa_html(source)
         context["citation_meta"] = highwire_meta(source)
         return context
+
+    def cited_by(self) -> dict:
+        """The first published claims citing the source, their count, and the rendered
+        claims and reference list."""
+        refs = ReferenceList()
+        citing = Claim.objects.published().citing(self.object)
+        claims = citing.with_subjects().with_sources()[: self.cited_by_limit]
+        cited_by = [refs.claim(claim) for claim in claims]
+        references = refs.references
+        return {
+            "cited_by": cited_by,
+            "cited_by_count": citing.count(),
+            "references": references,
+            "cited_by_html": render_to_string(
+                "sources/includes/cited_by_claims.html", {"cited_by": cited_by}
+            ),
+            "references_html": render_to_string(
+                "includes/reference_list.html", {"references": references}
+            ),
+        }
 
     def json_ld(self, url):
         source = self.object
@@ -167,6 +181,56 @@ class SourceDownloadView(PreviewDetailView):
         return response
 
 
+class PageReferencesMixin:
+    """A detail page whose numbered reference list can be downloaded whole.
+
+    The page's view gets the links to the downloads (`references_downloads`); its download
+    view (`as_download()`) is the same view answering with the file: it builds the same
+    context, so the file holds exactly the page's references, in the page's numbering.
+    Entries come from the per-source writers (citations.py), one CSL-JSON item each.
+    """
+
+    references_url_name = ""  # e.g. "therapies:therapy-references"; + "-bib" / "-ris"
+    file_format = ""
+
+    @classmethod
+    def as_download(cls, file_format: str):
+        return cls.as_view(file_format=file_format)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Shown only with a reference list (includes/reference_list.html), which the page's
+        # view adds after this runs.
+        kwargs = {self.slug_url_kwarg: getattr(self.object, self.slug_field)}
+        context["references_downloads"] = {
+            kind: reverse(f"{self.references_url_name}-{kind}", kwargs=kwargs)
+            for kind in ("bib", "ris")
+        }
+        return context
+
+    def get(self, request, *args, **kwargs):
+        if not self.file_format:
+            return super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        items = [citations.csl_item(ref.source) for ref in context.get("references", [])]
+        if self.file_format == "bib":
+            body = citations.bibtex_text(items)
+            content_type = "application/x-bibtex"
+        else:
+            body = citations.ris_records([citations.ris_entry_of(item) for item in items])
+            content_type = "application/x-research-info-systems"
+        response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+        name = f"{getattr(self.object, self.slug_field)}-references.{self.file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        # What a reader's browser saves is a file: keep it out of search engines' indexes.
+        response["X-Robots-Tag"] = "noindex"
+        if context.get("is_preview"):
+            # A draft's references must never land in a shared cache either.
+            add_never_cache_headers(response)
+        return response
+
+
 class ClaimListView(FacetedListView):
     filterset_class = ClaimFilter
     template_name = "sources/claim_list.html"
@@ -179,6 +243,7 @@ class ClaimListView(FacetedListView):
         ("unit", lambda c: c.unit),
         ("as_of", lambda c: c.as_of.isoformat() if c.as_of else ""),
         ("measure", lambda c: c.measure),
+        ("measure_name", lambda c: c.measure_label),
         ("review_status", lambda c: c.review_status),
         ("review_note", lambda c: c.review_note),
         ("therapy", lambda c: c.therapy.name if c.therapy and c.therapy.is_published else ""),
@@ -193,7 +258,9 @@ class ClaimListView(FacetedListView):
         refs = ReferenceList()
         context["claims"] = [refs.claim(claim) for claim in context["object_list"]]
         if self.filterset.is_valid():
-            context["charts"] = [sources_by_kind(self.filterset.qs)]
+            context["charts"] = self.per_filter(
+                "charts", lambda: [sources_by_kind(self.filterset.qs)]
+            )
         context["references"] = refs.references
         return context
 

@@ -15,9 +15,13 @@ def _clear_cache():
     """Each test starts with an empty cache, so a cached page never leaks between tests."""
     from django.core.cache import cache
 
+    from genetx.cache import forget_local_state
+
     cache.clear()
+    forget_local_state()
     yield
     cache.clear()
+    forget_local_state()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,15 @@ from django.utils import timezone
 from genetx.models import Status
 from hospitals.models import Institution, Programme
 from sources.models import Author, Citation, Claim, Source
-from therapies.models import Condition, Modality, RegulatoryDecision, Therapy
+from therapies.models import (
+    Condition,
+    Modality,
+    RegulatoryDecision,
+    Therapy,
+    Trial,
+    TrialCitation,
+    TrialSite,
+)
 
 _counter = itertools.count(1)
 
@@ -120,6 +128,27 @@ def make_decision(**overrides) -> RegulatoryDecision:
     if "source" not in overrides:
         fields["source"] = make_source()
     return RegulatoryDecision.objects.create(**(fields | overrides))
+
+
+def make_trial(*, sources=(), therapies=(), conditions=(), sites=(), **overrides) -> Trial:
+    """A trial citing each given source (a fresh published one when none is given), with
+    these therapies, conditions and site institutions."""
+    n = _n()
+    fields = {
+        "slug": f"trial-{n}",
+        "title": f"A study of therapy number {n}",
+        "nct_number": f"NCT{n:08d}",
+        "start_date": datetime.date(2020, 5, 27),
+        "start_date_precision": "day",
+    }
+    trial = Trial.objects.create(**_publishing(fields | overrides))
+    for position, source in enumerate(sources or [make_source()], start=1):
+        TrialCitation.objects.create(trial=trial, source=source, position=position)
+    trial.therapies.set(therapies)
+    trial.conditions.set(conditions)
+    for institution in sites:
+        TrialSite.objects.create(trial=trial, institution=institution)
+    return trial
 
 
 def make_user(*, groups=(), **overrides):

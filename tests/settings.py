@@ -40,6 +40,10 @@ AXES_ENABLED = False
 # the fuzz tests) would test less than they seem to. It is on only in the tests of the
 # cache itself (tests/genetx/test_cache.py), which switch it on with override_settings.
 PAGE_CACHE_ENABLED = False
+# Each process reads the content changes from the cache on every request in tests, so a
+# test sees at once what any process wrote; production reads them at most once a second
+# (genetx.cache.ContentChanges; tests/genetx/test_cache_scope.py tests that bound).
+CONTENT_VERSION_STALENESS = 0
 # publish_scheduled rebuilds the open data dump when content changed: tests that run it must
 # not write into the project's folder. Tests of the dump point this at their own tmp_path.
 OPEN_DATA_DIR = Path(tempfile.mkdtemp(prefix="genetx-test-open-data-"))

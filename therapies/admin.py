@@ -15,13 +15,22 @@ from genetx.admin import (
     gated_form,
 )
 from genetx.data_health import health_filter
-from genetx.publishing import decision_problems
+from genetx.publishing import decision_problems, publish_problems
 from hospitals.models import Programme
 from sources.models import Claim
 
-from .models import Condition, Modality, RegulatoryDecision, Therapy
+from .models import (
+    Condition,
+    Modality,
+    RegulatoryDecision,
+    Therapy,
+    Trial,
+    TrialCitation,
+    TrialSite,
+)
 from .resources import TherapyResource
 from .services import therapy_publish
+from .validators import normalise_registry_number
 
 
 @admin.register(Modality)
@@ -107,14 +116,17 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
     list_filter = ["status", "development_status", "kind", "modality", health_filter(Therapy)]
     list_select_related = ["modality"]
     search_fields = ["name", "slug", "inn", "brand_name", "code"]
-    autocomplete_fields = ["modality", "conditions"]
+    autocomplete_fields = ["modality", "approach", "conditions"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RegulatoryDecisionInline, ProgrammeInline, ClaimInline]
     # The decisions inline checks a published therapy's decisions as posted.
     gate_checked_by_inline = True
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "status"]}),
-        ("Identity", {"fields": ["inn", "brand_name", "code", "modality", "conditions"]}),
+        (
+            "Identity",
+            {"fields": ["inn", "brand_name", "code", "modality", "approach", "conditions"]},
+        ),
         ("Description", {"fields": ["summary", "mechanism", "development_status"]}),
         ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
@@ -156,3 +168,81 @@ class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
     @admin.display(description="Source", ordering="source__key")
     def source_key(self, obj):
         return obj.source.key
+
+
+class TrialCitationGateFormSet(GatedPartsFormSet):
+    """A published trial keeps at least one citation of a published source."""
+
+    gate_fields = ("source",)
+
+    def parts_problems(self, parts):
+        return publish_problems(self.instance, cited_sources=[part.source for part in parts])
+
+
+class TrialCitationInline(GeneTxInline):
+    model = TrialCitation
+    formset = TrialCitationGateFormSet
+    extra = 1
+    fields = ["position", "source", "locator"]
+    autocomplete_fields = ["source"]
+    ordering = ["position"]
+    verbose_name_plural = "sources (at least one published, to publish the trial)"
+
+
+class TrialSiteInline(GeneTxInline):
+    model = TrialSite
+    fields = ["institution"]
+    autocomplete_fields = ["institution"]
+    verbose_name_plural = "sites (the country is the institution's)"
+
+
+@admin.register(Trial)
+class TrialAdmin(PublishableAdmin):
+    list_display = [
+        "display_name",
+        "nct_number",
+        "eudract_number",
+        "phase",
+        "overall_status",
+        "start_date",
+        "status",
+        "is_public",
+    ]
+    list_filter = ["status", "phase", "overall_status"]
+    list_select_related = ["sponsor"]
+    search_fields = ["slug", "title", "acronym", "=nct_number", "=eudract_number", "=euct_number"]
+    autocomplete_fields = ["sponsor", "therapies", "conditions"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    inlines = [TrialSiteInline, TrialCitationInline]
+    # The citations inline checks a published trial's sources as posted.
+    gate_checked_by_inline = True
+    fieldsets = [
+        (None, {"fields": ["title", "acronym", "slug", "status"]}),
+        ("Registry numbers", {"fields": ["nct_number", "eudract_number", "euct_number"]}),
+        (
+            "Design and progress",
+            {
+                "fields": [
+                    ("phase", "overall_status"),
+                    ("start_date", "start_date_precision", "start_date_kind"),
+                    ("completion_date", "completion_date_precision", "completion_date_kind"),
+                    ("enrolment", "enrolment_kind"),
+                ]
+            },
+        ),
+        ("What and who", {"fields": ["sponsor", "therapies", "conditions", "summary"]}),
+        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Registry numbers are stored normalised (NCT04309981); editors paste them in any
+        # case or with a label, so the search term is normalised the same way.
+        term = search_term.strip()
+        nct = normalise_registry_number(term, "NCT")
+        if nct.startswith("NCT") and nct[3:].isdigit():
+            return queryset.filter(nct_number=nct), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="Trial", ordering="acronym")
+    def display_name(self, obj):
+        return obj.display_name

@@ -27,6 +27,9 @@ from .models import (
     Therapy,
     TherapyDevelopment,
     TherapyKind,
+    Trial,
+    TrialPhase,
+    TrialStatus,
 )
 
 # A therapy counts for a place only through a published programme at a published institution.
@@ -178,3 +181,91 @@ class DecisionFilter(django_filters.FilterSet):
     class Meta:
         model = RegulatoryDecision
         fields = []
+
+
+# A trial counts for a country only through a site at a published institution.
+_PUBLIC_SITE = Q(sites__institution__status=Status.PUBLISHED)
+
+
+class TrialFilter(FacetedFilterSet):
+    q = SearchField("acronym", "nct_number", "eudract_number", "euct_number", "title", "summary")
+    phase = MultipleChoiceFilter(choices=TrialPhase.choices[1:], label=_("Phase"))
+    status = MultipleChoiceFilter(
+        field_name="overall_status", choices=TrialStatus.choices[1:], label=_("Overall status")
+    )
+    country = TextValuesFilter(
+        method="filter_country",
+        label=_("Country of a site"),
+        max_length=2,
+        validators=[validate_country_code],
+    )
+    condition = ModelMultipleChoiceFilter(
+        field_name="conditions",
+        queryset=Condition.objects.published(),
+        to_field_name="slug",
+        label=_("Condition"),
+        distinct=True,
+    )
+    therapy = ModelMultipleChoiceFilter(
+        field_name="therapies",
+        queryset=Therapy.objects.published(),
+        to_field_name="slug",
+        label=_("Therapy"),
+        distinct=True,
+    )
+    sponsor = ModelMultipleChoiceFilter(
+        queryset=Institution.objects.published(), to_field_name="slug", label=_("Sponsor")
+    )
+    sort = SortFilter(
+        {
+            "start": (_("Latest start first"), ("-start_date", "slug")),
+            "name": (_("Name"), ("acronym", "title", "slug")),
+            "updated": (_("Recently updated"), ("-updated_at", "slug")),
+        }
+    )
+
+    facets = [
+        Facet("phase", _("Phase"), "phase", choices=dict(TrialPhase.choices[1:])),
+        Facet(
+            "status", _("Overall status"), "overall_status", choices=dict(TrialStatus.choices[1:])
+        ),
+        Facet(
+            "country",
+            _("Country of a site"),
+            "sites__institution__country",
+            only=_PUBLIC_SITE,
+            display=country_name,
+        ),
+        Facet(
+            "condition",
+            _("Condition"),
+            "conditions__slug",
+            "conditions__name",
+            only=Q(conditions__status=Status.PUBLISHED),
+        ),
+        Facet(
+            "therapy",
+            _("Therapy"),
+            "therapies__slug",
+            "therapies__name",
+            only=Q(therapies__status=Status.PUBLISHED),
+        ),
+        Facet(
+            "sponsor",
+            _("Sponsor"),
+            "sponsor__slug",
+            "sponsor__name",
+            only=Q(sponsor__status=Status.PUBLISHED),
+        ),
+    ]
+
+    class Meta:
+        model = Trial
+        fields = []
+
+    def filter_country(self, queryset, name, values):
+        """Trials with a site at a published institution in any of these countries."""
+        place = Q()
+        for value in values:
+            place |= Q(sites__institution__country__iexact=value)
+        return queryset.filter(_PUBLIC_SITE & place).distinct()

@@ -1,14 +1,34 @@
 """Modalities, conditions, therapies and the regulators' decisions about them."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Length, Substr
+from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
-from genetx.models import Publishable, PublishableQuerySet, Status, Versioned
+from genetx import dates
+from genetx.models import (
+    DatePrecision,
+    Publishable,
+    PublishableQuerySet,
+    Status,
+    Versioned,
+    partial_date_constraints,
+)
 
-from .validators import validate_icd10_code, validate_orpha_code
+from .validators import (
+    normalise_registry_number,
+    validate_euct_number,
+    validate_eudract_number,
+    validate_icd10_code,
+    validate_nct_number,
+    validate_orpha_code,
+)
 
 
 class ModalityQuerySet(models.QuerySet):
@@ -17,6 +37,10 @@ class ModalityQuerySet(models.QuerySet):
         return self.annotate(
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
         )
+
+    def in_use(self):
+        """Modalities of at least one published therapy, by name, with their counts."""
+        return self.with_therapy_count().filter(therapy_count__gt=0).order_by("name")
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -77,6 +101,17 @@ class ConditionQuerySet(PublishableQuerySet):
         """
         return self.annotate(
             therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
+        )
+
+    def most_treated(self):
+        """Published conditions with published therapies, most therapies first; only the
+        name and slug (grouping whole rows made PostgreSQL sort them on disk)."""
+        return (
+            self.published()
+            .only("name", "slug")
+            .with_therapy_count()
+            .filter(therapy_count__gt=0)
+            .order_by("-therapy_count", "name")
         )
 
     def for_listing(self):
@@ -181,11 +216,18 @@ class TherapyQuerySet(PublishableQuerySet):
         """Therapies for this condition or any of its direct sub-conditions."""
         return self.filter(Q(conditions=condition) | Q(conditions__parent=condition)).distinct()
 
+    def recorded_on_parent_of(self, condition, *, besides=()):
+        """Therapies recorded on this condition's parent (haemophilia, for haemophilia A)
+        and not among ``besides`` (pks): what the condition's page rolls up from above."""
+        if condition.parent_id is None:
+            return self.none()
+        return self.filter(conditions=condition.parent_id).exclude(pk__in=list(besides))
+
     def for_listing(self):
-        """Published therapies with modality and published conditions, one query each."""
+        """Published therapies with modality, approach and published conditions."""
         return (
             self.published()
-            .select_related("modality")
+            .select_related("modality", "approach")
             .prefetch_related(Prefetch("conditions", queryset=Condition.objects.published()))
         )
 
@@ -201,8 +243,9 @@ class TherapyQuerySet(PublishableQuerySet):
         """
         from hospitals.models import Programme
 
-        return self.select_related("modality").prefetch_related(
+        return self.select_related("modality", "approach").prefetch_related(
             Prefetch("conditions", queryset=Condition.objects.published()),
+            Prefetch("products", queryset=Therapy.objects.published().select_related("modality")),
             Prefetch(
                 "decisions",
                 queryset=RegulatoryDecision.objects.filter(
@@ -265,6 +308,16 @@ class Therapy(Publishable):
     modality = models.ForeignKey(
         Modality, on_delete=models.PROTECT, null=True, blank=True, related_name="therapies"
     )
+    approach = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        limit_choices_to={"kind": TherapyKind.APPROACH},
+        help_text="For a product or hospital programme: the approach it belongs to "
+        "(ARI0002h belongs to CAR-T therapy). The approach's page lists its products.",
+    )
     conditions = models.ManyToManyField(Condition, blank=True, related_name="therapies")
     summary = models.TextField(help_text="What it is, in two or three plain sentences.")
     mechanism = models.TextField(blank=True, help_text="How it works.")
@@ -291,6 +344,9 @@ class Therapy(Publishable):
                 condition=Q(development_status__in=TherapyDevelopment.values),
                 name="therapy_development_status_valid",
             ),
+            models.CheckConstraint(
+                condition=~Q(approach=models.F("pk")), name="therapy_not_own_approach"
+            ),
         ]
         indexes = [models.Index(fields=["status", "name"])]
 
@@ -299,6 +355,22 @@ class Therapy(Publishable):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        super().clean()
+        approach = self.approach
+        if approach is None:
+            return
+        if self.pk is not None and approach.pk == self.pk:
+            raise ValidationError({"approach": "A therapy cannot be its own approach."})
+        if approach.kind != TherapyKind.APPROACH:
+            raise ValidationError(
+                {"approach": f"“{approach}” is not an approach; choose a therapeutic approach."}
+            )
+        if self.kind == TherapyKind.APPROACH:
+            raise ValidationError(
+                {"approach": "An approach does not belong to another approach; leave it empty."}
+            )
 
     def get_absolute_url(self):
         return reverse("therapies:therapy-detail", kwargs={"slug": self.slug})
@@ -318,6 +390,15 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
             self.published()
             .select_related("therapy", "agency", "source__reported_by")
             .prefetch_related("source__authors", "source__reported_by__authors")
+        )
+
+    def documented_in(self, source):
+        """Published decisions this source documents, with therapy and agency, newest first."""
+        return (
+            self.published()
+            .filter(source=source)
+            .select_related("therapy", "agency")
+            .order_by("-date")
         )
 
     def get_by_natural_key(self, therapy_slug, agency_slug, kind, date):
@@ -382,3 +463,461 @@ class RegulatoryDecision(Versioned):
         return (self.therapy.slug, self.agency.slug, self.kind, self.date.isoformat())
 
     natural_key.dependencies = ["therapies.therapy", "hospitals.institution"]
+
+
+# Clinical trials ----------------------------------------------------------------------------
+
+
+class TrialPhase(models.TextChoices):
+    """The phases ClinicalTrials.gov records (its API's EARLY_PHASE1 ... NA, combined)."""
+
+    NOT_STATED = "", _("Not stated")
+    EARLY_PHASE_1 = "early_phase_1", _("Early phase 1")
+    PHASE_1 = "phase_1", _("Phase 1")
+    PHASE_1_2 = "phase_1_2", _("Phase 1/2")
+    PHASE_2 = "phase_2", _("Phase 2")
+    PHASE_2_3 = "phase_2_3", _("Phase 2/3")
+    PHASE_3 = "phase_3", _("Phase 3")
+    PHASE_4 = "phase_4", _("Phase 4")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class TrialStatus(models.TextChoices):
+    """ClinicalTrials.gov's overall recruitment statuses."""
+
+    NOT_STATED = "", _("Not stated")
+    NOT_YET_RECRUITING = "not_yet_recruiting", _("Not yet recruiting")
+    RECRUITING = "recruiting", _("Recruiting")
+    ENROLLING_BY_INVITATION = "enrolling_by_invitation", _("Enrolling by invitation")
+    ACTIVE_NOT_RECRUITING = "active_not_recruiting", _("Active, not recruiting")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNKNOWN = "unknown", _("Unknown status")
+
+
+class TrialFigureKind(models.TextChoices):
+    """Whether a trial's date or enrolment already happened or is the registry's estimate."""
+
+    NOT_STATED = "", _("Not stated")
+    ACTUAL = "actual", _("Actual")
+    ANTICIPATED = "anticipated", _("Anticipated")
+
+
+def _matches_shape(field: str, length: int, dashes: tuple[int, ...], prefix: str = "") -> Q:
+    """Empty, or the length and fixed characters of a registry number (the digits are
+    checked by the field's validator: a portable CHECK cannot test character classes)."""
+    shape = Q(Exact(Length(field), length))
+    for position in dashes:
+        shape &= Q(Exact(Substr(field, position, 1), "-"))
+    if prefix:
+        shape &= Q(**{f"{field}__startswith": prefix})
+    return Q(**{field: ""}) | shape
+
+
+class TrialQuerySet(PublishableQuerySet):
+    def for_therapy(self, therapy):
+        """Trials testing this therapy, or, for an approach, any of its products."""
+        return self.filter(Q(therapies=therapy) | Q(therapies__approach=therapy)).distinct()
+
+    def for_condition(self, condition):
+        """Trials of this condition or any of its direct sub-conditions."""
+        return self.filter(Q(conditions=condition) | Q(conditions__parent=condition)).distinct()
+
+    def at_institution(self, institution):
+        """Trials this institution sponsors or is a site of."""
+        return self.filter(
+            Q(sponsor=institution)
+            | Exists(TrialSite.objects.filter(trial=OuterRef("pk"), institution=institution))
+        )
+
+    def for_cards(self):
+        """Published trials as the trial sections of other pages list them, latest first."""
+        return self.published().order_by("-start_date", "slug")
+
+    def with_card_related(self):
+        """What a trial's card shows: sponsor, published therapies and conditions."""
+        return self.select_related("sponsor").prefetch_related(
+            Prefetch("therapies", queryset=Therapy.objects.published()),
+            Prefetch("conditions", queryset=Condition.objects.published()),
+        )
+
+    def for_listing(self):
+        """Published trials with what a list row shows, a fixed number of queries."""
+        return self.published().with_card_related()
+
+    def for_detail(self):
+        """Published trials with everything the detail page shows."""
+        return self.published().with_detail_related()
+
+    def with_detail_related(self):
+        """Sponsor, published therapies, conditions, sites at published institutions, and
+        citations of published sources in order (with authors)."""
+
+        return self.with_card_related().prefetch_related(
+            Prefetch(
+                "sites",
+                queryset=TrialSite.objects.filter(
+                    institution__status=Status.PUBLISHED
+                ).select_related("institution"),
+            ),
+            Prefetch(
+                "citations",
+                queryset=TrialCitation.objects.filter(source__status=Status.PUBLISHED)
+                .select_related("source__reported_by")
+                .prefetch_related("source__authors", "source__reported_by__authors")
+                .order_by("position", "pk"),
+            ),
+        )
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Trial(Publishable):
+    """A clinical trial as its registries record it, cited like a claim."""
+
+    Phase = TrialPhase
+    OverallStatus = TrialStatus
+    FigureKind = TrialFigureKind
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Used in the trial's address, e.g. embark."
+    )
+    title = models.CharField(
+        max_length=500, help_text="The trial's title as its registry gives it (brief title)."
+    )
+    acronym = models.CharField(
+        max_length=60, blank=True, help_text="The trial's short name, e.g. EMBARK."
+    )
+    nct_number = models.CharField(
+        "ClinicalTrials.gov number",
+        # Room for what editors paste ("NCT 04309981"); stored normalised, and the
+        # database checks the exact length.
+        max_length=30,
+        blank=True,
+        validators=[validate_nct_number],
+        help_text="NCT and eight digits, e.g. NCT04309981. Unique.",
+    )
+    eudract_number = models.CharField(
+        "EudraCT number",
+        # Room for what editors paste ("NCT 04309981"); stored normalised, and the
+        # database checks the exact length.
+        max_length=30,
+        blank=True,
+        validators=[validate_eudract_number],
+        help_text="EU Clinical Trials Register, e.g. 2019-003374-91. Unique.",
+    )
+    euct_number = models.CharField(
+        "EU CT number",
+        # Room for what editors paste ("NCT 04309981"); stored normalised, and the
+        # database checks the exact length.
+        max_length=30,
+        blank=True,
+        validators=[validate_euct_number],
+        help_text="EU Clinical Trials Information System (since 2023), e.g. "
+        "2023-503456-12-00. Unique.",
+    )
+    phase = models.CharField(max_length=16, choices=TrialPhase, blank=True, db_index=True)
+    overall_status = models.CharField(
+        "overall status",
+        max_length=24,
+        choices=TrialStatus,
+        blank=True,
+        db_index=True,
+        help_text="Recruitment status as the registry states it; leave empty when not known.",
+    )
+    start_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the first participant was enrolled. Enter the first day of the "
+        "month or year when only those are known, and set the precision.",
+    )
+    start_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    start_date_kind = models.CharField(
+        "start date is", max_length=12, choices=TrialFigureKind, blank=True
+    )
+    completion_date = models.DateField(
+        null=True, blank=True, help_text="Study completion date, as the registry gives it."
+    )
+    completion_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    completion_date_kind = models.CharField(
+        "completion date is", max_length=12, choices=TrialFigureKind, blank=True
+    )
+    enrolment = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of participants."
+    )
+    enrolment_kind = models.CharField(
+        "enrolment is",
+        max_length=12,
+        choices=TrialFigureKind,
+        blank=True,
+        help_text="Actual (enrolled) or anticipated (planned) participants.",
+    )
+    sponsor = models.ForeignKey(
+        "hospitals.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sponsored_trials",
+        help_text="The lead sponsor; leave empty when not verified.",
+    )
+    therapies = models.ManyToManyField(
+        Therapy, blank=True, related_name="trials", help_text="The therapies it tests."
+    )
+    conditions = models.ManyToManyField(
+        Condition, blank=True, related_name="trials", help_text="The conditions it studies."
+    )
+    summary = models.TextField(blank=True, help_text="What the trial tests, in plain words.")
+
+    objects = TrialQuerySet.as_manager()
+
+    # History keeps the therapies and conditions with each version, so reverting restores them.
+    _history_m2m_fields = ["therapies", "conditions"]
+
+    class Meta:
+        verbose_name = _("trial")
+        verbose_name_plural = _("trials")
+        permissions = [("publish_trial", "Can publish, unpublish and archive trials")]
+        ordering = ["-start_date", "slug"]
+        constraints = [
+            *Publishable._meta.constraints,
+            *partial_date_constraints("start_date", "start_date_precision"),
+            *partial_date_constraints("completion_date", "completion_date_precision"),
+            models.CheckConstraint(
+                condition=Q(phase__in=TrialPhase.values), name="trial_phase_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_status__in=TrialStatus.values),
+                name="trial_overall_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date_kind__in=TrialFigureKind.values)
+                & Q(completion_date_kind__in=TrialFigureKind.values)
+                & Q(enrolment_kind__in=TrialFigureKind.values),
+                name="trial_figure_kinds_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolment__isnull=False) | Q(enrolment_kind=""),
+                name="trial_enrolment_kind_needs_enrolment",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(completion_date__isnull=True)
+                | Q(completion_date__gte=models.F("start_date")),
+                name="trial_completion_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(nct_number="", eudract_number="", euct_number=""),
+                name="trial_has_registry_number",
+            ),
+            models.CheckConstraint(
+                condition=_matches_shape("nct_number", 11, (), prefix="NCT"),
+                name="trial_nct_number_format",
+            ),
+            models.CheckConstraint(
+                condition=_matches_shape("eudract_number", 14, (5, 12)),
+                name="trial_eudract_number_format",
+            ),
+            models.CheckConstraint(
+                condition=_matches_shape("euct_number", 17, (5, 12, 15)),
+                name="trial_euct_number_format",
+            ),
+            models.UniqueConstraint(
+                fields=["nct_number"], condition=~Q(nct_number=""), name="trial_nct_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["eudract_number"],
+                condition=~Q(eudract_number=""),
+                name="trial_eudract_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["euct_number"], condition=~Q(euct_number=""), name="trial_euct_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["-start_date", "slug"], name="trial_list_order")]
+
+    def __str__(self):
+        return f"{self.acronym} ({self.registry_number})" if self.acronym else self.display_name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean_fields(self, exclude=None):
+        # Normalised before the field validators run, so a pasted "nct 04309981" passes.
+        self.normalise()
+        super().clean_fields(exclude)
+
+    def clean(self):
+        self.normalise()
+        super().clean()
+        errors = {}
+        if not (self.nct_number or self.eudract_number or self.euct_number):
+            errors["nct_number"] = (
+                "Give at least one registry number: ClinicalTrials.gov, EudraCT or EU CT."
+            )
+        for field in ("start_date", "completion_date"):
+            if getattr(self, field) and not getattr(self, f"{field}_precision"):
+                setattr(self, f"{field}_precision", DatePrecision.DAY)
+        if self.enrolment is None and self.enrolment_kind:
+            errors["enrolment_kind"] = "Give the number of participants, or leave this empty."
+        if self.start_date and self.completion_date and self.completion_date < self.start_date:
+            errors["completion_date"] = "The completion date cannot be before the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Normalised on every save path (imports, fixtures, the shell), not only in forms,
+        # so the unique constraints compare like with like.
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("therapies:trial-detail", kwargs={"slug": self.slug})
+
+    def normalise(self) -> None:
+        self.nct_number = normalise_registry_number(self.nct_number, "NCT")
+        self.eudract_number = normalise_registry_number(self.eudract_number)
+        self.euct_number = normalise_registry_number(self.euct_number)
+
+    @property
+    def registry_number(self) -> str:
+        """The number readers know it by: ClinicalTrials.gov's first, then the EU ones."""
+        return self.nct_number or self.euct_number or self.eudract_number
+
+    @property
+    def display_name(self) -> str:
+        return self.acronym or self.title
+
+    @property
+    def registry_links(self) -> list[tuple[str, str, str]]:
+        """(registry, number, URL) of each registry record, ClinicalTrials.gov first."""
+        links = []
+        if self.nct_number:
+            links.append(
+                (
+                    "ClinicalTrials.gov",
+                    self.nct_number,
+                    f"https://clinicaltrials.gov/study/{self.nct_number}",
+                )
+            )
+        if self.euct_number:
+            links.append(
+                (
+                    "EU Clinical Trials (CTIS)",
+                    self.euct_number,
+                    f"https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT="
+                    f"{self.euct_number}",
+                )
+            )
+        if self.eudract_number:
+            links.append(
+                (
+                    "EU Clinical Trials Register",
+                    self.eudract_number,
+                    "https://www.clinicaltrialsregister.eu/ctr-search/search?query="
+                    f"{self.eudract_number}",
+                )
+            )
+        return links
+
+    @property
+    def start_date_display(self) -> str:
+        return dates.display(self.start_date, self.start_date_precision)
+
+    @property
+    def completion_date_display(self) -> str:
+        return dates.display(self.completion_date, self.completion_date_precision)
+
+    @property
+    def enrolment_display(self) -> str:
+        """125 participants (actual)."""
+        if self.enrolment is None:
+            return ""
+        text = ngettext("%(count)s participant", "%(count)s participants", self.enrolment) % {
+            "count": number_format(self.enrolment, force_grouping=True)
+        }
+        if self.enrolment_kind:
+            text += f" ({self.get_enrolment_kind_display().lower()})"
+        return text
+
+
+class TrialSiteQuerySet(models.QuerySet):
+    def get_by_natural_key(self, trial_slug, institution_slug):
+        return self.get(trial__slug=trial_slug, institution__slug=institution_slug)
+
+
+class TrialSite(Versioned):
+    """An institution where a trial enrols participants; its country is the institution's."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    institution = models.ForeignKey(
+        "hospitals.Institution",
+        on_delete=models.PROTECT,
+        related_name="trial_sites",
+        help_text="The hospital or centre; its country is the site's country.",
+    )
+
+    history = HistoricalRecords()
+
+    objects = TrialSiteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trial site")
+        verbose_name_plural = _("trial sites")
+        ordering = ["trial", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "institution"], name="trialsite_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} (site of {self.trial.display_name})"
+
+    def natural_key(self):
+        return (self.trial.slug, self.institution.slug)
+
+    natural_key.dependencies = ["therapies.trial", "hospitals.institution"]
+
+
+class TrialCitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, trial_slug, source_key):
+        return self.get(trial__slug=trial_slug, source__key=source_key)
+
+
+class TrialCitation(Versioned):
+    """A trial's record citing a source (its registry record, a paper), like a claim's."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        "sources.Source",
+        on_delete=models.PROTECT,
+        related_name="trial_citations",
+        help_text="A cited source cannot be deleted while this citation exists.",
+    )
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Where in the source: a section, a page."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=1, help_text="Order among the trial's sources."
+    )
+
+    history = HistoricalRecords()
+
+    objects = TrialCitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trial citation")
+        verbose_name_plural = _("trial citations")
+        ordering = ["trial", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "source"], name="trialcitation_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.trial.slug} cites {self.source.key}"
+
+    def natural_key(self):
+        return (self.trial.slug, self.source.key)
+
+    natural_key.dependencies = ["therapies.trial", "sources.source"]

@@ -1,18 +1,16 @@
-from django.db.models import Q
-
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.models import Status
-from genetx.pages import PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView
 from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
 from sources.models import Claim
 from sources.references import ReferenceList
+from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
-from .filters import ConditionFilter, TherapyFilter
-from .models import Condition, Therapy
+from .filters import ConditionFilter, TherapyFilter, TrialFilter
+from .models import Condition, Therapy, Trial, TrialStatus
 
 _SCHEMA = "https://schema.org"
 
@@ -39,32 +37,34 @@ class TherapyListView(FacetedListView):
         context = super().get_context_data(**kwargs)
         if self.filterset.is_valid():
             # Of every therapy the filters match, not only this page's.
-            context["charts"] = [
-                therapies_by_modality(self.filterset.qs),
-                therapies_by_development(self.filterset.qs),
-            ]
+            context["charts"] = self.per_filter(
+                "charts",
+                lambda: [
+                    therapies_by_modality(self.filterset.qs),
+                    therapies_by_development(self.filterset.qs),
+                ],
+            )
         return context
 
 
-class TherapyDetailView(PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Therapy
+    references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
+
+    def evidence_decisions(self):
+        return self.object.decisions.all()
+
+    def evidence_claims(self):
+        claims = Claim.objects.published().with_sources().about_therapy(self.object)
+        # A revision preview shows the claims as the revision changes them.
+        return overlay_parts(claims, self.object, "claims")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        therapy = self.object
-        refs = ReferenceList()
-        # Cite in the order the page shows things: decisions, then claims.
-        context["decisions"] = [(d, [refs.cite(d.source)]) for d in therapy.decisions.all()]
-        claims = (
-            Claim.objects.published()
-            .with_sources()
-            .filter(Q(therapy=therapy) | Q(programme__therapy=therapy))
-        )
-        # A revision preview shows the claims as the revision changes them.
-        context["claims"] = refs.claims(overlay_parts(claims, therapy, "claims"))
-        context["references"] = refs.references
-        context["map"] = institution_map(points_for_programmes(therapy.programmes.all()))
+        context["map"] = institution_map(points_for_programmes(self.object.programmes.all()))
+        # An approach's trials include those of its products (CAR-T therapy: ARI0002h's).
+        context["trials"] = list(Trial.objects.for_cards().for_therapy(self.object))
         return context
 
     def json_ld(self, url):
@@ -103,14 +103,31 @@ class ConditionListView(FacetedListView):
         return Condition.objects.for_listing().order_by("name")
 
 
-class ConditionDetailView(PreviewDetailView):
+class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
     model = Condition
+    references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
+
+    def evidence_claims(self):
+        return Claim.objects.published().with_sources().about_condition(self.object)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         condition = self.object
         therapies = list(Therapy.objects.for_listing().for_condition(condition))
+        # What is recorded on the published parent condition (haemophilia, for haemophilia
+        # A) shows here too, marked as such: readers of a subtype should not read "none".
+        parent = condition.parent if condition.parent_id and condition.parent.is_published else None
+        inherited = []
+        if parent is not None:
+            inherited = list(
+                Therapy.objects.for_listing().recorded_on_parent_of(
+                    condition, besides=[t.pk for t in therapies]
+                )
+            )
+            for therapy in inherited:
+                therapy.rolled_up_from = parent
+        therapies += inherited
         context["therapies"] = therapies
         if therapies:
             context["json_ld"]["possibleTreatment"] = [
@@ -121,19 +138,28 @@ class ConditionDetailView(PreviewDetailView):
                 }
                 for t in therapies
             ]
-        context["programmes"] = (
-            Programme.objects.published()
-            .filter(
-                institution__status=Status.PUBLISHED,
-                therapy__in=Therapy.objects.published().for_condition(condition).values("pk"),
+        programmes = list(Programme.objects.for_condition(condition))
+        if inherited:
+            rolled_up = list(
+                Programme.objects.for_condition(parent).filter(
+                    therapy__in=[t.pk for t in inherited]
+                )
             )
-            .select_related("institution", "therapy")
-            .order_by("institution__name", "therapy__name", "role")
-        )
-        refs = ReferenceList()
-        claims = Claim.objects.published().with_sources().filter(condition=condition)
-        context["claims"] = refs.claims(claims)
-        context["references"] = refs.references
+            for programme in rolled_up:
+                programme.rolled_up_from = parent
+            programmes = sorted(
+                programmes + rolled_up,
+                key=lambda p: (p.institution.name, p.therapy.name, p.role),
+            )
+        context["programmes"] = programmes
+        trials = list(Trial.objects.for_cards().for_condition(condition))
+        if parent is not None:
+            seen = {trial.pk for trial in trials}
+            for trial in Trial.objects.for_cards().filter(conditions=parent):
+                if trial.pk not in seen:
+                    trial.rolled_up_from = parent
+                    trials.append(trial)
+        context["trials"] = trials
         return context
 
     def json_ld(self, url):
@@ -163,4 +189,102 @@ class ConditionDetailView(PreviewDetailView):
             data["code"] = codes
         if condition.orpha_url:
             data["sameAs"] = condition.orpha_url
+        return data
+
+
+def _names(records) -> str:
+    return "; ".join(str(record) for record in records)
+
+
+class TrialListView(FacetedListView):
+    filterset_class = TrialFilter
+    template_name = "therapies/trial_list.html"
+    export_name = "trials"
+    export_columns = [
+        ("acronym", lambda t: t.acronym),
+        ("title", lambda t: t.title),
+        ("nct_number", lambda t: t.nct_number),
+        ("eudract_number", lambda t: t.eudract_number),
+        ("euct_number", lambda t: t.euct_number),
+        ("phase", lambda t: t.get_phase_display() if t.phase else ""),
+        ("overall_status", lambda t: t.get_overall_status_display() if t.overall_status else ""),
+        ("start_date", lambda t: t.start_date_display),
+        ("completion_date", lambda t: t.completion_date_display),
+        ("enrolment", lambda t: "" if t.enrolment is None else t.enrolment),
+        ("enrolment_kind", lambda t: t.get_enrolment_kind_display() if t.enrolment_kind else ""),
+        ("sponsor", lambda t: t.sponsor.name if t.sponsor and t.sponsor.is_published else ""),
+        ("therapies", lambda t: _names(t.therapies.all())),
+        ("conditions", lambda t: _names(t.conditions.all())),
+    ]
+
+    def get_queryset(self):
+        return Trial.objects.for_listing()
+
+
+# schema.org's MedicalStudyStatus values for ClinicalTrials.gov's statuses it names.
+_SCHEMA_STATUS = {
+    TrialStatus.NOT_YET_RECRUITING: "NotYetRecruiting",
+    TrialStatus.RECRUITING: "Recruiting",
+    TrialStatus.ENROLLING_BY_INVITATION: "EnrollingByInvitation",
+    TrialStatus.ACTIVE_NOT_RECRUITING: "ActiveNotRecruiting",
+    TrialStatus.SUSPENDED: "Suspended",
+    TrialStatus.TERMINATED: "Terminated",
+    TrialStatus.COMPLETED: "Completed",
+    TrialStatus.WITHDRAWN: "Withdrawn",
+}
+
+
+class TrialDetailView(PageReferencesMixin, PreviewDetailView):
+    model = Trial
+    template_name = "therapies/trial_detail.html"
+    references_url_name = "therapies:trial-references"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        trial = self.object
+        refs = ReferenceList()
+        context["markers"] = [refs.cite(c.source, c.locator) for c in trial.citations.all()]
+        context["references"] = refs.references
+        context["sites"] = sorted(
+            trial.sites.all(), key=lambda site: (site.institution.country, site.institution.name)
+        )
+        return context
+
+    def json_ld(self, url):
+        trial = self.object
+        data = {
+            "@context": _SCHEMA,
+            "@type": "MedicalTrial",
+            "name": trial.title,
+            "url": url,
+            "identifier": [
+                {"@type": "PropertyValue", "propertyID": registry, "value": number}
+                for registry, number, _ in trial.registry_links
+            ],
+            "sameAs": [link for _, _, link in trial.registry_links],
+        }
+        if trial.acronym:
+            data["alternateName"] = trial.acronym
+        if trial.summary:
+            data["description"] = trial.summary
+        if trial.phase:
+            data["phase"] = trial.get_phase_display()
+        if trial.overall_status in _SCHEMA_STATUS:
+            data["status"] = f"{_SCHEMA}/{_SCHEMA_STATUS[trial.overall_status]}"
+        if trial.sponsor is not None and trial.sponsor.is_published:
+            data["sponsor"] = {
+                "@type": "Organization",
+                "name": trial.sponsor.name,
+                "url": self.request.build_absolute_uri(trial.sponsor.get_absolute_url()),
+            }
+        conditions = list(trial.conditions.all())
+        if conditions:
+            data["healthCondition"] = [
+                {
+                    "@type": "MedicalCondition",
+                    "name": condition.name,
+                    "url": self.request.build_absolute_uri(condition.get_absolute_url()),
+                }
+                for condition in conditions
+            ]
         return data

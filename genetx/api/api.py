@@ -11,7 +11,6 @@ import threading
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -26,8 +25,8 @@ from hospitals.filters import InstitutionFilter, ProgrammeFilter
 from hospitals.models import Institution, Programme
 from sources.filters import ClaimFilter, SourceFilter
 from sources.models import Claim, Source
-from therapies.filters import ConditionFilter, DecisionFilter, TherapyFilter
-from therapies.models import Condition, RegulatoryDecision, Therapy
+from therapies.filters import ConditionFilter, DecisionFilter, TherapyFilter, TrialFilter
+from therapies.models import Condition, RegulatoryDecision, Therapy, Trial
 
 from . import schemas
 from .querying import (
@@ -207,8 +206,9 @@ def _detail_endpoints(router, path, name, item_schema, lookup, summary):
     router.get(route, response=responses, url_name=name, summary=f"{summary} by {by}")(by_slug)
 
 
-def _claims_about(condition: Q):
-    return list(Claim.objects.for_listing().filter(condition))
+def _claims_about(claims):
+    """The published claims of a named ClaimQuerySet selection, with subjects and sources."""
+    return list(claims.for_listing())
 
 
 # Therapies and conditions -----------------------------------------------------------------
@@ -227,7 +227,7 @@ _list_endpoint(
 
 def _therapy(**lookup):
     therapy = get_object_or_404(Therapy.objects.for_detail(), **lookup)
-    therapy.claims_shown = _claims_about(Q(therapy=therapy) | Q(programme__therapy=therapy))
+    therapy.claims_shown = _claims_about(Claim.objects.about_therapy(therapy))
     return therapy
 
 
@@ -248,7 +248,7 @@ _list_endpoint(
 def _condition(**lookup):
     condition = get_object_or_404(Condition.objects.for_detail().with_therapy_count(), **lookup)
     condition.therapies_shown = list(Therapy.objects.published().for_condition(condition))
-    condition.claims_shown = _claims_about(Q(condition=condition))
+    condition.claims_shown = _claims_about(Claim.objects.about_condition(condition))
     return condition
 
 
@@ -278,6 +278,26 @@ def decision_by_id(request, id: int):
     return get_object_or_404(RegulatoryDecision.objects.for_listing(), pk=id)
 
 
+# Clinical trials --------------------------------------------------------------------------------
+
+trials = Router(tags=["trials"])
+_list_endpoint(
+    trials,
+    "/trials",
+    "trials",
+    TrialFilter,
+    schemas.TrialOut,
+    lambda: Trial.objects.for_listing(),
+    "List clinical trials",
+)
+
+
+def _trial(**lookup):
+    return get_object_or_404(Trial.objects.for_detail(), **lookup)
+
+
+_detail_endpoints(trials, "/trials", "trial", schemas.TrialDetail, _trial, "A clinical trial")
+
 # Institutions and programmes ----------------------------------------------------------------
 
 institutions = Router(tags=["institutions"])
@@ -296,9 +316,7 @@ def _institution(**lookup):
     institution = get_object_or_404(
         Institution.objects.for_detail().with_programme_count(), **lookup
     )
-    institution.claims_shown = _claims_about(
-        Q(institution=institution) | Q(programme__institution=institution)
-    )
+    institution.claims_shown = _claims_about(Claim.objects.about_institution(institution))
     return institution
 
 
@@ -331,7 +349,7 @@ _list_endpoint(
 )
 def programme_by_id(request, id: int):
     programme = get_object_or_404(Programme.objects.for_listing(), pk=id)
-    programme.claims_shown = _claims_about(Q(programme=programme))
+    programme.claims_shown = _claims_about(Claim.objects.about_programme(programme))
     return programme
 
 
@@ -406,6 +424,7 @@ def _hit(request, hit) -> dict:
 
 _DETAIL = {
     "therapies": "therapy",
+    "trials": "trial",
     "conditions": "condition",
     "institutions": "institution",
     "sources": "source",
@@ -452,5 +471,15 @@ def timeline_events(request, query: Query[TimelineQuery], page: Query[PageQuery]
     return timeline_page(request, query, page)
 
 
-for router in (therapies, conditions, institutions, programmes, sources, claims, decisions, site):
+for router in (
+    therapies,
+    trials,
+    conditions,
+    institutions,
+    programmes,
+    sources,
+    claims,
+    decisions,
+    site,
+):
     api.add_router("", router)

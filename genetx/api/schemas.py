@@ -59,6 +59,25 @@ class Dated(Schema):
     updated_at: datetime.datetime = Field(description="When it last changed.")
 
 
+class Named(Schema):
+    """The slug and name of a therapy, condition or institution: in its reference and its
+    own record alike. Listed before Dated and Record in a class's bases, its fields follow
+    theirs (pydantic orders fields by the bases, last first)."""
+
+    slug: str
+    name: str
+
+
+def _url(route: str, field: str = "slug"):
+    """The `url` resolver of a record found at api:<route> by `field` (slug, key or pk)."""
+    kwarg = {"pk": "id"}.get(field, field)
+
+    def resolve_url(obj, context):
+        return api_url(context, route, **{kwarg: getattr(obj, field)})
+
+    return staticmethod(resolve_url)
+
+
 # References: how a record names another ------------------------------------------------------
 
 
@@ -68,44 +87,31 @@ class ModalityOut(Schema):
     delivery: str = Field(description="in_vivo, ex_vivo or both.")
 
 
-class TherapyRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "therapy", slug=obj.slug)
+class TherapyRef(Named, Record):
+    resolve_url = _url("therapy")
 
 
-class ConditionRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "condition", slug=obj.slug)
+class ConditionRef(Named, Record):
+    resolve_url = _url("condition")
 
 
-class InstitutionRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "institution", slug=obj.slug)
+class InstitutionRef(Named, Record):
+    resolve_url = _url("institution")
 
 
-class SourceRef(Record):
-    key: str = Field(description="The source's citation key.")
-    reference: str = Field(description="The reference in APA 7th edition.")
+class SourceLinks(Schema):
+    """What a source's reference and its own record resolve alike."""
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "source", key=obj.key)
+    resolve_url = _url("source", "key")
 
     @staticmethod
     def resolve_reference(obj):
         return citations.apa_text(obj)
+
+
+class SourceRef(SourceLinks, Record):
+    key: str = Field(description="The source's citation key.")
+    reference: str = Field(description="The reference in APA 7th edition.")
 
 
 class ProgrammeRef(Record):
@@ -113,18 +119,14 @@ class ProgrammeRef(Record):
     institution: InstitutionRef
     therapy: TherapyRef
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "programme-by-id", id=obj.pk)
+    resolve_url = _url("programme-by-id", "pk")
 
 
 class ClaimRef(Record):
     slug: str
     statement: str
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "claim", slug=obj.slug)
+    resolve_url = _url("claim")
 
 
 # Claims and their citations ---------------------------------------------------------------
@@ -145,6 +147,7 @@ class ClaimOut(Dated, Record):
     unit: str
     qualifier: str = Field(description="'' (exactly), more_than, less_than or about.")
     measure: str = Field(description="What a figure measures, shared by newer figures.")
+    measure_name: str = Field(description="The measure in words, as readers see it.")
     as_of: str = Field(description="The date the figure describes, as precise as known.")
     event_date: str = Field(description="The date of the event the claim is about, if any.")
     review_status: str = Field(description="verified, needs_review, disputed or superseded.")
@@ -156,9 +159,7 @@ class ClaimOut(Dated, Record):
     superseded_by: ClaimRef | None
     citations: list[CitationOut] = Field(description="The sources behind the claim, in order.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "claim", slug=obj.slug)
+    resolve_url = _url("claim")
 
     @staticmethod
     def resolve_figure(obj):
@@ -220,7 +221,7 @@ class AuthorOut(Schema):
     et_al: bool = Field(description="More authors follow that are not recorded.")
 
 
-class SourceOut(Dated, Record):
+class SourceOut(SourceLinks, Dated, Record):
     key: str
     kind: str
     title: str
@@ -244,10 +245,6 @@ class SourceOut(Dated, Record):
     citation_count: int = Field(description="How many published claims cite it.")
 
     @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "source", key=obj.key)
-
-    @staticmethod
     def resolve_issued(obj):
         return dates.iso(obj.issued, obj.issued_precision)
 
@@ -262,10 +259,6 @@ class SourceOut(Dated, Record):
     @staticmethod
     def resolve_reported_by(obj):
         return obj.public_reporter
-
-    @staticmethod
-    def resolve_reference(obj):
-        return citations.apa_text(obj)
 
     @staticmethod
     def resolve_csl(obj):
@@ -291,9 +284,7 @@ class DecisionOut(Record):
     agency: InstitutionRef
     source: SourceRef | None
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "decision-by-id", id=obj.pk)
+    resolve_url = _url("decision-by-id", "pk")
 
     @staticmethod
     def resolve_html_url(obj, context):
@@ -304,27 +295,30 @@ class DecisionOut(Record):
         return visible(obj.source)
 
 
-class TherapyOut(Dated, Record):
-    slug: str
-    name: str
+class TherapyOut(Named, Dated, Record):
     kind: str = Field(description="approach, product or hospital.")
     inn: str = Field(description="International non-proprietary name.")
     brand_name: str
     code: str = Field(description="Development code.")
     modality: ModalityOut | None
+    approach: TherapyRef | None = Field(
+        description="For a product: the approach it belongs to (CAR-T therapy)."
+    )
     conditions: list[ConditionRef]
     development_status: str
     summary: str
     mechanism: str
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "therapy", slug=obj.slug)
+    resolve_url = _url("therapy")
 
     @staticmethod
     def resolve_conditions(obj):
         # for_listing() and for_detail() prefetch published conditions only.
         return list(obj.conditions.all())
+
+    @staticmethod
+    def resolve_approach(obj):
+        return visible(obj.approach)
 
 
 class ProgrammeOut(ProgrammeRef, Dated):
@@ -345,6 +339,11 @@ class WithClaims(Schema):
 class TherapyDetail(TherapyOut, WithClaims):
     programmes: list[ProgrammeOut]
     decisions: list[DecisionOut]
+    products: list[TherapyRef] = Field(description="For an approach: its published products.")
+
+    @staticmethod
+    def resolve_products(obj):
+        return list(obj.products.all())
 
     @staticmethod
     def resolve_programmes(obj):
@@ -355,9 +354,7 @@ class TherapyDetail(TherapyOut, WithClaims):
         return list(obj.decisions.all())
 
 
-class ConditionOut(Dated, Record):
-    slug: str
-    name: str
+class ConditionOut(Named, Dated, Record):
     category: str
     is_rare: bool
     orpha_code: str
@@ -366,9 +363,7 @@ class ConditionOut(Dated, Record):
     summary: str
     therapy_count: int = Field(description="Published therapies for it.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "condition", slug=obj.slug)
+    resolve_url = _url("condition")
 
     @staticmethod
     def resolve_parent(obj):
@@ -388,9 +383,7 @@ class ConditionDetail(ConditionOut, WithClaims):
         return list(obj.children.all())
 
 
-class InstitutionOut(Dated, Record):
-    slug: str
-    name: str
+class InstitutionOut(Named, Dated, Record):
     kind: str
     city: str
     region: str
@@ -402,9 +395,7 @@ class InstitutionOut(Dated, Record):
     summary: str
     programme_count: int = Field(description="Its published programmes.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "institution", slug=obj.slug)
+    resolve_url = _url("institution")
 
     @staticmethod
     def resolve_latitude(obj):
@@ -432,6 +423,94 @@ class ProgrammeDetail(ProgrammeOut, WithClaims):
     pass
 
 
+# Clinical trials ----------------------------------------------------------------------------
+
+
+class TrialRef(Record):
+    slug: str
+    acronym: str
+    title: str
+    registry_number: str = Field(description="NCT number, else the EU CT or EudraCT number.")
+
+    resolve_url = _url("trial")
+
+
+class TrialCitationOut(Schema):
+    position: int = Field(description="Order among the trial's sources.")
+    locator: str = Field(description="Where in the source: a section, a page.")
+    source: SourceRef
+
+
+class RegistryLink(Schema):
+    registry: str
+    number: str
+    link: str = Field(description="The registry's record.")
+
+
+class TrialOut(TrialRef, Dated):
+    nct_number: str = Field(description="ClinicalTrials.gov number, NCT and eight digits.")
+    eudract_number: str = Field(description="EudraCT number, 2019-003374-91.")
+    euct_number: str = Field(description="EU CT number, 2023-503456-12-00.")
+    registries: list[RegistryLink]
+    phase: str = Field(
+        description="early_phase_1, phase_1, phase_1_2, phase_2, phase_2_3, phase_3, "
+        "phase_4, not_applicable, or '' when not stated."
+    )
+    overall_status: str = Field(description="ClinicalTrials.gov's status, or ''.")
+    start_date: str = Field(description="As precise as known: 2020, 2020-05, 2020-05-27.")
+    start_date_kind: str = Field(description="actual, anticipated or ''.")
+    completion_date: str
+    completion_date_kind: str
+    enrolment: int | None = Field(description="Participants.")
+    enrolment_kind: str = Field(description="actual, anticipated or ''.")
+    sponsor: InstitutionRef | None
+    therapies: list[TherapyRef]
+    conditions: list[ConditionRef]
+    summary: str
+
+    @staticmethod
+    def resolve_registries(obj):
+        return [
+            {"registry": registry, "number": number, "link": link}
+            for registry, number, link in obj.registry_links
+        ]
+
+    @staticmethod
+    def resolve_start_date(obj):
+        return dates.iso(obj.start_date, obj.start_date_precision)
+
+    @staticmethod
+    def resolve_completion_date(obj):
+        return dates.iso(obj.completion_date, obj.completion_date_precision)
+
+    @staticmethod
+    def resolve_sponsor(obj):
+        return visible(obj.sponsor)
+
+    @staticmethod
+    def resolve_therapies(obj):
+        # for_listing() and for_detail() prefetch published therapies and conditions only.
+        return list(obj.therapies.all())
+
+    @staticmethod
+    def resolve_conditions(obj):
+        return list(obj.conditions.all())
+
+
+class TrialDetail(TrialOut):
+    sites: list[InstitutionRef] = Field(description="Its sites; each one's country is theirs.")
+    citations: list[TrialCitationOut] = Field(description="The sources behind the record.")
+
+    @staticmethod
+    def resolve_sites(obj):
+        # for_detail() prefetches sites at published institutions only.
+        return [site.institution for site in obj.sites.all()]
+
+    @staticmethod
+    def resolve_citations(obj):
+        return list(obj.citations.all())
+
+
 # Search and timeline ------------------------------------------------------------------------
 
 
@@ -441,7 +520,7 @@ class Segment(Schema):
 
 
 class SearchHit(Schema):
-    type: str = Field(description="therapies, conditions, institutions, sources or claims.")
+    type: str = Field(description="therapies, trials, conditions, institutions, sources or claims.")
     title: str
     meta: str = Field(description="A short line telling hits of the same name apart.")
     excerpt: list[Segment]
@@ -462,7 +541,7 @@ class SearchOut(Schema):
 
 class TimelineEvent(Schema):
     date: str = Field(description="As precise as known: 2018, 2023-07 or 2023-07-05.")
-    kind: str = Field(description="event, decision or publication.")
+    kind: str = Field(description="event, decision, publication, trial-start or trial-completion.")
     title: str
     url: str = Field(description="The record in the API.")
     html_url: str

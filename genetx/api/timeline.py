@@ -28,6 +28,8 @@ _RECORD_URL = {
     "event": lambda record: reverse("api:claim", kwargs={"slug": record.slug}),
     "decision": lambda record: reverse("api:decision-by-id", kwargs={"id": record.pk}),
     "publication": lambda record: reverse("api:source", kwargs={"key": record.key}),
+    "trial-start": lambda record: reverse("api:trial", kwargs={"slug": record.slug}),
+    "trial-completion": lambda record: reverse("api:trial", kwargs={"slug": record.slug}),
 }
 
 

@@ -1,14 +1,16 @@
 """Each API list and detail runs a fixed number of queries, however many rows it shows.
 
 The same request is measured on a small world and again after the world has grown; both
-counts must equal the endpoint's budget.
+counts must equal the endpoint's budget. Then again with 1,000 and 10,000 rows in every
+table (bulk-created once per size and module, rolled back afterwards): marked `slow`, run
+by `make test` and CI, left out with `-m "not slow"` while iterating.
 """
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.api.worlds import build_small_world
+from tests.api.worlds import build_small_world, grow_in_bulk
 from tests.factories import (
     make_claim,
     make_condition,
@@ -16,26 +18,41 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = pytest.mark.django_db
 
-# (URL, queries): filter checks count one query per model-choice parameter.
+# Search, as the search page (tests/perf/test_site_query_budgets.py): PostgreSQL counts
+# each type (6), reads the best hits of each type that has any (here therapies and the
+# trial of ARI0002h, 2) and the sources an author or DOI names (1); other databases read
+# each type's candidates (6) and those sources (1).
+SEARCH_ALL = 9 if connection.vendor == "postgresql" else 7
+SEARCH_ONE_TYPE = 8 if connection.vendor == "postgresql" else 7
+# (URL, queries): filter checks count one query per model-choice parameter; {programme}
+# and {decision} stand for the world's ids.
 BUDGETS = [
     ("/api/v1/therapies?limit=100", 2),
     ("/api/v1/therapies?condition=b-cell-lymphoma&condition=lymphoma&kind=product", 3),
-    ("/api/v1/therapies/ari0002h", 10),
+    ("/api/v1/therapies/ari0002h", 11),
     ("/api/v1/conditions?limit=100", 1),
-    ("/api/v1/conditions/b-cell-lymphoma", 7),
+    ("/api/v1/conditions/b-cell-lymphoma", 8),
     ("/api/v1/institutions?limit=100", 1),
-    ("/api/v1/institutions/clinic", 7),
+    ("/api/v1/institutions/clinic", 8),
     ("/api/v1/programmes?limit=100", 1),
     ("/api/v1/sources?limit=100", 3),
     ("/api/v1/sources/catala-2022", 2),
     ("/api/v1/claims?limit=100", 5),
     ("/api/v1/claims/response-rate", 9),
+    ("/api/v1/programmes/{programme}", 5),
     ("/api/v1/decisions?limit=100", 2),
-    ("/api/v1/timeline?limit=100", 8),
+    ("/api/v1/decisions/{decision}", 2),
+    ("/api/v1/trials?limit=100", 3),
+    ("/api/v1/trials?phase=phase_3&therapy=ari0002h&country=ES&sponsor=clinic", 5),
+    ("/api/v1/trials/trial-of-ari0002h", 7),
+    ("/api/v1/timeline?limit=100", 16),
+    ("/api/v1/search?q=ari0002h", SEARCH_ALL),
+    ("/api/v1/search?q=study&type=sources", SEARCH_ONE_TYPE),
 ]
 
 
@@ -54,12 +71,26 @@ def grow(world, k: int) -> None:
             institution=hospital,
             programme=programme,
             sources=[source, attribution],
+            # Older figures the world's claim replaced: its detail lists them in full.
+            superseded_by=world["claim"],
+            review_status="superseded",
             event_date="2020-01-01",
             event_date_precision="year",
         )
+        make_trial(
+            therapies=[therapy, other],
+            conditions=[condition],
+            sites=[hospital],
+            sponsor=hospital,
+            sources=[source, attribution],
+            phase="phase_3",
+            completion_date="2024-01-01",
+            completion_date_precision="month",
+        )
 
 
-def count(client, url) -> int:
+def count(client, url, world) -> int:
+    url = url.format(programme=world["programme"].pk, decision=world["decision"].pk)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, response.content
@@ -72,7 +103,25 @@ def test_api_query_count_does_not_grow_with_rows(client, settings, url, budget):
     settings.PAGE_CACHE_ENABLED = False
     world = build_small_world()
     grow(world, 2)
-    small = count(client, url)
+    small = count(client, url, world)
     grow(world, 20)
-    large = count(client, url)
+    large = count(client, url, world)
     assert (small, large) == (budget, budget)
+
+
+@pytest.fixture(scope="module", params=[1_000, 10_000], ids=["1k-rows", "10k-rows"])
+def bulk_world(request, django_db_setup, django_db_blocker):
+    """build_small_world() plus `size` rows in every table, shared by this module's tests of
+    one size: each test runs in a savepoint inside this transaction, which is rolled back."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = build_small_world()
+        grow_in_bulk(world, request.param)
+        yield world
+        transaction.set_rollback(True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("url", "budget"), BUDGETS)
+def test_api_query_count_is_the_same_at_1k_and_10k_rows(bulk_world, client, settings, url, budget):
+    settings.PAGE_CACHE_ENABLED = False
+    assert count(client, url, bulk_world) == budget

@@ -20,6 +20,7 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 from therapies.models import Therapy
 
@@ -31,9 +32,14 @@ DEMO_LABELS = [label for labels in DEMO_FILES.values() for label in labels]
 def build_one_of_everything():
     parent = make_condition(slug="haemophilia")
     child = make_condition(slug="haemophilia-a", parent=parent)
-    therapy = make_therapy(conditions=[parent, child])
+    approach = make_therapy(slug="gene-therapy-approach", kind="approach")
+    therapy = make_therapy(conditions=[parent, child], approach=approach)
     programme = make_programme(therapy=therapy, role="implements")
-    article = make_source(key="article", authors=[("Puerto", "G."), ("Catalá", "E.")])
+    article = make_source(
+        key="article",
+        authors=[("Puerto", "G."), ("Catalá", "E.")],
+        institution=programme.institution,
+    )
     attribution = make_source(
         key="lancet-study",
         kind="attribution",
@@ -53,6 +59,13 @@ def build_one_of_everything():
         therapy=therapy,
     )
     make_decision(therapy=therapy, source=article)
+    make_trial(
+        therapies=[therapy],
+        conditions=[child],
+        sites=[programme.institution],
+        sponsor=programme.institution,
+        sources=[article],
+    )
 
 
 def to_milliseconds(value):

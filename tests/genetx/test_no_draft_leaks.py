@@ -25,10 +25,11 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
     make_user,
 )
 from tests.public_site import API_PREFIX, crawl, fixed_routes, public_routes, record_routes
-from therapies.models import Condition, Therapy
+from therapies.models import Condition, Therapy, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +57,21 @@ class HiddenWorld:
         self.public_claim = make_claim(
             statement="Public claim.", therapy=self.therapy, sources=[self.source]
         )
+        self.public_trial = make_trial(
+            title="Public trial",
+            therapies=[self.therapy],
+            conditions=[published_condition],
+            sites=[self.institution],
+            sponsor=self.institution,
+            sources=[self.source],
+        )
         self.public = [
             published_condition,
             self.therapy,
             self.institution,
             self.source,
             self.public_claim,
+            self.public_trial,
         ]
         for status in HIDDEN:
             self.build(status, published_condition)
@@ -116,6 +126,31 @@ class HiddenWorld:
         Citation.objects.create(claim=self.public_claim, source=source, position=9)
         make_source(kind="attribution", reported_by=source, container_title="Lancet")
         make_decision(therapy=self.therapy, source=source, agency=institution)
+        # A hidden trial of the published therapy, condition and institution, and a
+        # published trial of the hidden therapy, at and sponsored by the hidden institution,
+        # of the hidden condition, citing the hidden source.
+        title = secret("trial", status)
+        self.hide(
+            make_trial(
+                title=title,
+                acronym=f"QUOKKA-{status}",
+                therapies=[self.therapy],
+                conditions=[published_condition],
+                sites=[self.institution],
+                sponsor=self.institution,
+                sources=[self.source],
+                **hidden,
+            ),
+            title,
+        )
+        make_trial(
+            title=f"Public trial of hidden records ({status})",
+            therapies=[therapy],
+            conditions=[child],
+            sites=[institution],
+            sponsor=institution,
+            sources=[self.source, source],
+        )
         # A hidden claim about every published record, citing the published source, and a
         # published claim it supersedes.
         title = secret("claim", status)
@@ -256,6 +291,7 @@ _API_DETAILS = {
     Institution: ("institution", "slug"),
     Source: ("source", "key"),
     Claim: ("claim", "slug"),
+    Trial: ("trial", "slug"),
 }
 
 

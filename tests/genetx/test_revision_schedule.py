@@ -35,6 +35,15 @@ def propose(client, editor, therapy, **changes) -> Revision:
     return Revision.objects.open().for_object(therapy).get()
 
 
+def scheduled_change(client, editor, publisher) -> tuple:
+    """A therapy whose summary change an editor proposed and a publisher approved for LATER."""
+    therapy = make_therapy(slug="ari", summary="Old summary.")
+    revision = propose(client, editor, therapy, summary="New summary.")
+    client.force_login(publisher)
+    client.post(compare_url(revision), {"action": "approve", "go_live_at": LATER})
+    return therapy, revision
+
+
 def run_schedule() -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command("publish_scheduled", "--skip-open-data", stdout=out, stderr=err)
@@ -80,10 +89,7 @@ def test_approved_for_later_the_change_waits_then_goes_live_once(client, editor,
 
 @time_machine.travel(NOON, tick=False)
 def test_a_record_changed_meanwhile_is_refused_at_go_live_and_reported(client, editor, publisher):
-    therapy = make_therapy(slug="ari", summary="Old summary.")
-    revision = propose(client, editor, therapy, summary="New summary.")
-    client.force_login(publisher)
-    client.post(compare_url(revision), {"action": "approve", "go_live_at": LATER})
+    therapy, revision = scheduled_change(client, editor, publisher)
     # Someone with publish rights changes the live record directly in the meantime.
     therapy.refresh_from_db()
     therapy.name = "Renamed live"
@@ -126,10 +132,7 @@ def test_a_bad_go_live_time_is_refused_with_a_message_and_nothing_changes(
 
 @time_machine.travel(NOON, tick=False)
 def test_cancelling_the_schedule_returns_it_to_review(client, editor, publisher):
-    therapy = make_therapy(slug="ari", summary="Old summary.")
-    revision = propose(client, editor, therapy, summary="New summary.")
-    client.force_login(publisher)
-    client.post(compare_url(revision), {"action": "approve", "go_live_at": LATER})
+    therapy, revision = scheduled_change(client, editor, publisher)
 
     client.force_login(editor)  # an editor may not cancel a publisher's schedule
     client.post(compare_url(revision), {"action": "unschedule"})
@@ -147,10 +150,7 @@ def test_cancelling_the_schedule_returns_it_to_review(client, editor, publisher)
 
 @time_machine.travel(NOON, tick=False)
 def test_editing_a_scheduled_revision_voids_the_approval(client, editor, publisher):
-    therapy = make_therapy(slug="ari", summary="Old summary.")
-    revision = propose(client, editor, therapy, summary="New summary.")
-    client.force_login(publisher)
-    client.post(compare_url(revision), {"action": "approve", "go_live_at": LATER})
+    therapy, revision = scheduled_change(client, editor, publisher)
 
     client.force_login(editor)
     data = form_data(client.get(change_url(therapy))) | {"summary": "Other summary."}

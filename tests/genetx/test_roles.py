@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 def test_migrations_create_the_editor_and_publisher_groups():
     groups = {group.name: group for group in Group.objects.all()}
-    assert groups["Editor"].permissions.count() == 39
-    assert groups["Publisher"].permissions.count() == 47
+    assert groups["Editor"].permissions.count() == 51
+    assert groups["Publisher"].permissions.count() == 60
 
 
 def test_setup_roles_runs_twice_without_duplicates_and_resets_permissions(capsys):
@@ -23,8 +23,8 @@ def test_setup_roles_runs_twice_without_duplicates_and_resets_permissions(capsys
     call_command("setup_roles")
     call_command("setup_roles")
     assert Group.objects.filter(name__in=["Editor", "Publisher"]).count() == 2
-    assert editor_group.permissions.count() == 39
-    assert "Publisher: 47 permissions" in capsys.readouterr().out
+    assert editor_group.permissions.count() == 51
+    assert "Publisher: 60 permissions" in capsys.readouterr().out
 
 
 def test_only_publishers_may_publish(editor, publisher):

@@ -13,6 +13,7 @@ from tests.factories import (
     make_modality,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,18 +55,20 @@ def test_finds_every_type(client):
     make_institution(name="Zebrafish Institute")
     make_source(title="Zebrafish models")
     make_claim(statement="Zebrafish were studied.")
+    make_trial(title="A zebrafish trial")
     response = get_search(client, q="zebrafish")
     counts = {item["type"].key: item["count"] for item in response.context["types"]}
     assert counts == {
         "therapies": 1,
+        "trials": 1,
         "conditions": 1,
         "institutions": 1,
         "sources": 1,
         "claims": 1,
     }
-    assert response.context["total"] == 5
+    assert response.context["total"] == 6
     headings = [group["type"].label for group in response.context["groups"]]
-    assert headings == ["Therapies", "Conditions", "Institutions", "Sources", "Claims"]
+    assert headings == ["Therapies", "Trials", "Conditions", "Institutions", "Sources", "Claims"]
 
 
 def test_unpublished_records_are_never_found(client):

@@ -144,3 +144,21 @@ def test_draft_institution_is_404_for_readers_and_previewable_by_staff(client):
     response = client.get(draft.get_absolute_url())
     assert response.status_code == 200
     assert "Draft — not public" in response.content.decode()
+
+
+def test_institution_page_lists_the_first_programmes_and_says_how_many(client, settings):
+    from hospitals.views import InstitutionDetailView
+
+    hospital = make_institution(latitude=40.4, longitude=-3.7)
+    for role in ("develops", "develops", "trial_site", "treats"):
+        make_programme(institution=hospital, role=role)
+    limit = InstitutionDetailView.programme_limit
+    InstitutionDetailView.programme_limit = 2
+    try:
+        html = client.get(hospital.get_absolute_url()).content.decode()
+    finally:
+        InstitutionDetailView.programme_limit = limit
+    assert "4 published programmes; the first 2 are listed." in html
+    assert html.count('id="programme-') == 2
+    # The map's list still names every role, not only the listed programmes'.
+    assert ": develops, treats patients, trial site</li>" in html

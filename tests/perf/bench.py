@@ -32,11 +32,20 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REPORTS = ROOT / "reports"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/genetx_bench"
-# Targets from the performance issue, as shares of the baseline measured in the same run.
-TARGET_UNCACHED = 0.15
-TARGET_CACHED = 0.70
-TARGET_P99_MS = 50.0
+# Targets, as shares of the baseline measured in the same run: uncached detail pages and
+# lists at the measured limit of a minimal page (0.05), the source page 0.03, a common-term
+# search 0.02; cache hits 0.95; every page at the larger scale at least 0.75 of its rate at
+# the smaller; search p99 at 8 connections under 300 ms.
+TARGET_UNCACHED = 0.05
+TARGET_UNCACHED_PAGE = {"source detail": 0.03, "search (common term)": 0.02}
+TARGET_CACHED = 0.95
+TARGET_SCALE = 0.75
+TARGET_SEARCH_P99_MS = 300.0
 TARGET_RSS_MB = 150.0
+# Pages that are not held to the uncached targets (the API is measured, not targeted; the
+# rare-term search has only its p99 target).
+UNTARGETED = {"api therapy list", "api therapy detail", "search (rare term)"}
+NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx-microcache.conf"
 # A page slower than this for a single request is reported, not hammered (see measure_server).
 SLOW_SECONDS = 2.0
 
@@ -123,7 +132,9 @@ def prepare(args) -> None:
 
 def pages(scale: int) -> dict[str, str]:
     """The URLs measured, named. Records ranked mid-table, not the Zipf heads, so a detail
-    page shows a typical amount of related rows; the heads are timed in process."""
+    page shows a typical amount of related rows; the heads are timed in process. Query
+    strings are in canonical order (genetx.cache.CanonicalQueryMiddleware), or wrk would
+    measure redirects."""
     from tests.perf.corpus import COMMON_TERM, RARE_TERM, Sizes
 
     sizes = Sizes(scale)
@@ -133,9 +144,18 @@ def pages(scale: int) -> dict[str, str]:
         "home": "/",
         "therapy list": "/therapies/",
         "therapy list (2 facets)": (
-            "/therapies/?modality=synthetic-modality-1&condition=synthetic-condition-2"
+            "/therapies/?condition=synthetic-condition-2&modality=synthetic-modality-1"
         ),
+        "condition list": "/conditions/",
+        "condition list (2 facets)": "/conditions/?category=genetic&rare=true",
+        "institution list": "/institutions/",
+        "institution list (2 facets)": "/institutions/?kind=hospital&therapy=synthetic-therapy-1",
+        "source list": "/sources/",
+        "source list (2 facets)": "/sources/?kind=journal_article&language=en",
+        "claim list": "/claims/",
+        "claim list (2 facets)": "/claims/?review=verified&therapy=synthetic-therapy-1",
         "therapy detail": f"/therapies/synthetic-therapy-{min(100, scale)}/",
+        "condition detail": f"/conditions/synthetic-condition-{mid}/",
         "institution detail": f"/institutions/synthetic-institution-{mid}/",
         "source detail": f"/sources/synthetic-source-{min(100, sizes.sources)}/",
         "search (common term)": f"/search/?q={COMMON_TERM}",
@@ -349,24 +369,76 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(args, url: str) -> dict:
+def run_wrk(args, url: str, connections: int | None = None, duration: int | None = None) -> dict:
+    duration = duration or args.duration
     command = [
         args.wrk,
         "-t1",
-        f"-c{args.connections}",
-        f"-d{args.duration}s",
+        f"-c{connections or args.connections}",
+        f"-d{duration}s",
         "--timeout",
         "5s",
         "--latency",
         url,
     ]
-    output = subprocess.run(
-        command, capture_output=True, text=True, timeout=args.duration + 60
-    ).stdout
+    output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
     return parse_wrk(output)
 
 
+def start_nginx(upstream_port: int) -> tuple[subprocess.Popen, int, Path]:
+    """nginx on a free loopback port, micro-caching the app at upstream_port (the recipe in
+    tests/perf/nginx-microcache.conf)."""
+    import tempfile
+
+    nginx = shutil.which("nginx")
+    if not nginx:
+        raise RuntimeError("nginx is not installed (apt-get install nginx)")
+    port = free_port()
+    prefix = Path(tempfile.mkdtemp(prefix="genetx-bench-nginx-"))
+    # nginx's workers drop root for an unprivileged user, who must write the cache.
+    prefix.chmod(0o755)
+    for folder in ("cache", "body", "proxy"):
+        (prefix / folder).mkdir()
+        (prefix / folder).chmod(0o777)
+    conf = NGINX_TEMPLATE.read_text()
+    conf = conf.replace("{{ listen }}", f"127.0.0.1:{port}")
+    conf = conf.replace("{{ upstream }}", f"127.0.0.1:{upstream_port}")
+    conf = conf.replace("{{ cache_dir }}", str(prefix / "cache"))
+    main = (
+        "worker_processes 1;\n"
+        "daemon off;\n"
+        f"pid {prefix}/nginx.pid;\n"
+        f"error_log {prefix}/error.log warn;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n"
+        f"  access_log off;\n  client_body_temp_path {prefix}/body;\n"
+        f"  proxy_temp_path {prefix}/proxy;\n" + conf + "\n}\n"
+    )
+    (prefix / "nginx.conf").write_text(main)
+    process = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return process, port, prefix
+
+
+def stop(process) -> None:
+    try:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 9)
+        process.wait(timeout=10)
+
+
 def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
+    """Start the server, warm every page, then measure in interleaved rounds: each round
+    runs every page once, baseline first, and a page's ratio is the median over rounds of
+    its rate over that round's baseline (the machine's load drifts between rounds, not
+    within one)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = production_env(args, **config.get("env", {}))
@@ -388,9 +460,23 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
         stderr=server_log,
         start_new_session=True,
     )
+    proxy = None
     rows = {}
     try:
         wait_until_up(base, process)
+        page_base = base
+        if config.get("nginx"):
+            proxy = start_nginx(port)
+            nginx_port = proxy[1]
+            page_base = f"http://127.0.0.1:{nginx_port}"
+            time.sleep(0.5)
+
+        def address(name, path):
+            # The baseline is always the app server itself: the ratio says what the proxy
+            # adds over bare Django.
+            return (base if name == "baseline" else page_base) + path
+
+        measured = {}
         for name, path in urls.items():
             # Warm every worker (and the cache, when on) before measuring, within a time
             # bound. A page slower than SLOW_SECONDS per request is not given to wrk: wrk
@@ -401,7 +487,7 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
             for _ in range(args.warmup):
                 before = time.monotonic()
                 try:
-                    statuses.add(fetch(base + path, timeout=60))
+                    statuses.add(fetch(address(name, path), timeout=60))
                 except OSError:
                     statuses.add("timeout")
                 single.append(time.monotonic() - before)
@@ -420,27 +506,57 @@ def measure_server(args, config: dict, urls: dict[str, str]) -> dict:
                 }
                 log(f"  {name}: {fastest:.1f} s per request alone, not given to wrk")
                 continue
-            rows[name] = run_wrk(args, base + path)
-            log(f"  {name}: {rows[name]['rps']} req/s, p99 {rows[name]['p99_ms']} ms")
-            rows[name]["drain_s"] = drain(base + urls.get("baseline", "/healthz"))
+            measured[name] = []
+        for number in range(args.rounds):
+            for name in measured:
+                result = run_wrk(args, address(name, urls[name]))
+                result["drain_s"] = drain(base + urls.get("baseline", "/healthz"))
+                measured[name].append(result)
+            log(
+                f"  round {number + 1}: "
+                + ", ".join(f"{name} {measured[name][-1]['rps']}" for name in measured)
+            )
+        baselines = [r["rps"] for r in measured.get("baseline", [])]
+        for name, rounds in measured.items():
+            rows[name] = summarise(rounds, baselines)
+        if args.search_connections and not config.get("nginx"):
+            for name in measured:
+                if name.startswith("search"):
+                    low = run_wrk(args, address(name, urls[name]), args.search_connections)
+                    rows[name]["p99_c8_ms"] = low["p99_ms"]
+                    rows[name]["p50_c8_ms"] = low["p50_ms"]
+                    log(f"  {name}: p99 {low['p99_ms']} ms at -c{args.search_connections}")
         workers = descendants(process.pid)
         rss = {
             "main": peak_rss_mb(process.pid),
             "workers": [peak_rss_mb(pid) for pid in workers],
         }
     finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait(timeout=10)
+        if proxy is not None:
+            stop(proxy[0])
+            shutil.rmtree(proxy[2], ignore_errors=True)
+        stop(process)
         server_log.close()
-    baseline = rows.get("baseline", {}).get("rps")
-    for row in rows.values():
-        if baseline and row.get("rps"):
-            row["ratio"] = round(row["rps"] / baseline, 3)
     return {**config, "rows": rows, "peak_rss_mb": rss}
+
+
+def summarise(rounds: list[dict], baselines: list) -> dict:
+    """Medians over the rounds; the ratio is the median of per-round ratios."""
+
+    def median(key):
+        values = [r[key] for r in rounds if r.get(key) is not None]
+        return round(statistics.median(values), 2) if values else None
+
+    ratios = [r["rps"] / b for r, b in zip(rounds, baselines, strict=False) if r.get("rps") and b]
+    return {
+        "rps": median("rps"),
+        "p50_ms": median("p50_ms"),
+        "p99_ms": median("p99_ms"),
+        "ratio": round(statistics.median(ratios), 4) if ratios else None,
+        "timeouts": sum(r.get("timeouts", 0) for r in rounds),
+        "non_2xx": sum(r.get("non_2xx", 0) for r in rounds),
+        "rounds": rounds,
+    }
 
 
 def configurations(args) -> list[dict]:
@@ -453,7 +569,7 @@ def configurations(args) -> list[dict]:
             configs.append(
                 {"name": f"{server}, Redis page cache", "server": server, "env": redis, "redis": 1}
             )
-    if "granian" in args.servers and not args.skip_pool:
+    if "granian" in args.servers and args.with_pool:
         configs.append(
             {
                 "name": "granian, uncached, psycopg pool",
@@ -461,7 +577,51 @@ def configurations(args) -> list[dict]:
                 "env": {**uncached, "DATABASE_POOL": "1"},
             }
         )
+    if args.redis_url and not args.skip_nginx and shutil.which("nginx"):
+        configs.append(
+            {
+                "name": "nginx micro-cache, granian, Redis page cache",
+                "server": "granian",
+                "env": redis,
+                "redis": 1,
+                "nginx": 1,
+            }
+        )
     return configs
+
+
+def scale_database_url(url: str, scale: int) -> str:
+    """The database of the scale pair's second corpus: the benchmark database's name with
+    _s<scale>, so both corpora stay built between runs."""
+    parsed = urlparse(url)
+    return parsed._replace(path=f"{parsed.path}_s{scale}").geturl()
+
+
+def measure_scale_pair(args, urls: dict[str, str]) -> dict:
+    """granian, uncached, on the second corpus: each page's ratio there over its ratio at
+    the main scale is the scale goal (1.0 = flat)."""
+    import copy
+
+    other = copy.copy(args)
+    other.scale = args.scale_pair
+    other.database_url = scale_database_url(args.database_url, args.scale_pair)
+    if not args.skip_prepare:
+        ensure_database(other.database_url)
+        log(f"scale pair: migrate and corpus at {other.scale} ({other.database_url})")
+        manage(other, "migrate", "--noinput", "-v0")
+        subprocess.run(
+            [sys.executable, "-m", "tests.perf.build_corpus", "--scale", str(other.scale),
+             "--seed", str(args.seed)],
+            cwd=ROOT, env=production_env(other), check=True, timeout=4 * 3600,
+        )  # fmt: skip
+    other_urls = pages(other.scale)
+    wanted = [name for name in urls if name in other_urls]
+    config = {
+        "name": f"granian, uncached, scale {other.scale:,}",
+        "server": "granian",
+        "env": {"GENETX_PAGE_CACHE": "0"},
+    }
+    return measure_server(other, config, {name: other_urls[name] for name in wanted})
 
 
 # Report ----------------------------------------------------------------------------------
@@ -472,11 +632,15 @@ def markdown(result: dict) -> str:
         f"# GeneTx benchmark, {result['started']}",
         "",
         f"Corpus scale {result['scale']:,} therapies (seed {result['seed']}); wrk "
-        f"{result['duration']} s per URL, {result['connections']} connections, 1 thread; "
+        f"{result['duration']} s per URL in each of {result['rounds']} interleaved rounds "
+        f"(medians), {result['connections']} connections, 1 thread; "
         f"servers with 2 workers on {result['cpus']} CPUs (granian with "
         f"{result['granian_threads']} blocking thread(s) per worker); PostgreSQL; "
         "production settings.",
-        "Ratio = req/s of the page / req/s of the bare Django view, same server, same run.",
+        "Ratio = req/s of the page / req/s of the bare Django view, same server, same "
+        "round (median over rounds). Load average at start "
+        f"{', '.join(f'{v:.2f}' for v in result['load_average_at_start'])}, at the end "
+        f"{', '.join(f'{v:.2f}' for v in result.get('load_average', ()))}.",
         "",
     ]
     queries = result.get("in_process", {}).get("queries", {})
@@ -487,18 +651,36 @@ def markdown(result: dict) -> str:
             "",
             f"Peak RSS: workers {rss['workers']} MB, main process {rss['main']} MB.",
             "",
-            "| page | req/s | ratio | p50 ms | p99 ms | timeouts (5 s) | SQL uncached | SQL hit |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| page | req/s | ratio | p50 ms | p99 ms | p99 ms at -c8 | timeouts (5 s) "
+            "| SQL uncached | SQL hit |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, row in config["rows"].items():
             q = queries.get(name, {})
             if "skipped" in row:
-                lines.append(f"| {name} | skipped: {row['skipped']} | | | | | | |")
+                lines.append(f"| {name} | skipped: {row['skipped']} | | | | | | | |")
                 continue
             lines.append(
                 f"| {name} | {row['rps']:,.0f} | {row.get('ratio', '')} | {row['p50_ms']} | "
-                f"{row['p99_ms']} | {row.get('timeouts', 0)} | {q.get('uncached', '')} | "
-                f"{q.get('cache_hit', '')} |"
+                f"{row['p99_ms']} | {row.get('p99_c8_ms', '')} | {row.get('timeouts', 0)} | "
+                f"{q.get('uncached', '')} | {q.get('cache_hit', '')} |"
+            )
+        lines.append("")
+    pair = result.get("scale_pair")
+    if pair:
+        lines += [
+            f"## Scale: {pair['scale']:,} against {result['scale']:,} therapies "
+            "(granian, uncached)",
+            "",
+            f"| page | ratio at {result['scale']:,} | ratio at {pair['scale']:,} | "
+            f"p99 ms at {pair['scale']:,} | p99 ms at -c8 | scale factor |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, factor in pair["factors"].items():
+            row = pair["rows"].get(name, {})
+            lines.append(
+                f"| {name} | {factor['main']} | {factor['other']} | {row.get('p99_ms', '')} | "
+                f"{row.get('p99_c8_ms', '')} | {factor['factor']} |"
             )
         lines.append("")
     admin = result.get("in_process", {}).get("admin", {})
@@ -537,7 +719,6 @@ def verdicts(result: dict) -> list[str]:
     out = []
     for config in result["servers"]:
         cached = "cache" in config["name"].lower() and "uncached" not in config["name"]
-        floor = TARGET_CACHED if cached else TARGET_UNCACHED
         for name, row in config["rows"].items():
             if name == "baseline":
                 continue
@@ -545,33 +726,89 @@ def verdicts(result: dict) -> list[str]:
                 out.append(f"MISS {config['name']} / {name}: {row['skipped']}")
                 continue
             misses = []
-            if row.get("ratio") is not None and row["ratio"] < floor:
+            if cached:
+                floor = TARGET_CACHED
+            elif name in UNTARGETED:
+                floor = None
+            else:
+                floor = TARGET_UNCACHED_PAGE.get(name, TARGET_UNCACHED)
+            if floor is not None and row.get("ratio") is not None and row["ratio"] < floor:
                 misses.append(f"ratio {row['ratio']} < {floor}")
-            if row.get("p99_ms") is not None and row["p99_ms"] >= TARGET_P99_MS:
-                misses.append(f"p99 {row['p99_ms']} ms >= {TARGET_P99_MS}")
+            if row.get("p99_c8_ms") is not None and row["p99_c8_ms"] >= TARGET_SEARCH_P99_MS:
+                misses.append(f"p99 at -c8 {row['p99_c8_ms']} ms >= {TARGET_SEARCH_P99_MS}")
             if misses:
                 out.append(f"MISS {config['name']} / {name}: {'; '.join(misses)}")
         for mb in config["peak_rss_mb"]["workers"]:
             if mb and mb >= TARGET_RSS_MB:
                 out.append(f"MISS {config['name']}: worker peak RSS {mb} MB >= {TARGET_RSS_MB}")
+    pair = result.get("scale_pair")
+    if pair:
+        for name, factor in pair["factors"].items():
+            if factor["factor"] is not None and factor["factor"] < TARGET_SCALE:
+                out.append(
+                    f"MISS scale {pair['scale']:,} / {name}: {factor['factor']} of its rate at "
+                    f"{result['scale']:,} < {TARGET_SCALE}"
+                )
+        for name, row in pair["rows"].items():
+            if row.get("p99_c8_ms") is not None and row["p99_c8_ms"] >= TARGET_SEARCH_P99_MS:
+                out.append(
+                    f"MISS scale {pair['scale']:,} / {name}: p99 at -c8 {row['p99_c8_ms']} ms"
+                )
     return out or ["every measured page met its targets"]
+
+
+def scale_factors(main_rows: dict, other_rows: dict) -> dict:
+    factors = {}
+    for name, row in main_rows.items():
+        if name == "baseline":
+            continue
+        main, other = row.get("ratio"), other_rows.get(name, {}).get("ratio")
+        factors[name] = {
+            "main": main,
+            "other": other,
+            "factor": round(other / main, 2) if main and other else None,
+        }
+    return factors
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", 10_000)))
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)))
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=int(os.environ.get("BENCH_DURATION", 3)),
+        help="Seconds of wrk per page per round.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds per server.")
+    parser.add_argument(
+        "--scale-pair",
+        type=int,
+        default=int(os.environ.get("BENCH_SCALE_PAIR", 0)),
+        help="Also measure granian uncached on a corpus of this many therapies (its own "
+        "database, <database>_s<scale>, built once) and report each page's rate there over "
+        "its rate at --scale.",
+    )
+    parser.add_argument(
+        "--search-connections",
+        type=int,
+        default=8,
+        help="Connections of the extra search run whose p99 is targeted (0 skips it).",
+    )
+    parser.add_argument("--skip-nginx", action="store_true", help="Skip the nginx run.")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=20, help="Requests per URL before wrk.")
     parser.add_argument("--admin-repeats", type=int, default=5)
     parser.add_argument(
-        "--servers", default="granian,gunicorn", type=lambda v: [s for s in v.split(",") if s]
+        "--servers", default="granian", type=lambda v: [s for s in v.split(",") if s]
     )
     parser.add_argument(
         "--granian-threads", type=int, default=1, help="Blocking threads per granian worker."
     )
-    parser.add_argument("--skip-pool", action="store_true", help="Skip the psycopg pool run.")
+    parser.add_argument(
+        "--with-pool", action="store_true", help="Add a granian run with the psycopg pool."
+    )
     parser.add_argument("--skip-prepare", action="store_true", help="Skip migrate/corpus/static.")
     parser.add_argument(
         "--only", default="", help="Page names to measure, comma-separated (default all)."
@@ -611,6 +848,8 @@ def main(argv=None) -> int:
         "scale": args.scale,
         "seed": args.seed,
         "duration": args.duration,
+        "rounds": args.rounds,
+        "load_average_at_start": os.getloadavg(),
         "connections": args.connections,
         "admin_repeats": args.admin_repeats,
         "granian_threads": args.granian_threads,
@@ -622,6 +861,17 @@ def main(argv=None) -> int:
     }
     for config in configurations(args):
         result["servers"].append(measure_server(args, config, urls))
+    if args.scale_pair:
+        pair = measure_scale_pair(args, urls)
+        uncached = next(c for c in result["servers"] if c["name"] == "granian, uncached")
+        result["scale_pair"] = {
+            "scale": args.scale_pair,
+            "database": scale_database_url(args.database_url, args.scale_pair),
+            "rows": pair["rows"],
+            "peak_rss_mb": pair["peak_rss_mb"],
+            "factors": scale_factors(uncached["rows"], pair["rows"]),
+        }
+    result["load_average"] = os.getloadavg()
     result["verdicts"] = verdicts(result)
     REPORTS.mkdir(exist_ok=True)
     stamp = started.replace(":", "").replace("-", "")

@@ -1,6 +1,7 @@
 """Admin changelists run a fixed number of queries however many rows a page shows."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
@@ -51,6 +52,11 @@ def test_changelist_query_count_does_not_grow_with_rows(
     build_rows(size)
     app_label, model_name = model.split(".")
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    if connection.vendor == "postgresql":
+        # The paginator trusts pg_class's row estimate, which a test that committed 10,000
+        # rows earlier in this database leaves behind; refresh it so the page counts.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {apps.get_model(model)._meta.db_table}")
     expected = BUDGETS[model] + (connection.vendor == "postgresql")
     with django_assert_num_queries(expected):
         response = superuser_client.get(url)

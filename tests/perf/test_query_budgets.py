@@ -21,7 +21,9 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
+from therapies.models import TrialCitation, TrialSite
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,13 @@ class World:
             sources=[self.source],
             measure="requests",
         )
+        self.trial = make_trial(
+            slug="focus-trial",
+            therapies=[self.therapy],
+            conditions=[self.condition],
+            sites=[self.institution],
+            sources=[self.source],
+        )
 
     def grow(self, k: int) -> None:
         """Add k more of every related row around the focus records."""
@@ -54,7 +63,9 @@ class World:
             child = make_condition(parent=self.condition)
             other = make_therapy(modality=self.modality, conditions=[child, self.condition])
             self.therapy.conditions.add(child)
-            other_source = make_source(authors=[(f"Author{n}", "A."), ("Second", "B.")])
+            other_source = make_source(
+                authors=[(f"Author{n}", "A."), ("Second", "B.")], institution=self.institution
+            )
             attribution = make_source(
                 kind="attribution", container_title="The Lancet", reported_by=other_source
             )
@@ -85,6 +96,21 @@ class World:
                 review_status="superseded",
                 sources=[other_source],
             )
+            site = make_institution(country="FR" if n % 2 else "ES")
+            make_trial(
+                therapies=[self.therapy, other],
+                conditions=[self.condition, child],
+                sites=[self.institution, site],
+                sponsor=site,
+                sources=[self.source, other_source, attribution],
+                phase="phase_3" if n % 2 else "phase_1_2",
+                overall_status="recruiting",
+            )
+            TrialSite.objects.create(trial=self.trial, institution=site)
+            TrialCitation.objects.create(trial=self.trial, source=other_source, position=n + 1)
+            self.trial.therapies.add(other)
+            # A product of the focus therapy, as if it were an approach.
+            make_therapy(approach=self.therapy, modality=self.modality)
 
 
 @pytest.fixture
@@ -104,12 +130,12 @@ PAGES = {
         lambda w: reverse("therapies:therapy-list") + "?modality=car-t&country=ES&sort=name",
         13,
     ),
-    "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 10),
+    "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
     "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
-    "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
+    "condition-detail": (lambda w: w.condition.get_absolute_url(), 10),
     # The map adds two: the filtered institutions' places, then their roles.
     "institution-list": (lambda w: reverse("hospitals:institution-list"), 8),
-    "institution-detail": (lambda w: w.institution.get_absolute_url(), 8),
+    "institution-detail": (lambda w: w.institution.get_absolute_url(), 11),
     "source-list": (lambda w: reverse("sources:source-list"), 8),
     # The first citing claims and, since only the first are listed, a count of all of them.
     "source-detail": (lambda w: w.source.get_absolute_url(), 9),
@@ -123,6 +149,19 @@ PAGES = {
     ),
     "claim-list": (lambda w: reverse("sources:claim-list"), 10),
     "claim-detail": (lambda w: w.claim.get_absolute_url(), 7),
+    # Trials: count, page, therapies, conditions, and the six facets; a filtered list checks
+    # the chosen therapy and condition exist.
+    "trial-list": (lambda w: reverse("therapies:trial-list"), 10),
+    "trial-list-filtered": (
+        lambda w: (
+            reverse("therapies:trial-list")
+            + "?phase=phase_3&phase=phase_1_2&country=ES&country=FR&therapy=focus-therapy"
+            + "&condition=focus-condition&status=recruiting"
+        ),
+        12,
+    ),
+    "trial-detail": (lambda w: w.trial.get_absolute_url(), 6),
+    "trial-csv": (lambda w: reverse("therapies:trial-list") + "?format=csv", 4),
     # Exports count the matching rows (for the total and the next page) and read one page.
     "therapy-csv": (lambda w: reverse("therapies:therapy-list") + "?format=csv", 3),
     "claim-json": (lambda w: reverse("sources:claim-list") + "?format=json", 6),

@@ -15,29 +15,31 @@ from tests.factories import (
     make_modality,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = pytest.mark.django_db
 
 # Home: key figures with their citations and the cited sources' authors (3), latest updates
-# of five types (5), conditions with counts (1), modalities with counts (1), one aggregate
+# of six types (6), conditions with counts (1), modalities with counts (1), one aggregate
 # per chart: therapies by modality and by status, decisions by year and agency (3).
-HOME_QUERIES = 13
+HOME_QUERIES = 14
 # Timeline: dated claims, their citations with sources, those sources' authors (3);
-# decisions, their sources' authors (2); dated sources, their authors (2).
-TIMELINE_QUERIES = 7
-# Search, all types: one count per type (5) and the best hits of each type that has any
-# (5) on PostgreSQL; one candidate query per type (5) on other databases; on both, the
+# decisions, their sources' authors (2); dated sources, their authors (2); trial starts and
+# completions, each with their citations and the cited sources' authors (3 + 3).
+TIMELINE_QUERIES = 13
+# Search, all types: one count per type (6) and the best hits of each type that has any
+# (6) on PostgreSQL; one candidate query per type (6) on other databases; on both, the
 # sources whose author (or DOI) the query names (1).
-SEARCH_ALL_QUERIES = 11 if connection.vendor == "postgresql" else 6
-# Search, one type: five counts and one page of hits on PostgreSQL; the candidates of
+SEARCH_ALL_QUERIES = 13 if connection.vendor == "postgresql" else 7
+# Search, one type: six counts and one page of hits on PostgreSQL; the candidates of
 # every type (for the counts) on other databases; the sources found by author (1).
-SEARCH_ONE_TYPE_QUERIES = 7 if connection.vendor == "postgresql" else 6
-# Feed: latest updates of five types.
-FEED_QUERIES = 5
-# Sitemap: the records of each of the five record sitemaps, read once for both languages
+SEARCH_ONE_TYPE_QUERIES = 8 if connection.vendor == "postgresql" else 7
+# Feed: latest updates of six types.
+FEED_QUERIES = 6
+# Sitemap: the records of each of the six record sitemaps, read once for both languages
 # (an i18n sitemap paginates a list, so no separate count).
-SITEMAP_QUERIES = 5
+SITEMAP_QUERIES = 6
 
 
 def build_site(size: int) -> None:
@@ -64,6 +66,14 @@ def build_site(size: int) -> None:
             sources=[source],
         )
         make_decision(therapy=therapy, agency=institution, source=source)
+        make_trial(
+            title=f"Gene trial {number}",
+            therapies=[therapy],
+            conditions=[condition],
+            sources=[source],
+            completion_date=datetime.date(2024, 1, 1),
+            completion_date_precision="year",
+        )
 
 
 @pytest.mark.parametrize("size", [2, 12])

@@ -65,3 +65,21 @@ def test_source_listing_is_published_sources_with_authors_in_three_queries(
         ]
     assert len(labels) == 7
     assert ("Catalá et al. (2022)", None, 0) in labels
+
+
+def test_about_therapy_and_institution_include_claims_through_programmes():
+    from tests.factories import make_institution, make_programme, make_therapy
+
+    therapy, institution = make_therapy(), make_institution()
+    programme = make_programme(therapy=therapy, institution=institution)
+    direct = make_claim(therapy=therapy)
+    through = make_claim(programme=programme)
+    at_institution = make_claim(institution=institution)
+    make_claim(therapy=make_therapy())
+    make_claim(programme=make_programme())
+    assert set(Claim.objects.about_therapy(therapy)) == {direct, through}
+    assert set(Claim.objects.about_institution(institution)) == {through, at_institution}
+    assert list(Claim.objects.about_programme(programme)) == [through]
+    # Named methods compose with the others: each claim once, published only.
+    make_claim(therapy=therapy, programme=programme, status="draft")
+    assert Claim.objects.published().about_therapy(therapy).count() == 2

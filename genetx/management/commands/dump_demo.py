@@ -14,6 +14,8 @@ DEMO_FILES = {
     "20-hospitals.json": ["hospitals.institution", "hospitals.programme"],
     "30-sources.json": ["sources.source", "sources.author", "sources.claim", "sources.citation"],
     "40-decisions.json": ["therapies.regulatorydecision"],
+    # Trials cite sources and name institutions, so they load after both.
+    "50-trials.json": ["therapies.trial", "therapies.trialsite", "therapies.trialcitation"],
 }
 
 
