@@ -19,7 +19,7 @@ def copy_to_english(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('therapies', '0006_translatable_names'),
+        ('therapies', '0007_trials'),
     ]
 
     operations = [

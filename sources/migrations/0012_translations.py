@@ -19,7 +19,7 @@ def copy_to_english(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0009_translatable_names'),
+        ('sources', '0011_source_institution'),
     ]
 
     operations = [

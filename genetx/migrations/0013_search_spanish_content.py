@@ -74,10 +74,10 @@ def _replace(documents):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("genetx", "0011_bilingual_search"),
-        ("therapies", "0007_translations"),
+        ("genetx", "0012_trials"),
+        ("therapies", "0008_translations"),
         ("hospitals", "0008_translations"),
-        ("sources", "0010_translations"),
+        ("sources", "0012_translations"),
     ]
 
     operations = [migrations.RunPython(_replace(AFTER), _replace(BEFORE))]
