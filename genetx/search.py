@@ -394,11 +394,17 @@ class PostgresSearch:
         if self._counts is None:
             from genetx.cache import per_version
 
-            self._counts = per_version(
-                "search-counts",
-                self.query,
-                lambda: {key: self.matching(t).count() for key, t in TYPES.items()},
-            )
+            def compute():
+                counts = {key: self.matching(t).count() for key, t in TYPES.items()}
+                # What decided typo tolerance, so ranking does not count again.
+                full_text = {key: self._full_text_count(t) for key, t in TYPES.items()}
+                # And the sources found by author or DOI (a scan of the authors).
+                return counts, full_text, self._reference_ids
+
+            self._counts, full_text, referenced = per_version("search-counts", self.query, compute)
+            self._full_text_counts.update(full_text)
+            if referenced is not None:
+                self._reference_ids = referenced
         return self._counts
 
     def hits(self, key: str) -> HitSequence:
