@@ -75,6 +75,7 @@ from genetx.services import (
     revision_save,
 )
 from genetx.tasks import import_csv
+from genetx.translation_sync import stored_value, with_spanish
 
 
 class GeneTxLoginForm(AdminAuthenticationForm):
@@ -240,9 +241,9 @@ class VersionedFormMixin:
                 continue
             mine = self.cleaned_data[name]
             mine = getattr(mine, "pk", mine)
-            if not revisions.same_value(mine, model_field.value_from_object(opened)):
+            if not revisions.same_value(mine, stored_value(opened, model_field)):
                 continue  # this user changed it: keep their value
-            theirs = model_field.value_from_object(stored)
+            theirs = stored_value(stored, model_field)
             key = self.add_prefix(name)
             if isinstance(form_field, forms.BooleanField):
                 if theirs:
@@ -563,7 +564,8 @@ class GeneTxAdmin(SimpleHistoryAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = with_seen_version(super().get_fieldsets(request, obj), self.model, obj)
+        fieldsets = with_spanish(super().get_fieldsets(request, obj), self.model)
+        fieldsets = with_seen_version(fieldsets, self.model, obj)
         if "change_reason" in flatten_fieldsets(fieldsets):
             return fieldsets
         return [*fieldsets, ("Change", {"fields": ["change_reason"]})]
@@ -714,7 +716,7 @@ class GeneTxInline(admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = with_spanish(super().get_fieldsets(request, obj), self.model)
         # Every row of an inline may be a stored one, so each carries its version.
         return with_seen_version(fieldsets, self.model, object())
 

@@ -89,7 +89,15 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
         search=SearchFields(
             name_field="name",
             excerpt_field="summary",
-            fallback_fields=("name", "inn", "brand_name", "code", "summary"),
+            fallback_fields=(
+                "name",
+                "name_es",
+                "inn",
+                "brand_name",
+                "code",
+                "summary",
+                "summary_es",
+            ),
             meta_fields=("modality__name",),
             select_related=("modality",),
         ),
@@ -136,7 +144,14 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
         search=SearchFields(
             name_field="name",
             excerpt_field="summary",
-            fallback_fields=("name", "orpha_code", "icd10_code", "summary"),
+            fallback_fields=(
+                "name",
+                "name_es",
+                "orpha_code",
+                "icd10_code",
+                "summary",
+                "summary_es",
+            ),
             meta_fields=("category",),
         ),
     ),
@@ -151,7 +166,7 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
         search=SearchFields(
             name_field="name",
             excerpt_field="summary",
-            fallback_fields=("name", "summary", "city", "region"),
+            fallback_fields=("name", "name_es", "summary", "summary_es", "city", "region"),
             meta_fields=("kind", "country"),
         ),
     ),
@@ -186,7 +201,7 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
         search=SearchFields(
             name_field="statement",
             excerpt_field="statement",
-            fallback_fields=("statement",),
+            fallback_fields=("statement", "statement_es"),
             meta_fields=("value", "unit", "qualifier", "review_status"),
             # Claims have no short name, so typo tolerance (which compares names) is off.
             typo_tolerant=False,

@@ -32,6 +32,8 @@ from django.db import models
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .translation_sync import english_copy, set_stored_value, stored_value
+
 # Never part of a revision's changes: publishing state and audit columns move by their own
 # routes (publish actions, saves), not by applying a proposed edit.
 NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version"}
@@ -39,17 +41,26 @@ NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version"}
 LONG_TEXT = 80
 
 
+def stored_fields(model) -> list[models.Field]:
+    """The concrete fields a revision holds: no primary key, and for a translated field
+    (genetx/translation_sync.py) the original field, standing for English, and the Spanish
+    one, without the English copy (name, name_es; not name_en)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not english_copy(model, f.name)
+    ]
+
+
 def revised_fields(model) -> list[models.Field]:
     """The concrete fields a revision may change (no primary key, status or audit columns)."""
-    return [
-        f for f in model._meta.concrete_fields if not f.primary_key and f.name not in NOT_REVISED
-    ]
+    return [f for f in stored_fields(model) if f.name not in NOT_REVISED]
 
 
 def field_values(instance, fields=None) -> dict:
     """Every concrete field of the instance as JSON-ready values, by field name."""
-    fields = fields or [f for f in instance._meta.concrete_fields if not f.primary_key]
-    return {f.name: f.value_from_object(instance) for f in fields}
+    fields = fields or stored_fields(type(instance))
+    return {f.name: stored_value(instance, f) for f in fields}
 
 
 def set_values(instance, values: dict, names=None) -> None:
@@ -62,7 +73,7 @@ def set_values(instance, values: dict, names=None) -> None:
             model_field = opts.get_field(name)
         except Exception:  # a field removed since the revision was written
             continue
-        setattr(instance, model_field.attname, model_field.to_python(values[name]))
+        set_stored_value(instance, model_field, model_field.to_python(values[name]))
 
 
 def same_value(a, b) -> bool:
@@ -83,7 +94,7 @@ def capture(*, form, formsets, live, previous: dict | None = None) -> dict:
     whose deletions of parts are kept (deleted parts are not shown on the form).
     """
     obj = form.instance
-    fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
+    fields = stored_fields(type(obj))
     values = field_values(obj, fields)
     live_values = field_values(live, fields)
     changed = [
@@ -118,7 +129,7 @@ def _capture_formset(formset, previous: dict | None) -> dict | None:
         return None
     model = formset.model
     fk_name = formset.fk.name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name != fk_name]
+    fields = [f for f in stored_fields(model) if f.name != fk_name]
     shown = [form.instance.pk for form in formset.forms if form.instance.pk is not None]
     live = {obj.pk: obj for obj in model._base_manager.filter(pk__in=shown)}
     changed, new = [], []

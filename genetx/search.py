@@ -101,6 +101,10 @@ class SearchType:
     def published(self):
         # What a hit shows beside its title is joined in: one query, not one per hit.
         queryset = self.model.objects.published()
+        # The search reads the original columns (English, genetx/translation_sync.py) and
+        # the Spanish ones by name, as the indexes do: no rewriting to the active language.
+        if hasattr(queryset, "rewrite"):
+            queryset = queryset.rewrite(False)
         related = self.fields.select_related
         return queryset.select_related(*related) if related else queryset
 
@@ -108,14 +112,20 @@ class SearchType:
         return getattr(record, self.content_type.lookup_field)
 
     def fallback_only(self) -> tuple[str, ...]:
-        """The columns the fallback engine reads: key, compared fields, what a hit shows."""
-        return (
+        """The columns the fallback engine reads: key, compared fields, what a hit shows
+        (a translated field in every language, since a hit shows the page's)."""
+        from genetx.translation_sync import translated_fields
+
+        names = [
             "pk",
             self.content_type.lookup_field,
             *self.fallback_fields,
             self.excerpt_field,
             *self.fields.meta_fields,
-        )
+        ]
+        translated = translated_fields(self.model)
+        names += [f"{name}_{code}" for name in names if name in translated for code in ("en", "es")]
+        return tuple(dict.fromkeys(names))
 
     def meta(self, record) -> str:
         """A short line telling hits of the same name apart."""

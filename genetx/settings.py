@@ -87,6 +87,9 @@ if LOCAL_DEMO and not DEBUG and not set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS):
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Content in English and Spanish (each app's translation.py); before the admin, whose
+    # forms it extends.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -293,14 +296,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# English (British spelling, the default: its URLs have no prefix) and Spanish (under /es/).
+# English (the default, in British spelling: its URLs have no prefix; dates as in
+# genetx/formats/en) and Spanish (under /es/).
 # To add a language, see "Languages" in the README.
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
 LANGUAGES = [
-    ("en-gb", "English"),
+    ("en", "English"),
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content translations (django-modeltranslation): name_en, name_es, ...; an empty value
+# falls back to the other language.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+# Spanish falls back to English; English to Spanish for a record written only in Spanish.
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "en": ("es",)}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

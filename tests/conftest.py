@@ -64,7 +64,7 @@ def publisher(roles):
     return make_user(username="pablo", groups=[roles["Publisher"]])
 
 
-@pytest.fixture(params=["en-gb", "es"])
+@pytest.fixture(params=["en", "es"])
 def language(request):
     """Run the test in each language of the site: reverse() and the public routes give that
     language's URLs (/es/... for Spanish) while the test runs."""

@@ -1,7 +1,14 @@
-from django.contrib import admin
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms import Textarea
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from genetx.admin import (
     CsvImportExportMixin,
@@ -19,6 +26,7 @@ from genetx.publishing import decision_problems, publish_problems
 from hospitals.models import Programme
 from sources.models import Claim
 
+from . import ctgov
 from .models import (
     Condition,
     Modality,
@@ -196,8 +204,86 @@ class TrialSiteInline(GeneTxInline):
     verbose_name_plural = "sites (the country is the institution's)"
 
 
+class StudyImportForm(forms.Form):
+    file = forms.FileField(
+        label="Study file (.json)",
+        required=False,
+        help_text="A ClinicalTrials.gov API v2 study, as saved from "
+        "https://clinicaltrials.gov/api/v2/studies/<NCT number>; at most 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json"}),
+    )
+    nct_number = forms.CharField(
+        label="or fetch by NCT number",
+        required=False,
+        max_length=30,
+        help_text="Needs internet access from this server; gives up after "
+        f"{ctgov.FETCH_TIMEOUT} seconds.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, number = cleaned.get("file"), (cleaned.get("nct_number") or "").strip()
+        if bool(upload) == bool(number):
+            raise ValidationError("Upload a study file or give an NCT number (one of them).")
+        try:
+            cleaned["study"] = (
+                ctgov.read_study_file(upload) if upload else ctgov.fetch_study(number)
+            )
+        except ctgov.ImportFileError as exc:
+            raise ValidationError(str(exc)) from exc
+        return cleaned
+
+
 @admin.register(Trial)
 class TrialAdmin(PublishableAdmin):
+    change_list_template = "admin/therapies/trial/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="therapies_trial_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Preview a ClinicalTrials.gov study as a trial, then create it as a draft."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        changelist = reverse("admin:therapies_trial_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a trial from ClinicalTrials.gov",
+            "changelist_url": changelist,
+        }
+        form = StudyImportForm()
+        if request.method == "POST" and "confirm" in request.POST:
+            # The previewed study comes back as posted JSON, read again under the same
+            # limits: nothing is kept between the preview and the confirmation.
+            try:
+                data = ctgov.parse_json(request.POST.get("study", "").encode())
+                trial = ctgov.trial_create(study=ctgov.preview(data), user=request.user)
+            except (ctgov.ImportFileError, ValidationError) as exc:
+                self.message_user(request, f"Nothing was saved: {exc}", messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                f"Draft trial “{trial}” created. Add its sources before publishing it.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:therapies_trial_change", args=[trial.pk]))
+        if request.method == "POST":
+            form = StudyImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data["study"]
+                context["study"] = ctgov.preview(data)
+                context["study_json"] = json.dumps(data)
+        context["form"] = form
+        return TemplateResponse(request, "admin/therapies/trial/import.html", context)
+
     list_display = [
         "display_name",
         "nct_number",

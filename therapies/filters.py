@@ -1,6 +1,5 @@
 """The facets of the therapy and condition lists."""
 
-import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -160,8 +159,9 @@ class ConditionFilter(FacetedFilterSet):
         return queryset.filter(is_rare=values[0] == "true")
 
 
-class DecisionFilter(django_filters.FilterSet):
-    """Regulatory decisions (no public list of their own; the API lists them)."""
+class DecisionFilter(FacetedFilterSet):
+    """Regulatory decisions: the /decisions/ page and the API's list read this one filter
+    set, over the one queryset rule RegulatoryDecision.objects.for_listing()."""
 
     therapy = ModelMultipleChoiceFilter(
         queryset=Therapy.objects.published(), to_field_name="slug", label=_("Therapy")
@@ -177,6 +177,13 @@ class DecisionFilter(django_filters.FilterSet):
             "oldest": (_("Oldest first"), ("date",)),
         }
     )
+
+    facets = [
+        Facet("agency", _("Agency"), "agency__slug", "agency__name"),
+        Facet("kind", _("Kind"), "kind", choices=dict(RegulatoryDecisionKind.choices)),
+        Facet("year", _("Year"), "date__year", newest_first=True),
+        Facet("therapy", _("Therapy"), "therapy__slug", "therapy__name"),
+    ]
 
     class Meta:
         model = RegulatoryDecision

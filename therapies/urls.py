@@ -19,6 +19,7 @@ urlpatterns = [
         name="therapy-references-ris",
     ),
     path("trials/", views.TrialListView.as_view(), name="trial-list"),
+    path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("trials/<slug:slug>/", views.TrialDetailView.as_view(), name="trial-detail"),
     path(
         "trials/<slug:slug>/references.bib",

@@ -9,8 +9,8 @@ from sources.references import ReferenceList
 from sources.views import PageReferencesMixin
 
 from .charts import therapies_by_development, therapies_by_modality
-from .filters import ConditionFilter, TherapyFilter, TrialFilter
-from .models import Condition, Therapy, Trial, TrialStatus
+from .filters import ConditionFilter, DecisionFilter, TherapyFilter, TrialFilter
+from .models import Condition, RegulatoryDecision, Therapy, Trial, TrialStatus
 
 _SCHEMA = "https://schema.org"
 
@@ -288,3 +288,37 @@ class TrialDetailView(PageReferencesMixin, PreviewDetailView):
                 for condition in conditions
             ]
         return data
+
+
+class DecisionListView(FacetedListView):
+    """Regulatory decisions, filtered by agency, kind, year and therapy.
+
+    The same filter set and queryset rule as the API's list of decisions: what one shows
+    the other shows.
+    """
+
+    filterset_class = DecisionFilter
+    template_name = "therapies/decision_list.html"
+    export_name = "decisions"
+    export_columns = [
+        ("date", lambda d: d.date.isoformat()),
+        ("agency", lambda d: d.agency.name),
+        ("kind", lambda d: d.get_kind_display()),
+        ("therapy", lambda d: d.therapy.name),
+        ("indication", lambda d: d.indication),
+        ("source", lambda d: d.source.key if d.source.is_published else ""),
+    ]
+
+    def get_queryset(self):
+        return RegulatoryDecision.objects.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        refs = ReferenceList()
+        # Each decision with the marker of its source, when readers may see the source.
+        context["rows"] = [
+            (decision, [refs.cite(decision.source)] if decision.source.is_published else [])
+            for decision in context["object_list"]
+        ]
+        context["references"] = refs.references
+        return context

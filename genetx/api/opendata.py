@@ -29,6 +29,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +62,23 @@ STATE_FILE = ".last-dump.json"
 
 @dataclass(frozen=True)
 class Column:
+    """One field: its CSV column, its datapackage.json field and, with `references`, a
+    foreign key ("resource.field")."""
+
     name: str
     type: str  # a Frictionless field type
     description: str
-    value: object  # function of the API record (a dict)
+    value: Callable[[dict], object] | None = None  # of the record; default: record[name]
+    references: str = ""
+
+    def cell(self, row: dict):
+        value = self.value(row) if self.value else row[self.name]
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        # Text a spreadsheet would run as a formula gets a leading quote; numbers stay numbers.
+        return safe_cell(value) if self.type == "string" else value
 
 
 def _ref(field, key="slug"):
@@ -75,292 +89,339 @@ def _each(field, key="slug"):
     return lambda row: "|".join(str(item[key]) for item in row[field])
 
 
-def _get(field):
-    return lambda row: row[field]
-
-
-def _columns(*specs) -> list[Column]:
-    columns = []
-    for spec in specs:
-        name, kind, description, *getter = spec
-        columns.append(Column(name, kind, description, getter[0] if getter else _get(name)))
-    return columns
+def _slug_of(field, resource, description):
+    """A column naming a related record by its slug, a foreign key to `resource`."""
+    return Column(field, "string", description, _ref(field), f"{resource}.slug")
 
 
 _DATES = [
-    ("published_at", "datetime", "When it was first published."),
-    ("updated_at", "datetime", "When it last changed."),
-    ("html_url", "string", "Its public page."),
+    Column("published_at", "datetime", "When it was first published."),
+    Column("updated_at", "datetime", "When it last changed."),
+    Column("html_url", "string", "Its public page."),
 ]
+_ID = Column("id", "integer", "Permanent number.")
+_SLUG = Column("slug", "string", "Key in URLs.")
 
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the dump. A table read from the database (`queryset`, `schema`) also
+    writes its records to JSON Lines, each with `"type": record_type`; a table of parts
+    (`parent`, `parts`) takes its rows from the records of its parent table."""
+
     name: str
-    type: str  # the `type` of its JSON Lines records
     title: str
-    queryset: object
-    schema: type
     columns: list[Column]
-    foreign_keys: tuple = ()
+    primary_key: str = ""
+    record_type: str = ""
+    queryset: Callable | None = None
+    schema: type | None = None
+    parent: str = ""
+    parts: Callable[[dict], list[dict]] | None = None
+
+    def resource(self) -> dict:
+        """This table's resource in datapackage.json."""
+        schema: dict = {
+            "fields": [
+                {"name": c.name, "type": c.type, "description": c.description} for c in self.columns
+            ],
+        }
+        if self.primary_key:
+            schema["primaryKey"] = self.primary_key
+        foreign = [
+            {
+                "fields": c.name,
+                "reference": dict(
+                    zip(("resource", "fields"), c.references.split("."), strict=True)
+                ),
+            }
+            for c in self.columns
+            if c.references
+        ]
+        if foreign:
+            schema["foreignKeys"] = foreign
+        return {
+            "name": self.name,
+            "title": self.title,
+            "path": f"{self.name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": schema,
+        }
+
+
+def _citations(claim: dict) -> list[dict]:
+    return [
+        {**citation, "claim": claim["slug"], "source": citation["source"]["key"]}
+        for citation in claim["citations"]
+    ]
+
+
+def _authors(source: dict) -> list[dict]:
+    return [
+        {**author, "source": source["key"], "position": position}
+        for position, author in enumerate(source["authors"], start=1)
+    ]
 
 
 TABLES = [
     Table(
         "therapies",
-        "therapy",
         "Therapies",
-        lambda: Therapy.objects.for_listing(),
-        schemas.TherapyOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("slug", "string", "Key in URLs."),
-            ("name", "string", "The name readers know it by."),
-            ("kind", "string", "approach, product or hospital."),
-            ("inn", "string", "International non-proprietary name."),
-            ("brand_name", "string", "Brand name."),
-            ("code", "string", "Development code."),
-            ("modality", "string", "Modality slug.", _ref("modality")),
-            ("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
-            ("development_status", "string", "research, clinical_trial, approved, ..."),
-            ("summary", "string", "What it is."),
-            ("mechanism", "string", "How it works."),
+        [
+            _ID,
+            _SLUG,
+            Column("name", "string", "The name readers know it by."),
+            Column("kind", "string", "approach, product or hospital."),
+            Column("inn", "string", "International non-proprietary name."),
+            Column("brand_name", "string", "Brand name."),
+            Column("code", "string", "Development code."),
+            Column("modality", "string", "Modality slug.", _ref("modality")),
+            Column("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
+            Column("development_status", "string", "research, clinical_trial, approved, ..."),
+            Column("summary", "string", "What it is."),
+            Column("mechanism", "string", "How it works."),
             *_DATES,
-        ),
+        ],
+        primary_key="slug",
+        record_type="therapy",
+        queryset=lambda: Therapy.objects.for_listing(),
+        schema=schemas.TherapyOut,
     ),
     Table(
         "conditions",
-        "condition",
         "Conditions",
-        lambda: Condition.objects.for_listing(),
-        schemas.ConditionOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("slug", "string", "Key in URLs."),
-            ("name", "string", "Name."),
-            ("category", "string", "genetic, haematological_cancer, neurodegenerative, other."),
-            ("is_rare", "boolean", "Rare by the EU definition."),
-            ("orpha_code", "string", "Orphanet code (ORPHA:...)."),
-            ("icd10_code", "string", "WHO ICD-10 code."),
-            ("parent", "string", "Slug of the broader condition.", _ref("parent")),
-            ("summary", "string", "Summary."),
-            ("therapy_count", "integer", "Published therapies for it."),
+        [
+            _ID,
+            _SLUG,
+            Column("name", "string", "Name."),
+            Column(
+                "category", "string", "genetic, haematological_cancer, neurodegenerative, other."
+            ),
+            Column("is_rare", "boolean", "Rare by the EU definition."),
+            Column("orpha_code", "string", "Orphanet code (ORPHA:...)."),
+            Column("icd10_code", "string", "WHO ICD-10 code."),
+            _slug_of("parent", "conditions", "Slug of the broader condition."),
+            Column("summary", "string", "Summary."),
+            Column("therapy_count", "integer", "Published therapies for it."),
             *_DATES,
-        ),
+        ],
+        primary_key="slug",
+        record_type="condition",
+        queryset=lambda: Condition.objects.for_listing(),
+        schema=schemas.ConditionOut,
     ),
     Table(
         "institutions",
-        "institution",
         "Institutions",
-        lambda: Institution.objects.for_listing(),
-        schemas.InstitutionOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("slug", "string", "Key in URLs."),
-            ("name", "string", "Name."),
-            ("kind", "string", "hospital, regulator, company, ..."),
-            ("city", "string", "City."),
-            ("region", "string", "Region."),
-            ("country", "string", "Two-letter ISO code."),
-            ("website", "string", "Website."),
-            ("ror_id", "string", "Research Organization Registry id."),
-            ("latitude", "number", "Latitude."),
-            ("longitude", "number", "Longitude."),
-            ("summary", "string", "Summary."),
-            ("programme_count", "integer", "Its published programmes."),
+        [
+            _ID,
+            _SLUG,
+            Column("name", "string", "Name."),
+            Column("kind", "string", "hospital, regulator, company, ..."),
+            Column("city", "string", "City."),
+            Column("region", "string", "Region."),
+            Column("country", "string", "Two-letter ISO code."),
+            Column("website", "string", "Website."),
+            Column("ror_id", "string", "Research Organization Registry id."),
+            Column("latitude", "number", "Latitude."),
+            Column("longitude", "number", "Longitude."),
+            Column("summary", "string", "Summary."),
+            Column("programme_count", "integer", "Its published programmes."),
             *_DATES,
-        ),
+        ],
+        primary_key="slug",
+        record_type="institution",
+        queryset=lambda: Institution.objects.for_listing(),
+        schema=schemas.InstitutionOut,
     ),
     Table(
         "programmes",
-        "programme",
         "Programmes: what an institution does with a therapy",
-        lambda: Programme.objects.for_listing(),
-        schemas.ProgrammeOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("institution", "string", "Institution slug.", _ref("institution")),
-            ("therapy", "string", "Therapy slug.", _ref("therapy")),
-            ("role", "string", "develops, implements, treats, trial_site, ..."),
-            ("since", "integer", "The year the role began."),
-            ("summary", "string", "Summary."),
+        [
+            _ID,
+            _slug_of("institution", "institutions", "Institution slug."),
+            _slug_of("therapy", "therapies", "Therapy slug."),
+            Column("role", "string", "develops, implements, treats, trial_site, ..."),
+            Column("since", "integer", "The year the role began."),
+            Column("summary", "string", "Summary."),
             *_DATES,
-        ),
+        ],
+        primary_key="id",
+        record_type="programme",
+        queryset=lambda: Programme.objects.for_listing(),
+        schema=schemas.ProgrammeOut,
     ),
     Table(
         "sources",
-        "source",
         "Sources",
-        lambda: Source.objects.for_listing(),
-        schemas.SourceOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("key", "string", "Citation key."),
-            ("kind", "string", "journal_article, news_article, report, attribution, ..."),
-            ("title", "string", "Title."),
-            ("original_title", "string", "Title in the work's own language."),
-            ("container_title", "string", "Journal, newspaper or website."),
-            ("publisher", "string", "Publisher."),
-            ("issued", "string", "Publication date as precise as known (2022, 2023-07)."),
-            ("volume", "string", "Volume."),
-            ("issue", "string", "Issue."),
-            ("pages", "string", "Pages."),
-            ("doi", "string", "DOI, bare and lower-case."),
-            ("link", "string", "The work's own URL."),
-            ("language", "string", "Language code."),
-            (
+        [
+            _ID,
+            Column("key", "string", "Citation key."),
+            Column("kind", "string", "journal_article, news_article, report, attribution, ..."),
+            Column("title", "string", "Title."),
+            Column("original_title", "string", "Title in the work's own language."),
+            Column("container_title", "string", "Journal, newspaper or website."),
+            Column("publisher", "string", "Publisher."),
+            Column("issued", "string", "Publication date as precise as known (2022, 2023-07)."),
+            Column("volume", "string", "Volume."),
+            Column("issue", "string", "Issue."),
+            Column("pages", "string", "Pages."),
+            Column("doi", "string", "DOI, bare and lower-case."),
+            Column("link", "string", "The work's own URL."),
+            Column("language", "string", "Language code."),
+            Column(
                 "reported_by",
                 "string",
                 "For an attribution: the source making it.",
                 _ref("reported_by", "key"),
+                "sources.key",
             ),
-            ("reference", "string", "The reference in APA 7th edition."),
-            ("citation_count", "integer", "Published claims citing it."),
+            Column("reference", "string", "The reference in APA 7th edition."),
+            Column("citation_count", "integer", "Published claims citing it."),
             *_DATES,
-        ),
+        ],
+        primary_key="key",
+        record_type="source",
+        queryset=lambda: Source.objects.for_listing(),
+        schema=schemas.SourceOut,
     ),
     Table(
         "claims",
-        "claim",
         "Claims and figures",
-        lambda: Claim.objects.for_listing(),
-        schemas.ClaimOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("slug", "string", "Key in URLs."),
-            ("statement", "string", "The claim."),
-            ("value", "number", "The figure's number."),
-            ("unit", "string", "percent, count, patients, ..."),
-            ("qualifier", "string", "Empty (exactly), more_than, less_than or about."),
-            ("figure", "string", "The figure as readers read it."),
-            ("measure", "string", "What the figure measures (its key)."),
-            ("measure_name", "string", "The measure in words."),
-            ("as_of", "string", "The date the figure describes, as precise as known."),
-            ("event_date", "string", "The date of the event, as precise as known."),
-            ("review_status", "string", "verified, needs_review, disputed or superseded."),
-            ("review_note", "string", "Why it needs review."),
-            ("therapy", "string", "Therapy slug.", _ref("therapy")),
-            ("condition", "string", "Condition slug.", _ref("condition")),
-            ("institution", "string", "Institution slug.", _ref("institution")),
-            (
+        [
+            _ID,
+            _SLUG,
+            Column("statement", "string", "The claim."),
+            Column("value", "number", "The figure's number."),
+            Column("unit", "string", "percent, count, patients, ..."),
+            Column("qualifier", "string", "Empty (exactly), more_than, less_than or about."),
+            Column("figure", "string", "The figure as readers read it."),
+            Column("measure", "string", "What the figure measures (its key)."),
+            Column("measure_name", "string", "The measure in words."),
+            Column("as_of", "string", "The date the figure describes, as precise as known."),
+            Column("event_date", "string", "The date of the event, as precise as known."),
+            Column("review_status", "string", "verified, needs_review, disputed or superseded."),
+            Column("review_note", "string", "Why it needs review."),
+            _slug_of("therapy", "therapies", "Therapy slug."),
+            _slug_of("condition", "conditions", "Condition slug."),
+            _slug_of("institution", "institutions", "Institution slug."),
+            Column(
                 "programme",
                 "integer",
                 "Programme id.",
                 lambda row: (row["programme"] or {}).get("id"),
+                "programmes.id",
             ),
-            ("superseded_by", "string", "Slug of the newer claim.", _ref("superseded_by")),
-            (
+            _slug_of("superseded_by", "claims", "Slug of the newer claim."),
+            Column(
                 "sources",
                 "string",
                 "Keys of the cited sources, in order, separated by |.",
                 lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
             ),
             *_DATES,
-        ),
+        ],
+        primary_key="slug",
+        record_type="claim",
+        queryset=lambda: Claim.objects.for_listing(),
+        schema=schemas.ClaimOut,
     ),
     Table(
         "decisions",
-        "decision",
         "Regulatory decisions",
-        lambda: RegulatoryDecision.objects.for_listing(),
-        schemas.DecisionOut,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("therapy", "string", "Therapy slug.", _ref("therapy")),
-            ("agency", "string", "Slug of the deciding institution.", _ref("agency")),
-            ("kind", "string", "approval, accelerated_approval, hospital_exemption, ..."),
-            ("date", "date", "Date of the decision."),
-            ("indication", "string", "For whom, as the decision words it."),
-            ("source", "string", "Key of the documenting source.", _ref("source", "key")),
-            ("html_url", "string", "The therapy's public page."),
-        ),
+        [
+            _ID,
+            _slug_of("therapy", "therapies", "Therapy slug."),
+            _slug_of("agency", "institutions", "Slug of the deciding institution."),
+            Column("kind", "string", "approval, accelerated_approval, hospital_exemption, ..."),
+            Column("date", "date", "Date of the decision."),
+            Column("indication", "string", "For whom, as the decision words it."),
+            Column(
+                "source",
+                "string",
+                "Key of the documenting source.",
+                _ref("source", "key"),
+                "sources.key",
+            ),
+            Column("html_url", "string", "The therapy's public page."),
+        ],
+        primary_key="id",
+        record_type="decision",
+        queryset=lambda: RegulatoryDecision.objects.for_listing(),
+        schema=schemas.DecisionOut,
     ),
     Table(
         "trials",
-        "trial",
         "Clinical trials",
-        # The detail schema: a trial's sites and sources belong in its row.
-        lambda: Trial.objects.for_detail(),
-        schemas.TrialDetail,
-        _columns(
-            ("id", "integer", "Permanent number."),
-            ("slug", "string", "Key in URLs."),
-            ("acronym", "string", "Short name."),
-            ("title", "string", "Title as the registry gives it."),
-            ("nct_number", "string", "ClinicalTrials.gov number."),
-            ("eudract_number", "string", "EudraCT number."),
-            ("euct_number", "string", "EU CT number."),
-            ("phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."),
-            ("overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."),
-            ("start_date", "string", "Start date, as precise as known."),
-            ("start_date_kind", "string", "actual or anticipated."),
-            ("completion_date", "string", "Completion date, as precise as known."),
-            ("completion_date_kind", "string", "actual or anticipated."),
-            ("enrolment", "integer", "Participants."),
-            ("enrolment_kind", "string", "actual or anticipated."),
-            ("sponsor", "string", "Slug of the sponsoring institution.", _ref("sponsor")),
-            ("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
-            ("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
-            ("sites", "string", "Institution slugs of its sites, separated by |.", _each("sites")),
-            (
+        [
+            _ID,
+            _SLUG,
+            Column("acronym", "string", "Short name."),
+            Column("title", "string", "Title as the registry gives it."),
+            Column("nct_number", "string", "ClinicalTrials.gov number."),
+            Column("eudract_number", "string", "EudraCT number."),
+            Column("euct_number", "string", "EU CT number."),
+            Column("phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."),
+            Column("overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."),
+            Column("start_date", "string", "Start date, as precise as known."),
+            Column("start_date_kind", "string", "actual or anticipated."),
+            Column("completion_date", "string", "Completion date, as precise as known."),
+            Column("completion_date_kind", "string", "actual or anticipated."),
+            Column("enrolment", "integer", "Participants."),
+            Column("enrolment_kind", "string", "actual or anticipated."),
+            _slug_of("sponsor", "institutions", "Slug of the sponsoring institution."),
+            Column("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
+            Column("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
+            Column(
+                "sites", "string", "Institution slugs of its sites, separated by |.", _each("sites")
+            ),
+            Column(
                 "sources",
                 "string",
                 "Keys of the cited sources, in order, separated by |.",
                 lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
             ),
-            ("summary", "string", "Summary."),
+            Column("summary", "string", "Summary."),
             *_DATES,
-        ),
+        ],
+        primary_key="slug",
+        record_type="trial",
+        # The detail schema: a trial's sites and sources belong in its row.
+        queryset=lambda: Trial.objects.for_detail(),
+        schema=schemas.TrialDetail,
+    ),
+    # Tables of parts, written from their parent's records.
+    Table(
+        "citations",
+        "Which sources each claim cites",
+        [
+            Column("claim", "string", "Claim slug.", references="claims.slug"),
+            Column("source", "string", "Source key.", references="sources.key"),
+            Column("position", "integer", "Order among the claim's sources."),
+            Column("locator", "string", "Where in the source."),
+            Column("quote", "string", "The supporting words, quoted exactly."),
+        ],
+        parent="claims",
+        parts=_citations,
+    ),
+    Table(
+        "authors",
+        "Authors of each source, in order",
+        [
+            Column("source", "string", "Source key.", references="sources.key"),
+            Column("position", "integer", "1 for the first author."),
+            Column("family", "string", "Family name."),
+            Column("given", "string", "Given names or initials."),
+            Column("literal", "string", "An organisation as author."),
+            Column("et_al", "boolean", "More authors follow that are not recorded."),
+        ],
+        parent="sources",
+        parts=_authors,
     ),
 ]
-
-# Tables of parts, written from their parent's records.
-CITATION_COLUMNS = _columns(
-    ("claim", "string", "Claim slug."),
-    ("source", "string", "Source key."),
-    ("position", "integer", "Order among the claim's sources."),
-    ("locator", "string", "Where in the source."),
-    ("quote", "string", "The supporting words, quoted exactly."),
-)
-AUTHOR_COLUMNS = _columns(
-    ("source", "string", "Source key."),
-    ("position", "integer", "1 for the first author."),
-    ("family", "string", "Family name."),
-    ("given", "string", "Given names or initials."),
-    ("literal", "string", "An organisation as author."),
-    ("et_al", "boolean", "More authors follow that are not recorded."),
-)
-_PRIMARY = {
-    "therapies": "slug",
-    "conditions": "slug",
-    "institutions": "slug",
-    "programmes": "id",
-    "sources": "key",
-    "claims": "slug",
-    "decisions": "id",
-    "trials": "slug",
-}
-_FOREIGN = {
-    "therapies": [("modality", None, None)],
-    "conditions": [("parent", "conditions", "slug")],
-    "programmes": [("institution", "institutions", "slug"), ("therapy", "therapies", "slug")],
-    "sources": [("reported_by", "sources", "key")],
-    "claims": [
-        ("therapy", "therapies", "slug"),
-        ("condition", "conditions", "slug"),
-        ("institution", "institutions", "slug"),
-        ("programme", "programmes", "id"),
-        ("superseded_by", "claims", "slug"),
-    ],
-    "decisions": [
-        ("therapy", "therapies", "slug"),
-        ("agency", "institutions", "slug"),
-        ("source", "sources", "key"),
-    ],
-    "trials": [("sponsor", "institutions", "slug")],
-    "citations": [("claim", "claims", "slug"), ("source", "sources", "key")],
-    "authors": [("source", "sources", "key")],
-}
 
 
 def records(table: Table):
@@ -370,45 +431,7 @@ def records(table: Table):
         yield table.schema.from_orm(obj, context=context).model_dump(mode="json")
 
 
-def _cell(column: Column, row: dict):
-    value = column.value(row)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # Text a spreadsheet would run as a formula gets a leading quote; numbers stay numbers.
-    return safe_cell(value) if column.type == "string" else value
-
-
-def _resource(name: str, title: str, columns: list[Column]) -> dict:
-    schema = {
-        "fields": [{"name": c.name, "type": c.type, "description": c.description} for c in columns],
-    }
-    if name in _PRIMARY:
-        schema["primaryKey"] = _PRIMARY[name]
-    foreign = [
-        {"fields": field, "reference": {"resource": resource, "fields": key}}
-        for field, resource, key in _FOREIGN.get(name, [])
-        if resource
-    ]
-    if foreign:
-        schema["foreignKeys"] = foreign
-    return {
-        "name": name,
-        "title": title,
-        "path": f"{name}.csv",
-        "profile": "tabular-data-resource",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "schema": schema,
-    }
-
-
 def datapackage(date: datetime.date) -> dict:
-    resources = [_resource(t.name, t.title, t.columns) for t in TABLES]
-    resources.append(_resource("citations", "Which sources each claim cites", CITATION_COLUMNS))
-    resources.append(_resource("authors", "Authors of each source, in order", AUTHOR_COLUMNS))
     return {
         "profile": "tabular-data-package",
         "name": f"genetx-{date.isoformat()}",
@@ -423,7 +446,7 @@ def datapackage(date: datetime.date) -> dict:
         "created": timezone.now().isoformat(timespec="seconds"),
         "homepage": settings.SITE_URL + "/open-data/" if settings.SITE_URL else "",
         "licenses": [LICENSE],
-        "resources": resources,
+        "resources": [table.resource() for table in TABLES],
     }
 
 
@@ -448,53 +471,40 @@ class _Atomic:
 
 
 def write_dump(directory: Path, date: datetime.date) -> dict[str, int]:
-    """Write the dump of `date` into `directory`; the number of rows per table."""
+    """Write the dump of `date` into `directory`; the number of rows per table.
+
+    Every table goes the same way: its records (or, for a table of parts, the rows its
+    parent's records held) become CSV rows through its columns; database records also
+    become JSON Lines."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = directory / f"genetx-{date.isoformat()}"
     descriptor = datapackage(date)
     counts: dict[str, int] = {}
-    jsonl_path = Path(f"{stem}.jsonl.gz")
-    zip_path = Path(f"{stem}-csv.zip")
+    parts: dict[str, list[dict]] = {table.name: [] for table in TABLES if table.parent}
     with (
-        _Atomic(jsonl_path) as raw_jsonl,
+        _Atomic(Path(f"{stem}.jsonl.gz")) as raw_jsonl,
         gzip.GzipFile(fileobj=raw_jsonl, mode="wb", mtime=0) as jsonl,
-        _Atomic(zip_path) as raw_zip,
+        _Atomic(Path(f"{stem}-csv.zip")) as raw_zip,
         zipfile.ZipFile(raw_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
-        citations, authors = [], []
         for table in TABLES:
+            children = [t for t in TABLES if t.parent == table.name]
             with archive.open(f"{table.name}.csv", "w") as member:
                 text = io.TextIOWrapper(member, encoding="utf-8", newline="")
                 writer = csv.writer(text)
                 writer.writerow([c.name for c in table.columns])
+                rows = parts[table.name] if table.parent else records(table)
                 counts[table.name] = 0
-                for row in records(table):
-                    line = json.dumps({"type": table.type, **row}, ensure_ascii=False)
-                    jsonl.write(line.encode() + b"\n")
-                    writer.writerow([_cell(c, row) for c in table.columns])
+                for row in rows:
+                    if not table.parent:
+                        line = json.dumps({"type": table.record_type, **row}, ensure_ascii=False)
+                        jsonl.write(line.encode() + b"\n")
+                    for child in children:
+                        parts[child.name] += child.parts(row)
+                    writer.writerow([c.cell(row) for c in table.columns])
                     counts[table.name] += 1
-                    for citation in row.get("citations", []) if table.name == "claims" else []:
-                        citations.append(
-                            {**citation, "claim": row["slug"], "source": citation["source"]["key"]}
-                        )
-                    for position, author in enumerate(
-                        row["authors"] if table.name == "sources" else [], start=1
-                    ):
-                        authors.append({**author, "source": row["key"], "position": position})
                 text.flush()
                 text.detach()
-        for name, columns, rows in (
-            ("citations", CITATION_COLUMNS, citations),
-            ("authors", AUTHOR_COLUMNS, authors),
-        ):
-            with archive.open(f"{name}.csv", "w") as member:
-                text = io.TextIOWrapper(member, encoding="utf-8", newline="")
-                writer = csv.writer(text)
-                writer.writerow([c.name for c in columns])
-                writer.writerows([_cell(c, row) for c in columns] for row in rows)
-                text.flush()
-                text.detach()
-            counts[name] = len(rows)
         archive.writestr(
             "datapackage.json", json.dumps(descriptor, indent=2, cls=DjangoJSONEncoder)
         )

@@ -59,6 +59,25 @@ class Dated(Schema):
     updated_at: datetime.datetime = Field(description="When it last changed.")
 
 
+class Named(Schema):
+    """The slug and name of a therapy, condition or institution: in its reference and its
+    own record alike. Listed before Dated and Record in a class's bases, its fields follow
+    theirs (pydantic orders fields by the bases, last first)."""
+
+    slug: str
+    name: str
+
+
+def _url(route: str, field: str = "slug"):
+    """The `url` resolver of a record found at api:<route> by `field` (slug, key or pk)."""
+    kwarg = {"pk": "id"}.get(field, field)
+
+    def resolve_url(obj, context):
+        return api_url(context, route, **{kwarg: getattr(obj, field)})
+
+    return staticmethod(resolve_url)
+
+
 # References: how a record names another ------------------------------------------------------
 
 
@@ -68,44 +87,31 @@ class ModalityOut(Schema):
     delivery: str = Field(description="in_vivo, ex_vivo or both.")
 
 
-class TherapyRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "therapy", slug=obj.slug)
+class TherapyRef(Named, Record):
+    resolve_url = _url("therapy")
 
 
-class ConditionRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "condition", slug=obj.slug)
+class ConditionRef(Named, Record):
+    resolve_url = _url("condition")
 
 
-class InstitutionRef(Record):
-    slug: str
-    name: str
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "institution", slug=obj.slug)
+class InstitutionRef(Named, Record):
+    resolve_url = _url("institution")
 
 
-class SourceRef(Record):
-    key: str = Field(description="The source's citation key.")
-    reference: str = Field(description="The reference in APA 7th edition.")
+class SourceLinks(Schema):
+    """What a source's reference and its own record resolve alike."""
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "source", key=obj.key)
+    resolve_url = _url("source", "key")
 
     @staticmethod
     def resolve_reference(obj):
         return citations.apa_text(obj)
+
+
+class SourceRef(SourceLinks, Record):
+    key: str = Field(description="The source's citation key.")
+    reference: str = Field(description="The reference in APA 7th edition.")
 
 
 class ProgrammeRef(Record):
@@ -113,18 +119,14 @@ class ProgrammeRef(Record):
     institution: InstitutionRef
     therapy: TherapyRef
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "programme-by-id", id=obj.pk)
+    resolve_url = _url("programme-by-id", "pk")
 
 
 class ClaimRef(Record):
     slug: str
     statement: str
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "claim", slug=obj.slug)
+    resolve_url = _url("claim")
 
 
 # Claims and their citations ---------------------------------------------------------------
@@ -157,9 +159,7 @@ class ClaimOut(Dated, Record):
     superseded_by: ClaimRef | None
     citations: list[CitationOut] = Field(description="The sources behind the claim, in order.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "claim", slug=obj.slug)
+    resolve_url = _url("claim")
 
     @staticmethod
     def resolve_figure(obj):
@@ -221,7 +221,7 @@ class AuthorOut(Schema):
     et_al: bool = Field(description="More authors follow that are not recorded.")
 
 
-class SourceOut(Dated, Record):
+class SourceOut(SourceLinks, Dated, Record):
     key: str
     kind: str
     title: str
@@ -245,10 +245,6 @@ class SourceOut(Dated, Record):
     citation_count: int = Field(description="How many published claims cite it.")
 
     @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "source", key=obj.key)
-
-    @staticmethod
     def resolve_issued(obj):
         return dates.iso(obj.issued, obj.issued_precision)
 
@@ -263,10 +259,6 @@ class SourceOut(Dated, Record):
     @staticmethod
     def resolve_reported_by(obj):
         return obj.public_reporter
-
-    @staticmethod
-    def resolve_reference(obj):
-        return citations.apa_text(obj)
 
     @staticmethod
     def resolve_csl(obj):
@@ -292,9 +284,7 @@ class DecisionOut(Record):
     agency: InstitutionRef
     source: SourceRef | None
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "decision-by-id", id=obj.pk)
+    resolve_url = _url("decision-by-id", "pk")
 
     @staticmethod
     def resolve_html_url(obj, context):
@@ -305,9 +295,7 @@ class DecisionOut(Record):
         return visible(obj.source)
 
 
-class TherapyOut(Dated, Record):
-    slug: str
-    name: str
+class TherapyOut(Named, Dated, Record):
     kind: str = Field(description="approach, product or hospital.")
     inn: str = Field(description="International non-proprietary name.")
     brand_name: str
@@ -321,9 +309,7 @@ class TherapyOut(Dated, Record):
     summary: str
     mechanism: str
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "therapy", slug=obj.slug)
+    resolve_url = _url("therapy")
 
     @staticmethod
     def resolve_conditions(obj):
@@ -368,9 +354,7 @@ class TherapyDetail(TherapyOut, WithClaims):
         return list(obj.decisions.all())
 
 
-class ConditionOut(Dated, Record):
-    slug: str
-    name: str
+class ConditionOut(Named, Dated, Record):
     category: str
     is_rare: bool
     orpha_code: str
@@ -379,9 +363,7 @@ class ConditionOut(Dated, Record):
     summary: str
     therapy_count: int = Field(description="Published therapies for it.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "condition", slug=obj.slug)
+    resolve_url = _url("condition")
 
     @staticmethod
     def resolve_parent(obj):
@@ -401,9 +383,7 @@ class ConditionDetail(ConditionOut, WithClaims):
         return list(obj.children.all())
 
 
-class InstitutionOut(Dated, Record):
-    slug: str
-    name: str
+class InstitutionOut(Named, Dated, Record):
     kind: str
     city: str
     region: str
@@ -415,9 +395,7 @@ class InstitutionOut(Dated, Record):
     summary: str
     programme_count: int = Field(description="Its published programmes.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "institution", slug=obj.slug)
+    resolve_url = _url("institution")
 
     @staticmethod
     def resolve_latitude(obj):
@@ -454,9 +432,7 @@ class TrialRef(Record):
     title: str
     registry_number: str = Field(description="NCT number, else the EU CT or EudraCT number.")
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return api_url(context, "trial", slug=obj.slug)
+    resolve_url = _url("trial")
 
 
 class TrialCitationOut(Schema):

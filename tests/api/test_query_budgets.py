@@ -23,12 +23,15 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Search, as the search page (tests/perf/test_site_query_budgets.py): PostgreSQL counts
-# each type (6), reads the best hits of each type that has any (here therapies and the
-# trial of ARI0002h, 2) and the sources an author or DOI names (1); other databases read
-# each type's candidates (6) and those sources (1).
-SEARCH_ALL = 9 if connection.vendor == "postgresql" else 7
-SEARCH_ONE_TYPE = 8 if connection.vendor == "postgresql" else 7
+# Search, as the search page (tests/perf/test_site_query_budgets.py): other databases read
+# each type's candidates (6) and the sources an author or DOI names (1). PostgreSQL's
+# two-stage, bilingual search (genetx/search.py) runs more, measured at 14; its typo
+# stage runs for a type only when full text finds fewer than FUZZY_BELOW of it, which
+# depends on the data's shape, not its size: one more query in the bulk worlds, where
+# "study" finds few records of some type the small world has more of.
+SEARCH_ALL = 14 if connection.vendor == "postgresql" else 7
+SEARCH_ONE_TYPE = 14 if connection.vendor == "postgresql" else 7
+BULK_SEARCH_ONE_TYPE = 15 if connection.vendor == "postgresql" else 7
 # (URL, queries): filter checks count one query per model-choice parameter; {programme}
 # and {decision} stand for the world's ids.
 BUDGETS = [
@@ -124,4 +127,6 @@ def bulk_world(request, django_db_setup, django_db_blocker):
 @pytest.mark.parametrize(("url", "budget"), BUDGETS)
 def test_api_query_count_is_the_same_at_1k_and_10k_rows(bulk_world, client, settings, url, budget):
     settings.PAGE_CACHE_ENABLED = False
+    if url == "/api/v1/search?q=study&type=sources":
+        budget = BULK_SEARCH_ONE_TYPE
     assert count(client, url, bulk_world) == budget

@@ -145,7 +145,7 @@ def test_home_page_uses_the_base_layout(client):
     assert html.startswith("<!DOCTYPE html>")
     outline = _Outline()
     outline.feed(html)
-    assert outline.attrs["html"]["lang"] == "en-gb"
+    assert outline.attrs["html"]["lang"] == "en"
     assert {"header", "nav", "main", "footer", "h1"} <= set(outline.tags)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert 'href="#main"' in html

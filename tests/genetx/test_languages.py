@@ -76,21 +76,21 @@ def test_english_urls_are_unchanged_and_spanish_ones_are_prefixed(client, site):
     english = client.get("/therapies/")
     spanish = client.get("/es/therapies/")
     assert english.status_code == spanish.status_code == 200
-    assert head_of(english).html_lang == "en-gb"
+    assert head_of(english).html_lang == "en"
     assert head_of(spanish).html_lang == "es"
     assert "<h1>Therapies</h1>" in english.content.decode()
     assert "<h1>Terapias</h1>" in spanish.content.decode()
     assert spanish["Content-Language"] == "es"
 
 
-@pytest.mark.parametrize("path", ["/fr/", "/fr/therapies/", "/en-gb/therapies/", "/es-mx/"])
+@pytest.mark.parametrize("path", ["/fr/", "/fr/therapies/", "/en/therapies/", "/es-mx/"])
 def test_an_unknown_language_prefix_is_a_404(client, path):
     assert client.get(path).status_code == 404
 
 
 def test_the_language_comes_from_the_url_not_the_browser(client, site):
     response = client.get("/therapies/", HTTP_ACCEPT_LANGUAGE="es")
-    assert head_of(response).html_lang == "en-gb"
+    assert head_of(response).html_lang == "en"
     assert "Accept-Language" not in response.get("Vary", "")
 
 
@@ -110,7 +110,7 @@ def test_each_page_names_its_canonical_url_and_its_languages(
     head = head_of(client.get(path))
     links = {(link.get("rel"), link.get("hreflang")): link["href"] for link in head.links}
     assert links[("canonical", None)] == canonical
-    assert links[("alternate", "en-gb")] == f"http://testserver{english_path}"
+    assert links[("alternate", "en")] == f"http://testserver{english_path}"
     assert links[("alternate", "es")] == spanish or f"http://testserver/es{english_path}"
     assert links[("alternate", "x-default")] == f"http://testserver{english_path}"
 
@@ -149,7 +149,7 @@ def test_the_sitemap_lists_every_page_in_both_languages_with_alternates(client, 
 def test_the_feed_is_per_language(client, site):
     english = client.get("/feed.atom").content.decode()
     spanish = client.get("/es/feed.atom").content.decode()
-    assert 'xml:lang="en-gb"' in english and "latest updates" in english
+    assert 'xml:lang="en"' in english and "latest updates" in english
     assert 'xml:lang="es"' in spanish and "últimas actualizaciones" in spanish
     assert "http://testserver/es/therapies/gene-addition/" in spanish
     assert "http://testserver/es/therapies/gene-addition/" not in english
@@ -164,7 +164,7 @@ def test_dates_and_numbers_follow_the_language(client, site):
     spanish = client.get("/es/").content.decode()
     assert "more than 1,859" in english and "85.5%" in english
     assert "más de 1.859" in spanish and "85,5\u00a0%" in spanish
-    with translation.override("en-gb"):
+    with translation.override("en"):
         source_page = Source.objects.get(title="A report").get_absolute_url()
     assert "14 March 2025" in client.get(source_page).content.decode()
     assert "14 de marzo de 2025" in client.get("/es" + source_page).content.decode()
@@ -254,3 +254,44 @@ def test_an_incomplete_or_stale_catalogue_is_refused(tmp_path):
             entry.flags.remove("fuzzy")
     po.save(str(copy))
     assert "out of date" in "\n".join(catalogue_problems(copy))
+
+
+def test_content_shows_in_spanish_and_falls_back_to_english_marked_lang_en(client):
+    translated = make_therapy(name="Gene therapy", slug="translated", summary="In English.")
+    translated.name_es = "Terapia génica"
+    translated.summary_es = "En español."
+    translated.save()
+    untranslated = make_therapy(name="Only English", slug="untranslated", summary="Summary.")
+    spanish = client.get("/es/therapies/translated/").content.decode()
+    assert "<h1>Terapia génica</h1>" in spanish and "En español." in spanish
+    assert client.get("/therapies/translated/").content.decode().count("Terapia génica") == 0
+    fallback = client.get("/es/therapies/untranslated/").content.decode()
+    assert '<h1 lang="en">Only English</h1>' in fallback
+    assert '<p class="lede" lang="en">Summary.</p>' in fallback
+    # English pages never mark their own language.
+    with translation.override("en"):
+        english = client.get(untranslated.get_absolute_url()).content.decode()
+    assert "<h1>Only English</h1>" in english
+
+
+def test_the_original_column_keeps_the_english_text(client):
+    therapy = make_therapy(name="English name", slug="kept")
+    with translation.override("es"):
+        therapy.name = "Nombre en español"
+        therapy.save()
+    row = type(therapy).objects.rewrite(False).values("name", "name_en", "name_es").get()
+    assert row == {
+        "name": "English name",
+        "name_en": "English name",
+        "name_es": "Nombre en español",
+    }
+
+
+def test_spanish_content_is_found_from_either_language(client):
+    therapy = make_therapy(name="Gene therapy for haemophilia", slug="found", summary="English.")
+    therapy.summary_es = "Introduce un gen funcional del factor de coagulación."
+    therapy.save()
+    for path in ("/search/", "/es/search/"):
+        response = client.get(path, {"q": "coagulación"})
+        titles = [hit.title for group in response.context["groups"] for hit in group["hits"]]
+        assert titles, path

@@ -299,9 +299,13 @@ def test_search_conditions_are_served_by_gin_indexes():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         for search_type in search.TYPES.values():
-            # Without the status filter, so the only index that can answer is the search one.
+            # Without the status filter, so the only index that can answer is the search one;
+            # unrewritten, as SearchType.published() reads (no name -> name_en).
+            queryset = search_type.model.objects.all()
+            if hasattr(queryset, "rewrite"):
+                queryset = queryset.rewrite(False)
             plan = (
-                search_type.model.objects.alias(document=search_type.document())
+                queryset.alias(document=search_type.document())
                 .filter(engine.match_condition(search_type))
                 .explain()
             )

@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -45,6 +46,7 @@ class Command(BaseCommand):
                 verbosity=0,
             )
             _drop_versions(output_dir / name)
+            _drop_english_copies(output_dir / name)
             self.stdout.write(f"Wrote {output_dir / name}")
 
 
@@ -59,3 +61,18 @@ def _drop_versions(path: Path) -> None:
     and records it loads start at version 1.
     """
     path.write_text(_VERSION_LINE.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _drop_english_copies(path: Path) -> None:
+    """Leave out the English column of each translated field (name_en): the original field
+    (name) holds the same English text and loads into it (genetx/translation_sync.py), and
+    the Spanish one (name_es) follows it in the file."""
+    from genetx.translation_sync import translated_fields
+
+    names = {name for model in apps.get_models() for name in translated_fields(model)}
+    if not names:
+        return
+    pattern = re.compile(
+        r'^    "(?:' + "|".join(sorted(names)) + r')_en": .*\n(?=    "\w+_es": )', re.MULTILINE
+    )
+    path.write_text(pattern.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,0 +1,136 @@
+"""Content in English and Spanish (django-modeltranslation), and what keeps it consistent.
+
+Each translated field `name` gets `name_en` and `name_es` columns beside it (registered in
+each app's translation.py); readers get the value in the page's language, falling back to
+English when the Spanish one is empty. The original `name` column stays, and always holds
+the English text: the database's search triggers, the history tables and the API read it.
+"""
+
+import types
+
+from django.conf import settings
+from django.db.models.signals import pre_save
+from modeltranslation.translator import TranslationOptions, translator
+from modeltranslation.utils import build_localized_fieldname
+
+DEFAULT = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
+
+def register(model, fields: tuple[str, ...], *, unique: tuple[str, ...] = ()):
+    """Translate `fields` of `model` and of its history model (django-simple-history copies
+    every field of the record into its history row, so the history must have them too).
+
+    Fields that are unique store an empty translation as NULL, or two records without a
+    Spanish name would collide on "".
+    """
+    options = type(
+        f"{model.__name__}TranslationOptions",
+        (TranslationOptions,),
+        {"fields": fields, "empty_values": dict.fromkeys(unique)},
+    )
+    translator.register(model, options)
+    history = getattr(model, "history", None)
+    if history is not None:
+        translator.register(history.model, options)
+        # The history model lists the fields it copies and compares (bulk history, diffs,
+        # revert) once, when it is built, before these existed. The other languages' only:
+        # the original field already stands for English (a diff names "summary", not
+        # "summary" and "summary_en").
+        tracked = list(history.model.tracked_fields)
+        known = {field.name for field in tracked}
+        tracked += [
+            model._meta.get_field(build_localized_fieldname(name, code))
+            for name in fields
+            for code in settings.MODELTRANSLATION_LANGUAGES
+            if code != DEFAULT and build_localized_fieldname(name, code) not in known
+        ]
+        history.model.tracked_fields = tracked
+    for name in fields:
+        field = model._meta.get_field(name)
+        field.pre_save = types.MethodType(_english_pre_save, field)
+    pre_save.connect(_empty_is_missing, sender=model, dispatch_uid=f"translations-{model.__name__}")
+
+
+def _empty_is_missing(sender, instance, **kwargs):
+    """An empty translation is stored as NULL, however it was typed (an admin text box gives
+    ""), so "not translated" has one value and history shows no change where none was made."""
+    for name in translated_fields(sender):
+        for code in settings.MODELTRANSLATION_LANGUAGES:
+            if code == DEFAULT:
+                continue
+            column = build_localized_fieldname(name, code)
+            if getattr(instance, column, None) == "":
+                setattr(instance, column, None)
+
+
+def translated_fields(model) -> tuple[str, ...]:
+    """The translated fields of a model (or a record's), or () when it has none."""
+    if not isinstance(model, type):
+        model = type(model)
+    try:
+        return tuple(translator.get_options_for_model(model).fields)
+    except Exception:  # NotRegistered
+        return ()
+
+
+def _english_pre_save(field, model_instance, add):
+    """What a save writes to the original column: the English value whichever language is
+    active (the field's descriptor would give the active language's), or, for a record
+    that has only another language's text, that text."""
+    english = getattr(model_instance, build_localized_fieldname(field.name, DEFAULT), None)
+    if english in (None, ""):
+        english = getattr(model_instance, field.name)
+    if english is None and not field.null:
+        english = ""
+    return english
+
+
+def english_copy(model, field_name: str) -> bool:
+    """Whether the field is the English column of a translated field (name_en): the
+    original column (name) stands for it in forms, revisions and comparisons."""
+    for name in translated_fields(model):
+        if field_name == build_localized_fieldname(name, DEFAULT):
+            return True
+    return False
+
+
+def stored_value(instance, field):
+    """A field's stored value: a translated field's English value, whatever the language
+    active now (its descriptor would give the active language's)."""
+    if field.name in translated_fields(type(instance)):
+        return getattr(instance, build_localized_fieldname(field.name, DEFAULT))
+    return field.value_from_object(instance)
+
+
+def set_stored_value(instance, field, value) -> None:
+    """Set a stored value; for a translated field, its English value."""
+    if field.name in translated_fields(type(instance)):
+        setattr(instance, build_localized_fieldname(field.name, DEFAULT), value)
+        instance.__dict__[field.name] = value
+    else:
+        setattr(instance, field.attname, value)
+
+
+def with_spanish(fieldsets, model):
+    """Admin fieldsets with each translated field followed by its Spanish one, side by side
+    in the same fieldset, and without the English copies (the original field is English)."""
+    names = translated_fields(model)
+    if not names:
+        return fieldsets
+
+    def spread(fields):
+        out = []
+        for item in fields:
+            if isinstance(item, (list, tuple)):
+                out.append(type(item)(spread(item)))
+                continue
+            if english_copy(model, item) or item in {f"{n}_es" for n in names}:
+                continue
+            out.append(item)
+            if item in names:
+                out.append(build_localized_fieldname(item, "es"))
+        return out
+
+    return [
+        (title, {**options, "fields": spread(options["fields"])}) for title, options in fieldsets
+    ]

@@ -1,0 +1,16 @@
+"""What editors translate (genetx/translation_sync.py): reader-facing names and prose."""
+
+import warnings
+
+from genetx.translation_sync import register
+
+from .models import Condition, Modality, RegulatoryDecision, Therapy
+
+# modeltranslation copies the therapy list's named index for each language and renames
+# the copies itself, warning every time the project starts; the names it picks are fine.
+warnings.filterwarnings("ignore", message="Index name .* exceeds 30 characters")
+
+register(Therapy, ("name", "summary", "mechanism"))
+register(Condition, ("name", "summary"), unique=("name",))
+register(Modality, ("name", "description"), unique=("name",))
+register(RegulatoryDecision, ("indication",))
