@@ -472,10 +472,15 @@ class FacetedListView(FilterView):
         )
         return context
 
+    def export_url(self, obj) -> str:
+        """The page a reader opens for this row (records without a page of their own say
+        where they are shown)."""
+        return obj.get_absolute_url()
+
     def export_rows(self, object_list):
         for obj in object_list:
             row = {column: value(obj) for column, value in self.export_columns}
-            row["url"] = self.request.build_absolute_uri(obj.get_absolute_url())
+            row["url"] = self.request.build_absolute_uri(self.export_url(obj))
             yield row
 
     def export(self, kind: str):

@@ -312,6 +312,10 @@ class DecisionListView(FacetedListView):
     def get_queryset(self):
         return RegulatoryDecision.objects.for_listing()
 
+    def export_url(self, decision) -> str:
+        # A decision has no page of its own: its therapy's page lists it.
+        return decision.therapy.get_absolute_url() + "#decisions-heading"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         refs = ReferenceList()

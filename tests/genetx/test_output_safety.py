@@ -29,6 +29,7 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 from tests.public_site import crawl, fixed_routes
 
@@ -41,7 +42,17 @@ PAYLOADS = [SCRIPT, IMAGE, BREAKOUT]
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ["=", "+", "-", "@"]
 # Fields that only take a fixed format, enforced by the database or on every save.
-FORMATTED = {"orpha_code", "icd10_code", "country", "ror_id", "language", "doi"}
+FORMATTED = {
+    "orpha_code",
+    "icd10_code",
+    "country",
+    "ror_id",
+    "language",
+    "doi",
+    "nct_number",
+    "eudract_number",
+    "euct_number",
+}
 
 
 def payload_for(field: models.Field, number: int) -> str:
@@ -121,6 +132,16 @@ def hostile_world():
     plant(claim.citations.get())
     decision = plant(make_decision(therapy=therapy, source=source))
     plant(decision.agency)
+    trial = plant(
+        make_trial(
+            sources=[source],
+            therapies=[therapy],
+            conditions=[condition],
+            sites=[institution],
+            sponsor=institution,
+        )
+    )
+    plant(trial.citations.get())
     return plant.models
 
 

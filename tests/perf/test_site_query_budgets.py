@@ -28,13 +28,15 @@ HOME_QUERIES = 14
 # decisions, their sources' authors (2); dated sources, their authors (2); trial starts and
 # completions, each with their citations and the cited sources' authors (3 + 3).
 TIMELINE_QUERIES = 13
-# Search, all types: one count per type (6) and the best hits of each type that has any
-# (6) on PostgreSQL; one candidate query per type (6) on other databases; on both, the
-# sources whose author (or DOI) the query names (1).
-SEARCH_ALL_QUERIES = 13 if connection.vendor == "postgresql" else 7
-# Search, one type: six counts and one page of hits on PostgreSQL; the candidates of
-# every type (for the counts) on other databases; the sources found by author (1).
-SEARCH_ONE_TYPE_QUERIES = 8 if connection.vendor == "postgresql" else 7
+# Search, all types, on PostgreSQL, the first time in a content version: per type the
+# full-text count that decides whether typo matching is needed (6) and the count that
+# reads it (6), then the best hits of each type that has any (6); on other databases one
+# candidate query per type (6); on both, the sources whose author (or DOI) the query
+# names (1). Later searches in the same version read both counts from the cache.
+SEARCH_ALL_QUERIES = 19 if connection.vendor == "postgresql" else 7
+# Search, one type: the twelve counts and one page of hits on PostgreSQL; the candidates
+# of every type (for the counts) on other databases; the sources found by author (1).
+SEARCH_ONE_TYPE_QUERIES = 14 if connection.vendor == "postgresql" else 7
 # Feed: latest updates of six types.
 FEED_QUERIES = 6
 # Sitemap: the records of each of the six record sitemaps, read once for both languages
