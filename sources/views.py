@@ -9,7 +9,7 @@ from genetx import dates
 from genetx.cache import per_version
 from genetx.listing import FacetedListView
 from genetx.pages import PreviewDetailView
-from therapies.models import RegulatoryDecision
+from therapies.models import RegulatoryDecision, Trial
 
 from . import citations
 from .charts import sources_by_kind
@@ -68,6 +68,8 @@ class SourceDetailView(PreviewDetailView):
             reverse("sources:claim-list") + "?" + urlencode({"source": source.key})
         )
         context["decisions"] = RegulatoryDecision.objects.documented_in(source)
+        # Capped like the claims: a registry record is cited by a few trials, not thousands.
+        context["trials"] = Trial.objects.published().citing(source)[: self.cited_by_limit]
         context["attributions"] = source.attributions.published().order_by("container_title")
         context["reference_html"] = citations.apa_html(source)
         context["citation_meta"] = highwire_meta(source)

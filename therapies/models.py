@@ -532,6 +532,12 @@ class TrialQuerySet(PublishableQuerySet):
             | Exists(TrialSite.objects.filter(trial=OuterRef("pk"), institution=institution))
         )
 
+    def citing(self, source):
+        """Trials that cite this source, in the citing source's page's order (by title)."""
+        return self.filter(
+            Exists(TrialCitation.objects.filter(trial=OuterRef("pk"), source=source))
+        ).order_by("title", "slug")
+
     def for_cards(self):
         """Published trials as the trial sections of other pages list them, latest first."""
         return self.published().order_by("-start_date", "slug")

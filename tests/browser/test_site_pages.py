@@ -17,6 +17,7 @@ from tests.factories import (
     make_programme,
     make_source,
     make_therapy,
+    make_trial,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +79,17 @@ def build_content():
     )
     regulator = make_institution(name="Regulator", slug="regulator", kind="regulator")
     make_decision(therapy=therapy, agency=regulator, source=article)
-    return {"therapy": therapy, "modality": modality}
+    trial = make_trial(
+        slug="cartbcma-hcb-01",
+        acronym="CARTBCMA-HCB-01",
+        title="A pilot study of an academic CAR-T therapy",
+        phase="phase_1_2",
+        therapies=[therapy],
+        conditions=[lymphoma],
+        sites=[hospital],
+        sources=[article],
+    )
+    return {"therapy": therapy, "modality": modality, "trial": trial}
 
 
 PAGES = {
@@ -89,6 +100,9 @@ PAGES = {
     "therapy-detail": lambda content: content["therapy"].get_absolute_url(),
     "search": lambda content: reverse("search") + "?q=deu",
     "timeline": lambda content: reverse("timeline"),
+    "trial-list": lambda content: reverse("therapies:trial-list"),
+    "trial-detail": lambda content: content["trial"].get_absolute_url(),
+    "decision-list": lambda content: reverse("therapies:decision-list"),
 }
 # The same pages in Spanish, under /es/ (each is reversed while Spanish is active).
 SPANISH_PAGES = {f"es-{name}": url for name, url in PAGES.items()}

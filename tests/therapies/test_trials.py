@@ -533,3 +533,16 @@ def test_search_finds_a_trial_by_registry_number_or_acronym(client, query):
     make_trial(acronym="OTHER", title="Unrelated")
     response = client.get(reverse("search"), {"q": query, "type": "trials"})
     assert [hit.url for hit in response.context["hits"]] == [trial.get_absolute_url()]
+
+
+def test_a_source_page_lists_the_published_trials_citing_it(client):
+    """Every source page lists what cites it: trials too, drafts never."""
+    source = make_source(key="ctgov-nct04309981")
+    make_trial(slug="cartbcma", acronym="CARTBCMA-HCB-01", sources=[source])
+    make_trial(slug="hidden", acronym="HIDDEN-TRIAL", sources=[source], status="draft")
+    body = client.get(reverse("sources:source-detail", args=[source.key])).content.decode()
+    assert "Clinical trials citing this source" in body
+    assert 'href="/trials/cartbcma/"' in body and "CARTBCMA-HCB-01" in body
+    assert "HIDDEN-TRIAL" not in body and "/trials/hidden/" not in body
+    spanish = client.get("/es" + reverse("sources:source-detail", args=[source.key]))
+    assert "Ensayos clínicos que citan esta fuente" in spanish.content.decode()
