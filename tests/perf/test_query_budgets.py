@@ -137,8 +137,9 @@ PAGES = {
     "institution-list": (lambda w: reverse("hospitals:institution-list"), 8),
     "institution-detail": (lambda w: w.institution.get_absolute_url(), 11),
     "source-list": (lambda w: reverse("sources:source-list"), 8),
-    # The first citing claims and, since only the first are listed, a count of all of them.
-    "source-detail": (lambda w: w.source.get_absolute_url(), 9),
+    # The first citing claims and, since only the first are listed, a count of all of them;
+    # the first trials citing it.
+    "source-detail": (lambda w: w.source.get_absolute_url(), 10),
     "claim-list-by-source": (
         lambda w: reverse("sources:claim-list") + "?source=focus-source",
         9,
