@@ -5,6 +5,7 @@ by tests.parts.chromium_path(), which skips (or fails in CI) when it is missing.
 """
 
 import os
+import warnings
 from urllib.parse import urlparse
 
 import pytest
@@ -136,5 +137,20 @@ def horizontal_overflow(page) -> int:
 
 
 def screenshot(page, name: str) -> None:
+    """Save the page for people to look at; not a check.
+
+    Chromium now and then refuses a full-page capture ("Unable to capture screenshot")
+    on a busy machine: the test's assertions have already run, so the artifact falls back
+    to the viewport, then to a warning, instead of failing the test.
+    """
+    from playwright.sync_api import Error
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    path = str(SCREENSHOTS / f"{name}.png")
+    try:
+        page.screenshot(path=path, full_page=True)
+    except Error:
+        try:
+            page.screenshot(path=path)
+        except Error as exc:
+            warnings.warn(f"no screenshot for {name}: {exc.message[:200]}", stacklevel=2)
