@@ -62,41 +62,23 @@ class SearchType:
 
     content_type: ContentType
 
-    @property
-    def key(self) -> str:
-        return self.content_type.key
+    # A search type adds search behaviour to a content type: what it does not define itself
+    # (key, label, label_singular, model; name_field, excerpt_field, fallback_fields,
+    # typo_tolerant) it reads from the content type, then from its search fields, so each
+    # fact has one home in genetx/content_types.py.
+    _FROM_CONTENT_TYPE = frozenset({"key", "label", "label_singular", "model"})
+    _FROM_FIELDS = frozenset({"name_field", "excerpt_field", "fallback_fields", "typo_tolerant"})
 
-    @property
-    def label(self) -> str:
-        return self.content_type.label
-
-    @property
-    def label_singular(self) -> str:
-        return self.content_type.label_singular
-
-    @property
-    def model(self):
-        return self.content_type.model
+    def __getattr__(self, name):
+        if name in SearchType._FROM_CONTENT_TYPE:
+            return getattr(self.content_type, name)
+        if name in SearchType._FROM_FIELDS:
+            return getattr(self.content_type.search, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def fields(self) -> SearchFields:
         return self.content_type.search
-
-    @property
-    def name_field(self) -> str:
-        return self.fields.name_field
-
-    @property
-    def excerpt_field(self) -> str:
-        return self.fields.excerpt_field
-
-    @property
-    def fallback_fields(self) -> tuple[str, ...]:
-        return self.fields.fallback_fields
-
-    @property
-    def typo_tolerant(self) -> bool:
-        return self.fields.typo_tolerant
 
     def published(self):
         # What a hit shows beside its title is joined in: one query, not one per hit.
