@@ -89,3 +89,34 @@ class EvidenceMixin:
         context["claims"] = refs.claims(self.evidence_claims())
         context["references"] = refs.references
         return context
+
+
+def first_and_count(queryset, limit: int) -> tuple[list, int]:
+    """The first `limit` rows of a queryset and how many there are in all.
+
+    A page lists a bounded number of related records and says how many there are, so it
+    stays the same size as the tables grow: one query when they all fit, a COUNT more when
+    they do not.
+    """
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, len(rows)
+    return rows[:limit], queryset.count()
+
+
+class TrialsMixin:
+    """The trials section of a therapy, condition or institution page, capped at
+    `trial_limit` like the other related lists; the page reads `trials` and `trial_count`."""
+
+    trial_limit = 50
+
+    def page_trials(self):
+        """The published trials this page lists, in the order shown (a queryset)."""
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["trials"], context["trial_count"] = first_and_count(
+            self.page_trials(), self.trial_limit
+        )
+        return context

@@ -1,6 +1,6 @@
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.pages import EvidenceMixin, PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView, TrialsMixin, first_and_count
 from sources.models import Claim
 from sources.views import PageReferencesMixin
 from therapies.models import Trial
@@ -53,7 +53,7 @@ class InstitutionListView(FacetedListView):
         return context
 
 
-class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
+class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, TrialsMixin, PreviewDetailView):
     model = Institution
     references_url_name = "hospitals:institution-references"
     template_name = "hospitals/institution_detail.html"
@@ -71,20 +71,19 @@ class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailVie
     def evidence_claims(self):
         return Claim.objects.published().with_sources().about_institution(self.object)
 
+    def page_trials(self):
+        return Trial.objects.for_cards().at_institution(self.object)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         institution = self.object
         shown = Programme.objects.at_institution(institution)
-        programmes = list(shown[: self.programme_limit + 1])
-        if len(programmes) > self.programme_limit:
-            programmes = programmes[: self.programme_limit]
-            context["programme_count"] = shown.count()
+        programmes, context["programme_count"] = first_and_count(shown, self.programme_limit)
+        if context["programme_count"] > len(programmes):
             roles = shown.values_list("role", flat=True).distinct().order_by()
         else:
-            context["programme_count"] = len(programmes)
             roles = [programme.role for programme in programmes]
         context["programmes"] = programmes
-        context["trials"] = list(Trial.objects.for_cards().at_institution(institution))
         context["published_sources"] = list(
             institution.published_sources.published()
             .select_related("reported_by")

@@ -218,10 +218,11 @@ class TherapyQuerySet(PublishableQuerySet):
 
     def recorded_on_parent_of(self, condition, *, besides=()):
         """Therapies recorded on this condition's parent (haemophilia, for haemophilia A)
-        and not among ``besides`` (pks): what the condition's page rolls up from above."""
+        and not among ``besides`` (pks, or a query of them): what the condition's page rolls
+        up from above."""
         if condition.parent_id is None:
             return self.none()
-        return self.filter(conditions=condition.parent_id).exclude(pk__in=list(besides))
+        return self.filter(conditions=condition.parent_id).exclude(pk__in=besides)
 
     def for_listing(self):
         """Published therapies with modality, approach and published conditions."""

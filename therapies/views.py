@@ -1,6 +1,6 @@
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
-from genetx.pages import EvidenceMixin, PreviewDetailView
+from genetx.pages import EvidenceMixin, PreviewDetailView, TrialsMixin, first_and_count
 from genetx.revisions import overlay_parts
 from hospitals.maps import points_for_programmes
 from hospitals.models import Programme
@@ -47,7 +47,7 @@ class TherapyListView(FacetedListView):
         return context
 
 
-class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
+class TherapyDetailView(PageReferencesMixin, EvidenceMixin, TrialsMixin, PreviewDetailView):
     model = Therapy
     references_url_name = "therapies:therapy-references"
     template_name = "therapies/therapy_detail.html"
@@ -60,11 +60,13 @@ class TherapyDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):
         # A revision preview shows the claims as the revision changes them.
         return overlay_parts(claims, self.object, "claims")
 
+    def page_trials(self):
+        # An approach's trials include those of its products (CAR-T therapy: ARI0002h's).
+        return Trial.objects.for_cards().for_therapy(self.object)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["map"] = institution_map(points_for_programmes(self.object.programmes.all()))
-        # An approach's trials include those of its products (CAR-T therapy: ARI0002h's).
-        context["trials"] = list(Trial.objects.for_cards().for_therapy(self.object))
         return context
 
     def json_ld(self, url):
@@ -107,28 +109,41 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
     model = Condition
     references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
+    # A common condition has thousands of therapies and programmes: the page lists the
+    # first ones of each and says how many there are, so it stays the same size as the
+    # tables grow (institution pages do the same with their programmes).
+    related_limit = 100
+    trial_limit = TrialsMixin.trial_limit
 
     def evidence_claims(self):
         return Claim.objects.published().with_sources().about_condition(self.object)
 
+    def page_trials(self):
+        return Trial.objects.for_cards().for_condition(self.object)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         condition = self.object
-        therapies = list(Therapy.objects.for_listing().for_condition(condition))
+        limit = self.related_limit
+        own = Therapy.objects.for_listing().for_condition(condition)
+        therapies, therapy_count = first_and_count(own, limit)
         # What is recorded on the published parent condition (haemophilia, for haemophilia
-        # A) shows here too, marked as such: readers of a subtype should not read "none".
+        # A) shows here too, marked as such, after the condition's own records and within
+        # the same limits: readers of a subtype should not read "none".
         parent = condition.parent if condition.parent_id and condition.parent.is_published else None
-        inherited = []
+        inherited_therapies = Therapy.objects.none()
         if parent is not None:
-            inherited = list(
-                Therapy.objects.for_listing().recorded_on_parent_of(
-                    condition, besides=[t.pk for t in therapies]
-                )
+            inherited_therapies = Therapy.objects.for_listing().recorded_on_parent_of(
+                condition, besides=own.values("pk")
+            )
+            inherited, inherited_count = first_and_count(
+                inherited_therapies, limit - len(therapies)
             )
             for therapy in inherited:
                 therapy.rolled_up_from = parent
-        therapies += inherited
-        context["therapies"] = therapies
+            therapies += inherited
+            therapy_count += inherited_count
+        context["therapies"], context["therapy_count"] = therapies, therapy_count
         if therapies:
             context["json_ld"]["possibleTreatment"] = [
                 {
@@ -138,12 +153,15 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
                 }
                 for t in therapies
             ]
-        programmes = list(Programme.objects.for_condition(condition))
-        if inherited:
-            rolled_up = list(
+        programmes, programme_count = first_and_count(
+            Programme.objects.for_condition(condition), limit
+        )
+        if parent is not None:
+            rolled_up, rolled_up_count = first_and_count(
                 Programme.objects.for_condition(parent).filter(
-                    therapy__in=[t.pk for t in inherited]
-                )
+                    therapy__in=inherited_therapies.values("pk")
+                ),
+                limit - len(programmes),
             )
             for programme in rolled_up:
                 programme.rolled_up_from = parent
@@ -151,16 +169,27 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
                 programmes + rolled_up,
                 key=lambda p: (p.institution.name, p.therapy.name, p.role),
             )
-        context["programmes"] = programmes
-        trials = list(Trial.objects.for_cards().for_condition(condition))
-        if parent is not None:
-            seen = {trial.pk for trial in trials}
-            for trial in Trial.objects.for_cards().filter(conditions=parent):
-                if trial.pk not in seen:
-                    trial.rolled_up_from = parent
-                    trials.append(trial)
-        context["trials"] = trials
+            programme_count += rolled_up_count
+        context["programmes"], context["programme_count"] = programmes, programme_count
+        context["trials"], context["trial_count"] = self.condition_trials(parent)
         return context
+
+    def condition_trials(self, parent):
+        """The condition's trials, then those recorded on its parent, within the limit."""
+        own = self.page_trials()
+        trials, count = first_and_count(own, self.trial_limit)
+        if parent is not None:
+            inherited, inherited_count = first_and_count(
+                Trial.objects.for_cards()
+                .filter(conditions=parent)
+                .exclude(pk__in=Trial.objects.for_condition(self.object).values("pk")),
+                self.trial_limit - len(trials),
+            )
+            for trial in inherited:
+                trial.rolled_up_from = parent
+            trials += inherited
+            count += inherited_count
+        return trials, count
 
     def json_ld(self, url):
         condition = self.object
