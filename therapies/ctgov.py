@@ -25,7 +25,13 @@ from genetx.models import DatePrecision, Status
 from hospitals.models import Institution
 
 from .models import Condition, Trial, TrialFigureKind, TrialPhase, TrialStatus
-from .validators import NCT_PATTERN, normalise_registry_number, validate_nct_number
+from .validators import (
+    EUCT_PATTERN,
+    EUDRACT_PATTERN,
+    NCT_PATTERN,
+    normalise_registry_number,
+    validate_nct_number,
+)
 
 API_URL = "https://clinicaltrials.gov/api/v2/studies/{nct}"
 FETCH_TIMEOUT = 10  # seconds; the admin request waits for it
@@ -44,6 +50,9 @@ PHASES = {
     ("NA",): TrialPhase.NOT_APPLICABLE,
 }
 STATUSES = {value.upper(): value for value in TrialStatus.values if value}
+# Secondary identifier types that are European registrations, and the field each fills.
+SECONDARY_IDS = {"EUDRACT_NUMBER": "eudract_number", "CTIS": "euct_number"}
+LABELS = {"eudract_number": "EudraCT number", "euct_number": "EU CT number"}
 KINDS = {"ACTUAL": TrialFigureKind.ACTUAL, "ESTIMATED": TrialFigureKind.ANTICIPATED}
 
 
@@ -215,6 +224,7 @@ def preview(data: dict) -> StudyPreview:
     values["enrolment_kind"] = (
         KINDS.get(str(_get(enrolment, "type") or "").upper(), "") if count is not None else ""
     )
+    values |= _european_numbers(ident, result)
     result.values = values
     names = _get(protocol, "conditionsModule", "conditions") or []
     names = [_text(n, 200) for n in names if isinstance(n, str)][:50]
@@ -234,7 +244,43 @@ def preview(data: dict) -> StudyPreview:
         result.unmatched["sites"] = missing
     if nct and "nct_number" not in result.errors:
         result.existing = Trial.objects.filter(nct_number=nct).first()
+    if result.existing is None:
+        # The same trial recorded from its European registration first is found too.
+        for name in SECONDARY_IDS.values():
+            if values.get(name) and name not in result.errors:
+                result.existing = Trial.objects.filter(**{name: values[name]}).first()
+                if result.existing:
+                    break
     return result
+
+
+def _european_numbers(ident, result: StudyPreview) -> dict:
+    """The EudraCT and EU CT numbers among a study's secondary identifiers.
+
+    ClinicalTrials.gov lists a European registration as a secondary id of type
+    EUDRACT_NUMBER (the EudraCT register) or CTIS (the EU CT number of the Clinical Trials
+    Information System). A number that is not one is reported on its field, like any
+    other unreadable field; a second, different number of one kind too, since the trial
+    keeps one of each.
+    """
+    found = {}
+    infos = _get(ident, "secondaryIdInfos") or []
+    if not isinstance(infos, list):
+        result.errors["eudract_number"] = "identificationModule.secondaryIdInfos is not a list."
+        return found
+    for info in infos[:100]:
+        name = SECONDARY_IDS.get(str(_get(info, "type") or "").upper())
+        if name is None:
+            continue
+        number = normalise_registry_number(_text(_get(info, "id"), 40))
+        pattern = EUDRACT_PATTERN if name == "eudract_number" else EUCT_PATTERN
+        if not re.match(pattern, number):
+            result.errors[name] = f"The secondary id “{number[:40]}” is not a valid {LABELS[name]}."
+        elif found.get(name, number) != number:
+            result.errors[name] = f"The study gives two {LABELS[name]}s: {found[name]}, {number}."
+        else:
+            found[name] = number
+    return found
 
 
 @transaction.atomic

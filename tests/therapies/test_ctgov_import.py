@@ -51,6 +51,8 @@ def test_importing_creates_one_draft_trial_with_its_matched_links():
     trial = ctgov.trial_create(study=study, user=make_user())
     assert trial.status == Status.DRAFT
     assert (trial.phase, trial.enrolment, trial.slug) == ("phase_3", 125, "embark")
+    # Its EudraCT number comes from the study's secondary identifiers.
+    assert (trial.nct_number, trial.eudract_number) == ("NCT05096221", "2019-003374-91")
     assert [c.name for c in trial.conditions.all()] == ["Duchenne muscular dystrophy"]
     assert trial.history.first().history_change_reason.startswith("Imported")
     # The same study again is recognised, not duplicated.
@@ -111,6 +113,55 @@ def test_malformed_fields_are_reported_per_field_and_nothing_is_saved():
     with pytest.raises(ValidationError):
         ctgov.trial_create(study=study, user=make_user())
     assert not Trial.objects.exists()
+
+
+def _with_secondary_ids(infos) -> dict:
+    data = saved("NCT05096221")
+    data["protocolSection"]["identificationModule"]["secondaryIdInfos"] = infos
+    return data
+
+
+def test_an_eu_ct_number_is_read_and_other_secondary_ids_are_ignored():
+    study = ctgov.preview(
+        _with_secondary_ids(
+            [
+                {"id": "2023-503412-33-00", "type": "CTIS"},
+                {"id": "R01 HL123456", "type": "NIH"},
+                {"id": "whatever", "type": "OTHER"},
+            ]
+        )
+    )
+    assert study.errors == {}
+    assert study.values["euct_number"] == "2023-503412-33-00"
+    assert "eudract_number" not in study.values
+
+
+@pytest.mark.parametrize(
+    ("infos", "field", "message"),
+    [
+        ([{"id": "2019-3374-91", "type": "EUDRACT_NUMBER"}], "eudract_number", "not a valid"),
+        ([{"id": "<script>", "type": "CTIS"}], "euct_number", "not a valid"),
+        (
+            [
+                {"id": "2019-003374-91", "type": "EUDRACT_NUMBER"},
+                {"id": "2020-000001-11", "type": "EUDRACT_NUMBER"},
+            ],
+            "eudract_number",
+            "two EudraCT numbers",
+        ),
+        ({"id": "2019-003374-91"}, "eudract_number", "not a list"),
+    ],
+)
+def test_unreadable_european_numbers_are_reported_on_their_field(infos, field, message):
+    study = ctgov.preview(_with_secondary_ids(infos))
+    assert message in study.errors[field]
+    assert not study.can_import
+
+
+def test_a_trial_recorded_from_its_eudract_number_is_found():
+    trial = make_trial(nct_number="", eudract_number="2019-003374-91")
+    study = ctgov.preview(saved("NCT05096221"))
+    assert study.existing == trial and not study.can_import
 
 
 def test_an_existing_trial_is_found_by_its_number():
