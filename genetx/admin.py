@@ -75,7 +75,7 @@ from genetx.services import (
     revision_save,
 )
 from genetx.tasks import import_csv
-from genetx.translation_sync import stored_value, with_spanish
+from genetx.translation_sync import searched_in_every_language, stored_value, with_spanish
 
 
 class GeneTxLoginForm(AdminAuthenticationForm):
@@ -562,6 +562,11 @@ class GeneTxAdmin(SimpleHistoryAdmin):
             attrs["__init__"] = _with_initial(base, initial)
         kwargs["form"] = type(base.__name__, (base,), attrs)
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_search_fields(self, request):
+        # A Spanish word an editor types finds the record (and the autocomplete, which
+        # searches the same fields): each translated field is searched in both languages.
+        return searched_in_every_language(super().get_search_fields(request), self.model)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = with_spanish(super().get_fieldsets(request, obj), self.model)

@@ -125,7 +125,9 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
                 "eudract_number",
                 "euct_number",
                 "title",
+                "title_es",
                 "summary",
+                "summary_es",
             ),
             meta_fields=("phase", "overall_status", "nct_number", "eudract_number", "euct_number"),
             # Titles are long and numbers exact: near-misses would match noise.

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -35,7 +36,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import F, FloatField, Func, Q, TextField, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from genetx.content_types import ContentType, SearchFields, searched
 from genetx.text import MAX_QUERY_LENGTH, shorten
@@ -108,6 +109,17 @@ class SearchType:
         translated = translated_fields(self.model)
         names += [f"{name}_{code}" for name in names if name in translated for code in ("en", "es")]
         return tuple(dict.fromkeys(names))
+
+    def in_every_language(self, name: str) -> tuple[str, ...]:
+        """A column and, for a translated field, its other languages' columns (name,
+        name_es): typo tolerance compares a misspelt word with each, as the search document
+        holds each (genetx/migrations/0013 and 0014 index them)."""
+        from genetx.translation_sync import translated_fields
+
+        if name not in translated_fields(self.model):
+            return (name,)
+        others = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+        return (name, *(f"{name}_{code}" for code in others))
 
     def meta(self, record) -> str:
         """A short line telling hits of the same name apart."""
@@ -325,11 +337,13 @@ class PostgresSearch:
         """
         matches = Q(document=self._search_query())
         if self._typo_tolerant(search_type):
-            matches |= Q(**{f"{search_type.name_field}__trigram_word_similar": self.query})
+            for column in search_type.in_every_language(search_type.name_field):
+                matches |= Q(**{f"{column}__trigram_word_similar": self.query})
             if search_type.excerpt_field != search_type.name_field:
                 # A misspelt word of the summary ("duchene" for Elevidys, whose name does
                 # not say Duchenne); a trigram index on summaries serves it (migration 0007).
-                matches |= Q(**{f"{search_type.excerpt_field}__trigram_word_similar": self.query})
+                for column in search_type.in_every_language(search_type.excerpt_field):
+                    matches |= Q(**{f"{column}__trigram_word_similar": self.query})
         referenced = self._referenced(search_type)
         if referenced:
             matches |= Q(pk__in=referenced)
@@ -367,11 +381,14 @@ class PostgresSearch:
         rank = SearchRank(search_type.document(), self._search_query())
         if self._typo_tolerant(search_type):
             # Word similarity adds to the rank, so a near-miss on a name still sorts well.
-            rank = rank + Coalesce(
-                TrigramWordSimilarity(self.query, search_type.name_field),
-                Value(0.0),
-                output_field=FloatField(),
-            )
+            # The name in either language: the closer one counts (GREATEST skips the NULL
+            # of a name with no Spanish text).
+            similarities = [
+                TrigramWordSimilarity(self.query, column)
+                for column in search_type.in_every_language(search_type.name_field)
+            ]
+            similarity = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
+            rank = rank + Coalesce(similarity, Value(0.0), output_field=FloatField())
         matching = self.matching(search_type)
         if candidates is not None:
             # Ids, not a subquery: the document alias names the outer table, so as a

@@ -134,3 +134,29 @@ def with_spanish(fieldsets, model):
     return [
         (title, {**options, "fields": spread(options["fields"])}) for title, options in fieldsets
     ]
+
+
+def searched_in_every_language(search_fields, model) -> list[str]:
+    """Admin search fields with each translated field's other languages after it
+    ("therapy__name" then "therapy__name_es"), with the same lookup prefix (^, =, @).
+
+    The admin is in English, where a translated field's lookup reads the English column
+    only (django-modeltranslation rewrites `name` to `name_en`)."""
+    out = []
+    for term in search_fields or ():
+        out.append(term)
+        prefix = term[:1] if term[:1] in "^=@" else ""
+        path = term[len(prefix) :].split("__")
+        target = model
+        try:
+            for name in path[:-1]:
+                target = target._meta.get_field(name).related_model
+        except Exception:  # a lookup (__iexact) or an unknown name: leave the term alone
+            continue
+        if target is None or path[-1] not in translated_fields(target):
+            continue
+        for code in settings.MODELTRANSLATION_LANGUAGES:
+            if code != DEFAULT:
+                localized = "__".join([*path[:-1], build_localized_fieldname(path[-1], code)])
+                out.append(prefix + localized)
+    return list(dict.fromkeys(out))

@@ -710,6 +710,22 @@ class Claim(Publishable):
                     f"Other figures of the measure “{self.measure}” call it “{named}”: use "
                     "the same name (or change theirs)."
                 )
+        if self.measure and self.measure_name_es:
+            # The same in Spanish: the Spanish measure facet groups by the Spanish name.
+            named = (
+                Claim._base_manager.filter(measure=self.measure)
+                .exclude(pk=self.pk)
+                .exclude(measure_name_es__isnull=True)
+                .exclude(measure_name_es="")
+                .exclude(measure_name_es=self.measure_name_es)
+                .values_list("measure_name_es", flat=True)
+                .first()
+            )
+            if named:
+                errors["measure_name_es"] = (
+                    f"Other figures of the measure “{self.measure}” call it “{named}” in "
+                    "Spanish: use the same name (or change theirs)."
+                )
         for field in ("as_of", "event_date"):
             if getattr(self, field) and not getattr(self, f"{field}_precision"):
                 setattr(self, f"{field}_precision", DatePrecision.DAY)

@@ -1,4 +1,5 @@
-"""What editors translate (genetx/translation_sync.py): the claims' statements.
+"""What editors translate (genetx/translation_sync.py): the claims' statements and the
+names of their measures.
 
 Source titles stay in their original language (Source has original_title for that) and
 quotes are never translated."""
@@ -7,4 +8,4 @@ from genetx.translation_sync import register
 
 from .models import Claim
 
-register(Claim, ("statement",))
+register(Claim, ("statement", "measure_name"))

@@ -7,7 +7,7 @@ screen reader would read English with a Spanish voice.
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language
 from modeltranslation.utils import build_localized_fieldname, resolution_order
 
@@ -35,3 +35,15 @@ def lang_attr(record, field):
     if shown == (get_language() or settings.LANGUAGE_CODE):
         return ""
     return format_html(' lang="{}"', shown)
+
+
+@register.simple_tag
+def in_shown_language(record, field, text):
+    """`text` (the field's value, or what stands for it) wrapped in <span lang="en"> when
+    the field falls back to another language than the page's, else `text` escaped: for a
+    value inside a translated sentence, whose other words are in the page's language.
+    {% in_shown_language claim "measure_name" claim.measure_label as measure %}"""
+    shown = shown_language(record, field)
+    if not getattr(record, field, None) or shown == (get_language() or settings.LANGUAGE_CODE):
+        return conditional_escape(text)
+    return format_html('<span lang="{}">{}</span>', shown, text)

@@ -313,6 +313,9 @@ def test_search_conditions_are_served_by_gin_indexes():
             assert f"search_{short}_document" in plan, plan
             if search_type.typo_tolerant:
                 assert f"search_{short}_trgm" in plan, plan
+                # And the Spanish names' (genetx/migrations/0014).
+                for column in search_type.in_every_language(search_type.name_field)[1:]:
+                    assert f"{search_type.model._meta.db_table}_{column}_trgm" in plan, plan
 
 
 def test_terms_keep_inner_punctuation_and_drop_operators():
