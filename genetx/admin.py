@@ -25,9 +25,13 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -89,17 +93,19 @@ class GeneTxLoginForm(AdminAuthenticationForm):
     def confirm_login_allowed(self, user):
         if user.is_active and not user.is_staff:
             raise ValidationError(
-                "Your password is right, but this account has no access to the editors' "
-                "admin yet. Ask an administrator to add you to the Editor or Publisher group.",
+                _(
+                    "Your password is right, but this account has no access to the editors' "
+                    "admin yet. Ask an administrator to add you to the Editor or Publisher group."
+                ),
                 code="no_admin_access",
             )
         super().confirm_login_allowed(user)
 
 
 admin.site.login_form = GeneTxLoginForm
-admin.site.site_header = "GeneTx editors"
-admin.site.site_title = "GeneTx editors"
-admin.site.index_title = "Therapies, institutions and sources"
+admin.site.site_header = _("GeneTx editors")
+admin.site.site_title = _("GeneTx editors")
+admin.site.index_title = _("Therapies, institutions and sources")
 
 AUDIT_FIELDS = ("published_at", "created_at", "updated_at")
 
@@ -137,26 +143,30 @@ class EstimatedCountPaginator(Paginator):
 SCHEDULE_FIELDS = ("go_live_at", "expires_at")
 
 
+def when_saved(value, *, zone=True) -> str:
+    """A moment in the admin: "14 Mar 2025 09:30 UTC", with the month in the admin's language."""
+    return format_date(timezone.localtime(value), "d M Y H:i T" if zone else "d M Y H:i")
+
+
 def changes_since(model, pk, seen_version: int) -> str:
     """Who saved the record after version seen_version, when, and what they changed."""
     history = model.history.filter(id=pk)
     newest = history.order_by("-history_date").select_related("history_user").first()
     seen = history.filter(version=seen_version).order_by("-history_date").first()
     if newest is None:
-        return "Someone else saved it after you opened it."
-    who = newest.history_user or "someone"
-    when = timezone.localtime(newest.history_date).strftime("%d %b %Y %H:%M %Z")
-    text = f"{who} saved it at {when}, after you opened it."
+        return gettext("Someone else saved it after you opened it.")
+    text = gettext("%(who)s saved it at %(when)s, after you opened it.") % {
+        "who": newest.history_user or gettext("someone"),
+        "when": when_saved(newest.history_date),
+    }
     if seen is not None:
         changes = revisions.compare_values(
             model, revisions.field_values(seen), revisions.field_values(newest)
         )
         if changes:
-            text += (
-                " Their changes: "
-                + "; ".join(f"{capfirst(c.label)}: “{c.old}” → “{c.new}”" for c in changes)
-                + "."
-            )
+            text += " " + gettext("Their changes: %(changes)s.") % {
+                "changes": "; ".join(f"{capfirst(c.label)}: “{c.old}” → “{c.new}”" for c in changes)
+            }
     return text
 
 
@@ -193,17 +203,19 @@ class VersionedFormMixin:
         current = self._stored_version()
         if current is None:
             raise ValidationError(
-                "This record was deleted by someone else after you opened it.", code="deleted"
+                _("This record was deleted by someone else after you opened it."), code="deleted"
             )
         if current != seen:
             self.data = self.data.copy()
             self.data[self.add_prefix("seen_version")] = str(current)
             self._take_their_values(seen)
             raise ValidationError(
-                "Not saved: this record changed since you opened it. "
-                + changes_since(self._meta.model, self.instance.pk, seen)
-                + " The form now shows their values, with the fields you changed kept as "
-                "you wrote them: check it and save again to apply your changes on top.",
+                gettext(
+                    "Not saved: this record changed since you opened it. %(changes)s The form "
+                    "now shows their values, with the fields you changed kept as you wrote "
+                    "them: check it and save again to apply your changes on top."
+                )
+                % {"changes": changes_since(self._meta.model, self.instance.pk, seen)},
                 code="stale",
             )
         # The save's own check compares with what this user saw, not what was read now.
@@ -269,11 +281,11 @@ def versioned_form(form_class, model, *, revert=False):
     )
 
 
-PUBLISH_HINT = (
+PUBLISH_HINT = _(
     "Publish what it needs first, or select it in the list and use the Publish action, "
     "which offers to publish them together."
 )
-WITHDRAW_HINT = (
+WITHDRAW_HINT = _(
     "Keep it published, give those records another published source first, or use the "
     "Unpublish or Archive action in the list, which offers to withdraw them too."
 )
@@ -380,17 +392,24 @@ class PublishingFormMixin(GateFormMixin):
                 self.data[self.add_prefix("seen_revision")] = revision_token(current)
                 if current is None:
                     raise ValidationError(
-                        "Not saved: the unpublished changes you opened were approved, "
-                        "rejected or discarded meanwhile. Your values are kept in the form: "
-                        "check them against the record and save again.",
+                        _(
+                            "Not saved: the unpublished changes you opened were approved, "
+                            "rejected or discarded meanwhile. Your values are kept in the "
+                            "form: check them against the record and save again."
+                        ),
                         code="stale_revision",
                     )
                 raise ValidationError(
-                    "Not saved: someone saved newer unpublished changes to this record after "
-                    f"you opened it ({current.updated_by or 'a deleted user'}, "
-                    f"{timezone.localtime(current.updated_at).strftime('%d %b %Y %H:%M %Z')}: "
-                    f"{current.summary}). Your values are kept in the form: check them and "
-                    "save again to replace theirs.",
+                    gettext(
+                        "Not saved: someone saved newer unpublished changes to this record "
+                        "after you opened it (%(who)s, %(when)s: %(summary)s). Your values "
+                        "are kept in the form: check them and save again to replace theirs."
+                    )
+                    % {
+                        "who": current.updated_by or gettext("a deleted user"),
+                        "when": when_saved(current.updated_at),
+                        "summary": current.summary,
+                    },
                     code="stale_revision",
                 )
         return cleaned
@@ -525,8 +544,8 @@ class PublishingInlineFormSet(RevisionAwareInlineFormSet):
                 and not can_publish(self.publishing_user, self.model)
             ):
                 raise ValidationError(
-                    f"Only publishers may delete a published "
-                    f"{self.model._meta.verbose_name}: “{instance}”."
+                    gettext("Only publishers may delete a published %(kind)s: “%(record)s”.")
+                    % {"kind": self.model._meta.verbose_name, "record": instance}
                 )
 
 
@@ -551,10 +570,10 @@ class GeneTxAdmin(SimpleHistoryAdmin):
         attrs = {
             "__module__": base.__module__,
             "change_reason": forms.CharField(
-                label="Reason for this change",
+                label=_("Reason for this change"),
                 required=False,
                 max_length=REASON_LENGTH,
-                help_text="Optional. Shown in the record's history and in the audit log.",
+                help_text=_("Optional. Shown in the record's history and in the audit log."),
             ),
         }
         initial = self._reverted_m2m(request)
@@ -573,7 +592,7 @@ class GeneTxAdmin(SimpleHistoryAdmin):
         fieldsets = with_seen_version(fieldsets, self.model, obj)
         if "change_reason" in flatten_fieldsets(fieldsets):
             return fieldsets
-        return [*fieldsets, ("Change", {"fields": ["change_reason"]})]
+        return [*fieldsets, (pgettext_lazy("fieldset", "Change"), {"fields": ["change_reason"]})]
 
     def save_model(self, request, obj, form, change):
         label_change(obj, text=form.cleaned_data.get("change_reason", ""))
@@ -609,7 +628,9 @@ class GeneTxAdmin(SimpleHistoryAdmin):
         except StaleRecord as exc:
             # Someone saved between this form's check and its save: nothing was written.
             self.message_user(
-                request, f"Not saved: {exc}. Reopen it to see their change.", messages.ERROR
+                request,
+                gettext("Not saved: %(reason)s. Reopen it to see their change.") % {"reason": exc},
+                messages.ERROR,
             )
             return HttpResponseRedirect(request.path)
 
@@ -646,9 +667,15 @@ class PartOfPublishedForm(forms.ModelForm):
             and not can_publish(self.publishing_user, type(parent))
         ):
             raise ValidationError(
-                f"The {type(parent)._meta.verbose_name} “{parent}” is published: change its "
-                f"{self._meta.model._meta.verbose_name_plural} on its own page, where your "
-                "change is kept for a publisher to review.",
+                gettext(
+                    "The %(kind)s “%(record)s” is published: change its %(parts)s on its own "
+                    "page, where your change is kept for a publisher to review."
+                )
+                % {
+                    "kind": type(parent)._meta.verbose_name,
+                    "record": parent,
+                    "parts": self._meta.model._meta.verbose_name_plural,
+                },
                 code="published_parent",
             )
         return cleaned
@@ -811,12 +838,14 @@ class PublishableAdmin(GeneTxAdmin):
         if set(SCHEDULE_FIELDS) & set(flatten_fieldsets(fieldsets)):
             return fieldsets
         schedule = (
-            "Schedule",
+            _("Schedule"),
             {
                 "fields": [SCHEDULE_FIELDS],
-                "description": "Publishers may set a time for this record to go live or "
-                "to expire; manage.py publish_scheduled applies it through the same "
-                "checks as the Publish and Unpublish actions.",
+                "description": _(
+                    "Publishers may set a time for this record to go live or to expire; "
+                    "manage.py publish_scheduled applies it through the same checks as the "
+                    "Publish and Unpublish actions."
+                ),
             },
         )
         return [*fieldsets[:-1], schedule, fieldsets[-1]]
@@ -870,15 +899,15 @@ class PublishableAdmin(GeneTxAdmin):
         if revision is None:
             return super().response_change(request, obj)
         if revision.status == RevisionStatus.SUBMITTED:
-            message = (
-                f"Your changes to “{obj}” were submitted for review. Readers still see the "
-                "published version until a publisher approves them."
-            )
+            message = gettext(
+                "Your changes to “%(record)s” were submitted for review. Readers still see "
+                "the published version until a publisher approves them."
+            ) % {"record": obj}
         else:
-            message = (
-                f"Your changes to “{obj}” were saved as a draft. Readers still see the "
+            message = gettext(
+                "Your changes to “%(record)s” were saved as a draft. Readers still see the "
                 "published version; submit the draft for review when it is ready."
-            )
+            ) % {"record": obj}
         self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(request.path)
 
@@ -909,8 +938,10 @@ class PublishableAdmin(GeneTxAdmin):
         ):
             self.message_user(
                 request,
-                "Only publishers may revert a published record. Make the change on the "
-                "record's page instead: it is kept as a draft for review.",
+                gettext(
+                    "Only publishers may revert a published record. Make the change on the "
+                    "record's page instead: it is kept as a draft for review."
+                ),
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.path)
@@ -936,12 +967,14 @@ class PublishableAdmin(GeneTxAdmin):
     def get_list_display(self, request):
         return [*super().get_list_display(request), "unpublished_changes"]
 
-    @admin.display(description="Unpublished changes", ordering="pending_at")
+    @admin.display(description=_("Unpublished changes"), ordering="pending_at")
     def unpublished_changes(self, obj):
         if not getattr(obj, "has_pending", False):
             return "—"
-        when = timezone.localtime(obj.pending_at).strftime("%d %b %Y %H:%M")
-        return f"by {obj.pending_by or 'a deleted user'}, {when}"
+        return gettext("by %(who)s, %(when)s") % {
+            "who": obj.pending_by or gettext("a deleted user"),
+            "when": when_saved(obj.pending_at, zone=False),
+        }
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -952,23 +985,23 @@ class PublishableAdmin(GeneTxAdmin):
             return can_publish(request.user, self.model)
         return allowed
 
-    @admin.display(boolean=True, description="Public", ordering="status")
+    @admin.display(boolean=True, description=_("Public"), ordering="status")
     def is_public(self, obj):
         return obj.status == Status.PUBLISHED
 
     # Actions -----------------------------------------------------------------------------
 
-    @admin.action(description="Submit for review", permissions=["change"])
+    @admin.action(description=_("Submit for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
         self.apply_transition(request, queryset, publishable_submit, "submitted for review")
 
-    @admin.action(description="Publish", permissions=["publish"])
+    @admin.action(description=_("Publish"), permissions=["publish"])
     def publish(self, request, queryset):
         return self.apply_transition(
             request, queryset, publishable_publish, "published", option="with_needed"
         )
 
-    @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
+    @admin.action(description=_("Unpublish (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
         return self.apply_transition(
             request,
@@ -978,7 +1011,7 @@ class PublishableAdmin(GeneTxAdmin):
             option="with_dependents",
         )
 
-    @admin.action(description="Archive (withdraw from readers)", permissions=["publish"])
+    @admin.action(description=_("Archive (withdraw from readers)"), permissions=["publish"])
     def archive(self, request, queryset):
         return self.apply_transition(
             request, queryset, publishable_archive, "archived", option="with_dependents"
@@ -1017,7 +1050,10 @@ class PublishableAdmin(GeneTxAdmin):
                 self.log_change(request, obj, capfirst(done))
         opts = self.model._meta
         if results or not offers:
-            message = f"{counted(len(results), opts.verbose_name, opts.verbose_name_plural)} {done}"
+            message = TRANSITION_DONE[done] % {
+                "count": len(results),
+                "records": counted_records(len(results), opts),
+            }
             if summarise and results:
                 message += summarise(results)
             self.message_user(
@@ -1026,8 +1062,12 @@ class PublishableAdmin(GeneTxAdmin):
         if refused:
             self.message_user(
                 request,
-                f"{counted(len(refused), opts.verbose_name, opts.verbose_name_plural)} refused: "
-                + "; ".join(refused),
+                ngettext(
+                    "%(records)s refused: %(reasons)s",
+                    "%(records)s refused: %(reasons)s",
+                    len(refused),
+                )
+                % {"records": counted_records(len(refused), opts), "reasons": "; ".join(refused)},
                 messages.WARNING,
             )
         if offers:
@@ -1041,9 +1081,11 @@ class PublishableAdmin(GeneTxAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": opts,
-            "title": "Publish what they need too?" if publishing else "Withdraw them too?",
+            "title": gettext("Publish what they need too?")
+            if publishing
+            else gettext("Withdraw them too?"),
             "publishing": publishing,
-            "done": done,
+            "done": TRANSITION_LABELS.get(done, done),
             "action": request.POST.get("action", ""),
             "offers": [
                 {
@@ -1073,6 +1115,32 @@ def admin_change_url(record) -> str:
 def counted(number: int, singular: str, plural: str) -> str:
     """ "1 claim", "2 claims": the count with the noun that agrees with it."""
     return f"{number} {singular if number == 1 else plural}"
+
+
+def counted_records(number: int, opts) -> str:
+    """ "1 claim", "2 claims" in the admin's language, from the model's verbose names."""
+    return counted(number, str(opts.verbose_name), str(opts.verbose_name_plural))
+
+
+# What apply_transition() did, per `done` (the English word kept in the admin's log): whole
+# sentences, so a translation can put the verb first ("Se publicaron 2 afirmaciones").
+TRANSITION_DONE = {
+    "submitted for review": ngettext_lazy(
+        "%(records)s submitted for review", "%(records)s submitted for review", "count"
+    ),
+    "published": ngettext_lazy("%(records)s published", "%(records)s published", "count"),
+    "moved back to draft": ngettext_lazy(
+        "%(records)s moved back to draft", "%(records)s moved back to draft", "count"
+    ),
+    "archived": ngettext_lazy("%(records)s archived", "%(records)s archived", "count"),
+}
+# The same, as a label on the confirmation page ("Withdrawn with it (moved back to draft)").
+TRANSITION_LABELS = {
+    "submitted for review": _("submitted for review"),
+    "published": _("published"),
+    "moved back to draft": _("moved back to draft"),
+    "archived": _("archived"),
+}
 
 
 def validation_summary(error: ValidationError) -> str:
@@ -1105,14 +1173,14 @@ class CsvImportForm(ImportForm):
 
     erase_blank_cells = forms.BooleanField(
         required=False,
-        label="Blank cells erase values",
-        help_text="Off: an empty cell leaves the stored value as it is. On: it clears it.",
+        label=_("Blank cells erase values"),
+        help_text=_("Off: an empty cell leaves the stored value as it is. On: it clears it."),
     )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if not (upload.name or "").lower().endswith(".csv"):
-            raise ValidationError("Choose a CSV file (.csv), for example one exported here.")
+            raise ValidationError(_("Choose a CSV file (.csv), for example one exported here."))
         try:
             raw = read_bounded(upload)
             self.cleaned_data["csv_text"], self.cleaned_data["csv_rows"] = check_csv_limits(raw)
@@ -1135,20 +1203,26 @@ def check_csv_limits(raw: bytes) -> tuple[str, int]:
     run over every row.
     """
     if b"\x00" in raw:
-        raise ImportFileError("The file is not text; a CSV file is plain text.")
+        raise ImportFileError(gettext("The file is not text; a CSV file is plain text."))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError("The file is not UTF-8 text; save it as UTF-8 CSV.") from exc
+        raise ImportFileError(gettext("The file is not UTF-8 text; save it as UTF-8 CSV.")) from exc
     rows = 0
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text))):
             for column, cell in enumerate(cells, start=1):
-                check_field_size(cell, f"Column {column} of line {number + 1}")
+                check_field_size(
+                    cell,
+                    gettext("Column %(column)d of line %(line)d")
+                    % {"column": column, "line": number + 1},
+                )
             rows = number
     except csv.Error as exc:
-        raise ImportFileError(f"The file could not be read as CSV: {exc}.") from exc
-    check_entry_count(rows, "rows")
+        raise ImportFileError(
+            gettext("The file could not be read as CSV: %(reason)s.") % {"reason": exc}
+        ) from exc
+    check_entry_count(rows, gettext("rows"))
     return text, rows
 
 
@@ -1222,8 +1296,14 @@ class CsvImportExportMixin(ImportExportMixin):
         if revised:
             self.message_user(
                 request,
-                f"{len(revised)} change(s) to published records were submitted for review "
-                "instead of going live: " + ", ".join(revised) + ".",
+                ngettext(
+                    "%(count)d change to published records was submitted for review instead "
+                    "of going live: %(records)s.",
+                    "%(count)d changes to published records were submitted for review instead "
+                    "of going live: %(records)s.",
+                    len(revised),
+                )
+                % {"count": len(revised), "records": ", ".join(revised)},
                 messages.WARNING,
             )
 
@@ -1265,16 +1345,23 @@ class CsvImportExportMixin(ImportExportMixin):
         result = getattr(response, "context_data", {}).get("result")
         if result is not None:
             live = [
-                f"line {number}: {row.instance}"
+                gettext("line %(number)d: %(record)s") % {"number": number, "record": row.instance}
                 for number, row in enumerate(result.rows, start=1)
                 if getattr(getattr(row, "instance", None), "_genetx_as_revision", False)
             ]
             if live:
                 self.message_user(
                     request,
-                    f"{len(live)} row(s) change published records and will be kept as changes "
-                    "awaiting review, not published: " + "; ".join(live) + ". The table shows "
-                    "each old and new value.",
+                    ngettext(
+                        "%(count)d row changes published records and will be kept as changes "
+                        "awaiting review, not published: %(rows)s. The table shows each old "
+                        "and new value.",
+                        "%(count)d rows change published records and will be kept as changes "
+                        "awaiting review, not published: %(rows)s. The table shows each old "
+                        "and new value.",
+                        len(live),
+                    )
+                    % {"count": len(live), "rows": "; ".join(live)},
                     messages.WARNING,
                 )
         return response
@@ -1284,7 +1371,7 @@ class CsvImportExportMixin(ImportExportMixin):
         context = {
             **self.admin_site.each_context(request),
             "opts": opts,
-            "title": "Import in the background",
+            "title": gettext("Import in the background"),
             "job": job,
             "inline_limit": settings.IMPORT_INLINE_ENTRIES,
             "action": reverse(f"admin:{opts.app_label}_{opts.model_name}_background_import"),
@@ -1304,7 +1391,9 @@ class CsvImportExportMixin(ImportExportMixin):
         if not queued:
             self.message_user(
                 request,
-                "The previewed file is no longer waiting for confirmation; upload it again.",
+                gettext(
+                    "The previewed file is no longer waiting for confirmation; upload it again."
+                ),
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
@@ -1312,8 +1401,14 @@ class CsvImportExportMixin(ImportExportMixin):
         import_csv.enqueue(job.pk)
         self.message_user(
             request,
-            f"{job.file_name}: {job.total} rows are being checked and imported in the "
-            "background. This page shows the progress and reloads itself until the import ends.",
+            ngettext(
+                "%(file)s: %(count)d row is being checked and imported in the background. This "
+                "page shows the progress and reloads itself until the import ends.",
+                "%(file)s: %(count)d rows are being checked and imported in the background. "
+                "This page shows the progress and reloads itself until the import ends.",
+                job.total,
+            )
+            % {"file": job.file_name, "count": job.total},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
@@ -1337,8 +1432,15 @@ class CsvImportExportMixin(ImportExportMixin):
         problems = csv_problems(result, getattr(result, "dataset_headers", []))
         self.message_user(
             request,
-            f"Import failed; nothing was saved. {counted(len(problems), 'problem', 'problems')}: "
-            + "; ".join(describe_problem(problem) for problem in problems),
+            ngettext(
+                "Import failed; nothing was saved. %(count)d problem: %(problems)s",
+                "Import failed; nothing was saved. %(count)d problems: %(problems)s",
+                len(problems),
+            )
+            % {
+                "count": len(problems),
+                "problems": "; ".join(describe_problem(problem) for problem in problems),
+            },
             messages.ERROR,
         )
         opts = self.model._meta
@@ -1408,14 +1510,18 @@ class ImportJobAdmin(admin.ModelAdmin):
         # editor clear a job whose worker was stopped midway (its saved parts stay saved).
         return self.has_view_permission(request, obj)
 
-    @admin.display(description="Progress")
+    @admin.display(description=_("Progress"))
     def progress(self, obj):
-        return f"{obj.processed:,} of {obj.total:,} entries ({obj.percent}%)"
+        return gettext("%(done)s of %(total)s entries (%(percent)s%%)") % {
+            "done": number_format(obj.processed, force_grouping=True),
+            "total": number_format(obj.total, force_grouping=True),
+            "percent": obj.percent,
+        }
 
-    @admin.display(description="Refused rows")
+    @admin.display(description=_("Refused rows"))
     def refused_rows(self, obj):
         if not obj.report:
-            return "None"
+            return gettext("None")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -1425,8 +1531,13 @@ class ImportJobAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><thead><tr><th>Row</th><th>Key</th><th>Field</th><th>Value</th>"
-            "<th>Problem</th></tr></thead><tbody>{}</tbody></table>",
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("Row"),
+            gettext("Key"),
+            gettext("Field"),
+            gettext("Value"),
+            gettext("Problem"),
             rows,
         )
 

@@ -11,6 +11,7 @@ import datetime
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import CharField, F, Value
@@ -18,12 +19,14 @@ from django.db.models.functions import Cast, Concat
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx.listing import safe_cell
 
 CONTENT_APPS = ("therapies", "hospitals", "sources")
-ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+ACTIONS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
 # A CSV download holds at most this many rows; narrow the filters for older ones.
 EXPORT_LIMIT = 100_000
 PAGE_SIZE = 50
@@ -91,22 +94,23 @@ class AuditLogFilter(forms.Form):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
         required=False,
-        empty_label="Anyone",
+        empty_label=_("Anyone"),
+        label=_("User"),
     )
-    model = forms.ChoiceField(required=False, label="Kind of record")
+    model = forms.ChoiceField(required=False, label=_("Kind of record"))
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
         required=False,
-        label="To (inclusive)",
+        label=_("To (inclusive)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, models=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.models = {model._meta.label_lower: model for model in models}
-        self.fields["model"].choices = [("", "Every kind")] + [
+        self.fields["model"].choices = [("", gettext("Every kind"))] + [
             (label, model._meta.verbose_name_plural.capitalize())
             for label, model in self.models.items()
         ]
@@ -115,7 +119,7 @@ class AuditLogFilter(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError("“From” must not be after “To”.")
+            raise forms.ValidationError(_("“From” must not be after “To”."))
         return data
 
     def selected_models(self):
@@ -143,7 +147,7 @@ def _entries(rows, models):
         model = models[row["model_label"]]
         opts = model._meta
         user = users.get(row["history_user_id"])
-        row["user"] = user.get_username() if user else "(system)"
+        row["user"] = user.get_username() if user else gettext("(system)")
         row["action"] = ACTIONS.get(row["history_type"], row["history_type"])
         row["kind"] = opts.verbose_name
         try:
@@ -165,14 +169,17 @@ def _csv_response(rows, models):
     header = ["time (UTC)", "user", "action", "kind", "record", "record id", "reason"]
 
     def lines():
-        yield writer.writerow(header)
-        batch = []
-        for row in rows[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            batch.append(row)
-            if len(batch) == 2000:
-                yield from _csv_lines(writer, _entries(batch, models))
-                batch = []
-        yield from _csv_lines(writer, _entries(batch, models))
+        # A data file: its actions and kinds in the site's default language, like its
+        # header, whatever the language of the admin page it was downloaded from.
+        with translation.override(settings.LANGUAGE_CODE):
+            yield writer.writerow(header)
+            batch = []
+            for row in rows[:EXPORT_LIMIT].iterator(chunk_size=2000):
+                batch.append(row)
+                if len(batch) == 2000:
+                    yield from _csv_lines(writer, _entries(batch, models))
+                    batch = []
+            yield from _csv_lines(writer, _entries(batch, models))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="genetx-audit-log.csv"'
@@ -200,7 +207,7 @@ def audit_log_view(request, admin_site):
     form = AuditLogFilter(request.GET or None, models=models)
     context = {
         **admin_site.each_context(request),
-        "title": "Audit log",
+        "title": gettext("Audit log"),
         "form": form,
         "export_limit": EXPORT_LIMIT,
     }

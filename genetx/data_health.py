@@ -16,6 +16,8 @@ from django.db.models.functions import ExtractYear, Lower, Trim
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx.models import Status
 from hospitals.models import Institution
@@ -119,39 +121,43 @@ class Check:
 
 
 def stale_label() -> str:
-    return f"Current figures whose as-of date is over {settings.STALE_FIGURE_MONTHS} months old"
+    return ngettext(
+        "Current figures whose as-of date is over %(months)d month old",
+        "Current figures whose as-of date is over %(months)d months old",
+        settings.STALE_FIGURE_MONTHS,
+    ) % {"months": settings.STALE_FIGURE_MONTHS}
 
 
 CHECKS = [
-    Check("single-source", "Published claims with a single source", Claim, single_source),
+    Check("single-source", _("Published claims with a single source"), Claim, single_source),
     Check(
         "weak-sources",
-        "Published claims citing only news reports or attributions",
+        _("Published claims citing only news reports or attributions"),
         Claim,
         weak_sources_only,
     ),
-    Check("needs-review", "Claims flagged needs review or disputed", Claim, needing_review),
-    Check("stale", "Current figures older than the configured age", Claim, stale_figures),
+    Check("needs-review", _("Claims flagged needs review or disputed"), Claim, needing_review),
+    Check("stale", _("Current figures older than the configured age"), Claim, stale_figures),
     Check(
         "missing-fields",
-        "Sources missing a title, date, URL or DOI their kind expects",
+        _("Sources missing a title, date, URL or DOI their kind expects"),
         Source,
         missing_reference_fields,
     ),
-    Check("attributions", "Attributions not fully referenced", Source, attributions),
+    Check("attributions", _("Attributions not fully referenced"), Source, attributions),
     Check(
         "duplicates",
-        "Probable duplicate sources (same DOI, or same title and year)",
+        _("Probable duplicate sources (same DOI, or same title and year)"),
         Source,
         probable_duplicates,
     ),
     Check(
         "no-development-status",
-        "Therapies with no development status",
+        _("Therapies with no development status"),
         Therapy,
         no_development_status,
     ),
-    Check("no-location", "Institutions with no city or coordinates", Institution, no_location),
+    Check("no-location", _("Institutions with no city or coordinates"), Institution, no_location),
 ]
 
 
@@ -164,7 +170,7 @@ def health_filter(model):
     checks = {check.key: check for check in checks_for(model)}
 
     class DataHealthFilter(admin.SimpleListFilter):
-        title = "data health"
+        title = _("data health")
         parameter_name = "health"
 
         def lookups(self, request, model_admin):
@@ -197,7 +203,7 @@ def data_health_view(request, admin_site):
         )
     context = {
         **admin_site.each_context(request),
-        "title": "Data health",
+        "title": gettext("Data health"),
         "rows": rows,
         "published": Status.PUBLISHED,
     }

@@ -3,6 +3,10 @@
 Mail goes out through Django's email framework (EMAIL_URL in the settings) only after the
 transaction that saved the revision commits, and a failure to send is logged, never raised:
 a mail server that is down must not lose an editor's work or a publisher's decision.
+
+Mail is written in settings.EMAIL_LANGUAGE (GENETX_EMAIL_LANGUAGE, the site's default
+language unless set), not in the language of the admin page that caused it: the sender's
+choice of admin language says nothing about the recipients'.
 """
 
 import logging
@@ -12,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from genetx.publishing import publish_permission
 
@@ -51,35 +57,42 @@ def publishers_of(model, *, exclude=None) -> list[str]:
 
 def notify_submitted(*, record, author) -> None:
     """Tell publishers a revision (or a new draft record) awaits their review."""
+    with translation.override(settings.EMAIL_LANGUAGE):
+        subject, body, model = submitted_message(record=record, author=author)
+    _after_commit(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, publishers_of(model, exclude=author))]
+    )
+
+
+def submitted_message(*, record, author) -> tuple[str, str, type]:
+    """The subject and body telling publishers about a submission, in the active
+    language, and the model whose publishers receive it."""
     from genetx.models import Revision
 
     if isinstance(record, Revision):
         model, name = record.model, record.object_repr
-        what = f"Changes to the published {model._meta.verbose_name} “{name}”"
         link = _absolute(reverse("admin:genetx_revision_change", args=[record.pk]))
-        detail = f"What changed: {record.summary}\n"
+        body = gettext(
+            "Changes to the published %(kind)s “%(record)s” were submitted for review by "
+            "%(author)s.\nWhat changed: %(summary)s\n"
+        ) % {
+            "kind": model._meta.verbose_name,
+            "record": name,
+            "author": author,
+            "summary": record.summary,
+        }
     else:
         model, name = type(record), str(record)
-        what = f"The new {model._meta.verbose_name} “{name}”"
         opts = model._meta
         link = _absolute(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
         )
-        detail = ""
-    body = (
-        f"{what} {'were' if isinstance(record, Revision) else 'was'} submitted for review "
-        f"by {author}.\n{detail}\nReview: {link}\n"
-    )
-    _after_commit(
-        [
-            (
-                f"[GeneTx] Review: {name}",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                publishers_of(model, exclude=author),
-            )
-        ]
-    )
+        body = gettext(
+            "The new %(kind)s “%(record)s” was submitted for review by %(author)s.\n"
+        ) % {"kind": opts.verbose_name, "record": name, "author": author}
+    body += "\n" + gettext("Review: %(link)s") % {"link": link} + "\n"
+    subject = gettext("[GeneTx] Review: %(record)s") % {"record": name}
+    return subject, body, model
 
 
 def notify_decided(*, revision) -> None:
@@ -87,19 +100,33 @@ def notify_decided(*, revision) -> None:
     author = revision.created_by
     if author is None or not author.email:
         return
+    with translation.override(settings.EMAIL_LANGUAGE):
+        subject, body = decided_message(revision=revision)
+    _after_commit([(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])])
+
+
+def decided_message(*, revision) -> tuple[str, str]:
+    """The subject and body telling an author of a publisher's decision, in the active
+    language."""
     link = _absolute(reverse("admin:genetx_revision_change", args=[revision.pk]))
-    verdict = revision.get_status_display().lower()
-    body = f"{revision.decided_by} {verdict} your changes to “{revision.object_repr}”.\n"
-    if revision.comment and revision.status == revision.Status.REJECTED:
-        body += f"\nTheir comment:\n{revision.comment}\n"
-    body += f"\nSee: {link}\n"
-    _after_commit(
-        [
-            (
-                f"[GeneTx] Your changes to {revision.object_repr} were {verdict}",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [author.email],
+    values = {"who": revision.decided_by, "record": revision.object_repr}
+    if revision.status == revision.Status.REJECTED:
+        subject = gettext("[GeneTx] Your changes to %(record)s were rejected") % values
+        body = gettext("%(who)s rejected your changes to “%(record)s”.") % values + "\n"
+        if revision.comment:
+            body += "\n" + gettext("Their comment:") + f"\n{revision.comment}\n"
+    elif revision.status == revision.Status.SCHEDULED:
+        subject = gettext("[GeneTx] Your changes to %(record)s were approved, scheduled") % values
+        body = (
+            gettext(
+                "%(who)s approved your changes to “%(record)s”; they go live at the time "
+                "the publisher set."
             )
-        ]
-    )
+            % values
+            + "\n"
+        )
+    else:
+        subject = gettext("[GeneTx] Your changes to %(record)s were approved") % values
+        body = gettext("%(who)s approved your changes to “%(record)s”.") % values + "\n"
+    body += "\n" + gettext("See: %(link)s") % {"link": link} + "\n"
+    return subject, body

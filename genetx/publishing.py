@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from genetx.models import Status
 
@@ -45,14 +47,21 @@ def status_refusal(model, old_status: str | None, new_status: str) -> str:
     """The message an editor sees when a status change is refused."""
     plural = model._meta.verbose_name_plural
     if new_status == Status.PUBLISHED:
-        action = f"publish {plural}"
+        message = gettext(
+            "Only publishers may publish %(records)s. Save it as Draft or In review and a "
+            "publisher will decide."
+        )
     elif old_status == Status.PUBLISHED:
-        action = f"unpublish {plural}"
+        message = gettext(
+            "Only publishers may unpublish %(records)s. Save it as Draft or In review and a "
+            "publisher will decide."
+        )
     else:
-        action = f"archive or restore archived {plural}"
-    return (
-        f"Only publishers may {action}. Save it as Draft or In review and a publisher will decide."
-    )
+        message = gettext(
+            "Only publishers may archive or restore archived %(records)s. Save it as Draft or "
+            "In review and a publisher will decide."
+        )
+    return message % {"records": plural}
 
 
 # Publish gates ---------------------------------------------------------------------------
@@ -87,7 +96,7 @@ class Problem:
 
 def describe(record) -> str:
     """How messages name a record: claim “67% complete remission...”."""
-    return f"{record._meta.verbose_name} “{record}”"
+    return gettext("%(kind)s “%(record)s”") % {"kind": record._meta.verbose_name, "record": record}
 
 
 def record_key(record) -> tuple[str, object]:
@@ -168,7 +177,11 @@ def _cited_sources(record) -> list:
 
 
 def _label_sources(sources) -> str:
-    return ", ".join(f"“{source}” ({source.get_status_display().lower()})" for source in sources)
+    return ", ".join(
+        gettext("“%(source)s” (%(status)s)")
+        % {"source": source, "status": source.get_status_display().lower()}
+        for source in sources
+    )
 
 
 def claim_problems(claim, *, together=frozenset(), cited_sources=None, overrides=None):
@@ -178,12 +191,12 @@ def claim_problems(claim, *, together=frozenset(), cited_sources=None, overrides
     if any(source_supports(s, together=together, overrides=overrides) for s in sources):
         return []
     if not sources:
-        return [Problem(claim, "it cites no source; add at least one published source.")]
+        return [Problem(claim, gettext("it cites no source; add at least one published source."))]
     needs = next((n for s in sources if (n := _missing_for(s, overrides or {}))), ())
-    message = (
+    message = gettext(
         "none of its sources is published (an attribution also needs its reporting "
-        f"source published): {_label_sources(sources)}."
-    )
+        "source published): %(sources)s."
+    ) % {"sources": _label_sources(sources)}
     return [Problem(claim, message, needs=needs)]
 
 
@@ -196,11 +209,14 @@ def decision_problems(decision, *, together=frozenset()):
     ]
     if not missing:
         return []
-    names = " and ".join(describe(record) for record in missing)
+    names = get_text_list([describe(record) for record in missing], gettext("and"))
     needs = tuple(record for record in missing if record.status != Status.ARCHIVED)
     if len(needs) != len(missing):
         needs = ()
-    return [Problem(decision, f"it needs a published agency and source; {names} is not.", needs)]
+    message = gettext("it needs a published agency and source; %(records)s is not.") % {
+        "records": names
+    }
+    return [Problem(decision, message, needs)]
 
 
 def publish_problems(record, *, together=frozenset(), cited_sources=None, overrides=None):
@@ -223,7 +239,8 @@ def publish_problems(record, *, together=frozenset(), cited_sources=None, overri
             return [
                 Problem(
                     record,
-                    f"the source reporting it, “{reporter}”, is not published.",
+                    gettext("the source reporting it, “%(source)s”, is not published.")
+                    % {"source": reporter},
                     needs=needs,
                 )
             ]
@@ -287,7 +304,8 @@ def _claims_losing_support(source, as_if, citing_label="sources.claim"):
             problems.append(
                 Problem(
                     claim,
-                    f"it would have no published source left without “{source}”.",
+                    gettext("it would have no published source left without “%(source)s”.")
+                    % {"source": source},
                     dependent=True,
                 )
             )
@@ -303,7 +321,8 @@ def _decisions_losing_support(record):
     return [
         Problem(
             decision,
-            f"readers of the published therapy would no longer see it without “{record}”.",
+            gettext("readers of the published therapy would no longer see it without “%(record)s”.")
+            % {"record": record},
             dependent=True,
         )
         for decision in decisions

@@ -14,7 +14,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, path, resolve, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx import revisions
 from genetx.admin import validation_summary
@@ -28,6 +31,15 @@ from genetx.services import (
     revision_submit,
     revision_unschedule,
 )
+
+# "could not be approved": the action named in a refusal, by the form's action value.
+ACTION_PARTICIPLES = {
+    "approve": _("approved"),
+    "unschedule": _("unscheduled"),
+    "reject": _("rejected"),
+    "submit": _("submitted"),
+    "discard": _("discarded"),
+}
 
 
 def _go_live_at(raw: str):
@@ -44,13 +56,16 @@ def _go_live_at(raw: str):
         value = None
     if value is None:
         raise TransitionRefused(
-            f"“{raw[:40]}” is not a date and time; use the picker or write 2026-12-01 09:00"
+            gettext("“%(value)s” is not a date and time; use the picker or write 2026-12-01 09:00")
+            % {"value": raw[:40]}
         )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value <= timezone.now():
         raise TransitionRefused(
-            "the go-live time is not in the future; leave it empty to apply the changes now"
+            gettext(
+                "the go-live time is not in the future; leave it empty to apply the changes now"
+            )
         )
     return value
 
@@ -58,17 +73,17 @@ def _go_live_at(raw: str):
 class QueueFilter(admin.SimpleListFilter):
     """Awaiting review by default; also everything open, or everything."""
 
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
         return [
-            ("awaiting", "Awaiting review"),
-            ("open", "Open (drafts, awaiting review, rejected, scheduled)"),
-            ("rejected", "Rejected"),
-            ("scheduled", "Approved, scheduled"),
-            ("decided", "Approved or discarded"),
-            ("all", "All"),
+            ("awaiting", _("Awaiting review")),
+            ("open", _("Open (drafts, awaiting review, rejected, scheduled)")),
+            ("rejected", _("Rejected")),
+            ("scheduled", _("Approved, scheduled")),
+            ("decided", _("Approved or discarded")),
+            ("all", _("All")),
         ]
 
     def value(self):
@@ -100,11 +115,11 @@ class QueueFilter(admin.SimpleListFilter):
 class MineFilter(admin.SimpleListFilter):
     """Revisions I wrote ("my drafts"), or everyone's."""
 
-    title = "whose"
+    title = _("whose")
     parameter_name = "whose"
 
     def lookups(self, request, model_admin):
-        return [("mine", "Mine")]
+        return [("mine", _("Mine"))]
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
@@ -168,11 +183,11 @@ class RevisionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_queue()
 
-    @admin.display(description="Record", ordering="object_repr")
+    @admin.display(description=_("Record"), ordering="object_repr")
     def record(self, obj):
         return obj.object_repr
 
-    @admin.display(description="Kind", ordering="content_type")
+    @admin.display(description=_("Kind"), ordering="content_type")
     def kind(self, obj):
         return obj.content_type.name
 
@@ -200,7 +215,7 @@ class RevisionAdmin(admin.ModelAdmin):
             else None
         )
         if revision is None or revision.model is None:
-            raise Http404("No such revision.")
+            raise Http404(gettext("No such revision."))
         if not _may_view_target(request.user, revision):
             raise PermissionDenied
         return revision
@@ -220,7 +235,7 @@ class RevisionAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Changes to {revision.object_repr}",
+            "title": gettext("Changes to %(record)s") % {"record": revision.object_repr},
             "revision": revision,
             "live": live,
             "live_changed": live is not None and live.version != revision.base_version,
@@ -252,49 +267,78 @@ class RevisionAdmin(admin.ModelAdmin):
                 revision = revision_approve(revision=revision, user=user, go_live_at=go_live_at)
                 if revision.status == RevisionStatus.SCHEDULED:
                     when = timezone.localtime(revision.go_live_at)
-                    done = f"approved: they go live on {when:%d %b %Y at %H:%M} {when:%Z}"
+                    done = gettext(
+                        "The changes to “%(record)s” were approved: they go live on %(day)s at "
+                        "%(time)s %(zone)s."
+                    ) % {
+                        "record": revision.object_repr,
+                        "day": format_date(when, "d M Y"),
+                        "time": format_date(when, "H:i"),
+                        "zone": format_date(when, "T"),
+                    }
                 else:
-                    done = "approved: the live record now shows these changes"
+                    done = gettext(
+                        "The changes to “%(record)s” were approved: the live record now shows "
+                        "these changes."
+                    ) % {"record": revision.object_repr}
             elif action == "unschedule":
                 revision_unschedule(revision=revision, user=user)
-                done = "taken off the schedule and are awaiting review again"
+                done = gettext(
+                    "The changes to “%(record)s” were taken off the schedule and are awaiting "
+                    "review again."
+                ) % {"record": revision.object_repr}
             elif action == "reject":
                 revision_reject(
                     revision=revision, user=user, comment=request.POST.get("comment", "")
                 )
-                done = "rejected; the author sees your comment"
+                done = gettext(
+                    "The changes to “%(record)s” were rejected; the author sees your comment."
+                ) % {"record": revision.object_repr}
             elif action == "submit":
                 if revision.created_by_id != user.pk and not can_publish(user, revision.model):
                     raise PermissionDenied
                 revision_submit(revision=revision, user=user)
-                done = "submitted for review"
+                done = gettext("The changes to “%(record)s” were submitted for review.") % {
+                    "record": revision.object_repr
+                }
             elif action == "discard":
                 revision_discard(revision=revision, user=user)
-                done = "discarded; the live record is unchanged"
+                done = gettext(
+                    "The changes to “%(record)s” were discarded; the live record is unchanged."
+                ) % {"record": revision.object_repr}
             else:
                 self.message_user(
                     request,
-                    "Choose approve, reject, submit, discard or cancel the schedule.",
+                    gettext("Choose approve, reject, submit, discard or cancel the schedule."),
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.path)
         except TransitionRefused as exc:
             self.message_user(
                 request,
-                f"Nothing was changed: the revision of “{revision.object_repr}” "
-                f"could not be {action}d: {exc}.",
+                gettext(
+                    "Nothing was changed: the revision of “%(record)s” could not be %(action)s: "
+                    "%(reason)s."
+                )
+                % {
+                    "record": revision.object_repr,
+                    "action": ACTION_PARTICIPLES[action],
+                    "reason": exc,
+                },
                 messages.ERROR,
             )
         except ValidationError as exc:
             self.message_user(
                 request,
-                f"Nothing was changed: the revision of “{revision.object_repr}” no longer "
-                f"validates ({validation_summary(exc)}). Open the record, correct the draft "
-                "and submit it again.",
+                gettext(
+                    "Nothing was changed: the revision of “%(record)s” no longer validates "
+                    "(%(problems)s). Open the record, correct the draft and submit it again."
+                )
+                % {"record": revision.object_repr, "problems": validation_summary(exc)},
                 messages.ERROR,
             )
         else:
-            self.message_user(request, f"The changes to “{revision.object_repr}” were {done}.")
+            self.message_user(request, done)
             if action == "approve":
                 return HttpResponseRedirect(reverse("admin:genetx_revision_changelist"))
         return HttpResponseRedirect(request.path)
@@ -304,14 +348,14 @@ class RevisionAdmin(admin.ModelAdmin):
         revision = self._revision(request, revision_id)
         live = revision.live_object()
         if live is None:
-            raise Http404("The record of this revision was deleted.")
+            raise Http404(gettext("The record of this revision was deleted."))
         try:
             match = resolve(live.get_absolute_url())
         except Resolver404 as exc:
-            raise Http404("This kind of record has no page of its own.") from exc
+            raise Http404(gettext("This kind of record has no page of its own.")) from exc
         view_class = getattr(match.func, "view_class", None)
         if view_class is None or not hasattr(view_class, "revision_preview"):
-            raise Http404("This kind of record has no page to preview.")
+            raise Http404(gettext("This kind of record has no page to preview."))
         preview = revisions.preview_object(revision.data, live)
         return view_class.as_view(revision_preview=preview)(request, *match.args, **match.kwargs)
 
@@ -332,14 +376,14 @@ class RevisionAdmin(admin.ModelAdmin):
             for row in model.history.filter(id=object_id, history_id__in=[old, new])
         }
         if old not in rows or new not in rows:
-            raise Http404("No such versions of this record.")
+            raise Http404(gettext("No such versions of this record."))
         changes = revisions.compare_values(
             model, revisions.field_values(rows[old]), revisions.field_values(rows[new])
         )
         context = {
             **self.admin_site.each_context(request),
             "opts": model._meta,
-            "title": f"Compare versions of {rows[new].instance}",
+            "title": gettext("Compare versions of %(record)s") % {"record": rows[new].instance},
             "old": rows[old],
             "new": rows[new],
             "field_changes": changes,

@@ -8,11 +8,13 @@ nothing: the gates are asked again after saving, inside the transaction, so a fa
 midway rolls everything back.
 """
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from genetx import notifications, revisions
 from genetx.models import Publishable, Revision, RevisionStatus, StaleRecord, Status
@@ -27,6 +29,13 @@ from genetx.publishing import (
     record_key,
     withdraw_problems,
 )
+
+
+def history_name(record) -> str:
+    """describe(record) for a history row's reason, which is stored: in the site's default
+    language whatever the admin's language, like the rest of the history."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return describe(record)
 
 
 class TransitionRefused(Exception):
@@ -87,7 +96,12 @@ def _require_publisher(*, obj, user: AbstractBaseUser, action: str) -> None:
         return
     if not can_publish(user, type(obj)):
         raise TransitionRefused(
-            f"only publishers may {action} {type(obj)._meta.verbose_name_plural}"
+            {
+                "publish": gettext("only publishers may publish %(records)s"),
+                "unpublish": gettext("only publishers may unpublish %(records)s"),
+                "archive": gettext("only publishers may archive %(records)s"),
+            }[action]
+            % {"records": type(obj)._meta.verbose_name_plural}
         )
 
 
@@ -135,7 +149,7 @@ def publish_together(
         together = {record_key(record) for record in records}
         blocking = [p for r in records for p in publish_problems(r, together=together)]
         raise GateRefused(blocking, offer=needed)
-    first = describe(records[0])
+    first = history_name(records[0])
     for record in needed:
         _require_publisher(obj=record, user=user, action="publish")
         _lock(record)
@@ -155,7 +169,9 @@ def publish_together(
 def publishable_submit(*, obj: Publishable, user: AbstractBaseUser) -> Publishable:
     """Send a draft to review. Anyone who may change the record may submit it."""
     if obj.status != Status.DRAFT:
-        raise TransitionRefused(f"it is {obj.get_status_display().lower()}, not a draft")
+        raise TransitionRefused(
+            gettext("it is %(status)s, not a draft") % {"status": obj.get_status_display().lower()}
+        )
     saved = _save_status(obj=obj, user=user, status=Status.REVIEW)
     notifications.notify_submitted(record=saved, author=user)
     return saved
@@ -174,9 +190,9 @@ def publishable_publish(
     _require_publisher(obj=obj, user=user, action="publish")
     _lock(obj)
     if obj.status == Status.PUBLISHED:
-        raise TransitionRefused("it is already published")
+        raise TransitionRefused(gettext("it is already published"))
     if obj.status == Status.ARCHIVED:
-        raise TransitionRefused("it is archived; move it back to draft first")
+        raise TransitionRefused(gettext("it is archived; move it back to draft first"))
     publish_together(obj, user=user, with_needed=with_needed, reason=reason)
     return obj
 
@@ -207,7 +223,7 @@ def _withdraw(
                 obj=record,
                 user=user,
                 status=status,
-                reason=f"{DONE[action]} with {describe(obj)}, its last published support",
+                reason=f"{DONE[action]} with {history_name(obj)}, its last published support",
             )
     _save_status(obj=obj, user=user, status=status, reason=reason)
     # Regulatory decisions cannot be unpublished themselves: once confirmed, readers no
@@ -229,7 +245,7 @@ def publishable_unpublish(
     """
     _require_publisher(obj=obj, user=user, action="unpublish")
     if obj.status == Status.DRAFT:
-        raise TransitionRefused("it is already a draft")
+        raise TransitionRefused(gettext("it is already a draft"))
     return _withdraw(
         obj=obj,
         user=user,
@@ -251,7 +267,7 @@ def publishable_archive(
     """
     _require_publisher(obj=obj, user=user, action="archive")
     if obj.status == Status.ARCHIVED:
-        raise TransitionRefused("it is already archived")
+        raise TransitionRefused(gettext("it is already archived"))
     return _withdraw(
         obj=obj,
         user=user,
@@ -320,7 +336,9 @@ def revision_save(
 def revision_submit(*, revision: Revision, user: AbstractBaseUser) -> Revision:
     """Send a draft (or rejected, then revised) revision to the review queue."""
     if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.REJECTED):
-        raise TransitionRefused(f"it is {revision.get_status_display().lower()}")
+        raise TransitionRefused(
+            gettext("it is %(status)s") % {"status": revision.get_status_display().lower()}
+        )
     revision.status = RevisionStatus.SUBMITTED
     revision.submitted_at = timezone.now()
     revision.updated_by = user
@@ -333,15 +351,24 @@ def _decide(revision: Revision, user: AbstractBaseUser, action: str) -> Revision
     """The revision, locked, when it may still be decided by this user."""
     if not can_publish(user, revision.model):
         raise TransitionRefused(
-            f"only publishers may {action} changes to {revision.model._meta.verbose_name_plural}"
+            {
+                "approve": gettext("only publishers may approve changes to %(records)s"),
+                "reject": gettext("only publishers may reject changes to %(records)s"),
+            }[action]
+            % {"records": revision.model._meta.verbose_name_plural}
         )
     locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
     if locked is None:
-        raise TransitionRefused("the revision no longer exists")
+        raise TransitionRefused(gettext("the revision no longer exists"))
     if locked.status != RevisionStatus.SUBMITTED:
-        who = f" by {locked.decided_by}" if locked.decided_by else ""
+        status = locked.get_status_display().lower()
+        if locked.decided_by:
+            raise TransitionRefused(
+                gettext("it is %(status)s by %(who)s, not awaiting review")
+                % {"status": status, "who": locked.decided_by}
+            )
         raise TransitionRefused(
-            f"it is {locked.get_status_display().lower()}{who}, not awaiting review"
+            gettext("it is %(status)s, not awaiting review") % {"status": status}
         )
     return locked
 
@@ -385,10 +412,10 @@ def _approval_reason(revision: Revision) -> str:
 def revision_unschedule(*, revision: Revision, user: AbstractBaseUser) -> Revision:
     """Take a scheduled revision back to the review queue, unapplied."""
     if not can_publish(user, revision.model):
-        raise TransitionRefused("only publishers may change a schedule")
+        raise TransitionRefused(gettext("only publishers may change a schedule"))
     locked = Revision.objects.select_for_update().filter(pk=revision.pk).first()
     if locked is None or locked.status != RevisionStatus.SCHEDULED:
-        raise TransitionRefused("it is not scheduled (it may have gone live meanwhile)")
+        raise TransitionRefused(gettext("it is not scheduled (it may have gone live meanwhile)"))
     locked.status = RevisionStatus.SUBMITTED
     locked.go_live_at = None
     locked.decided_by = None
@@ -430,16 +457,26 @@ def _apply_revision(revision: Revision, user, reason: str):
     live = model._base_manager.select_for_update().filter(pk=revision.object_id).first()
     if live is None:
         raise TransitionRefused(
-            f"the {model._meta.verbose_name} “{revision.object_repr}” was deleted since "
-            "this revision was written"
+            gettext("the %(kind)s “%(record)s” was deleted since this revision was written")
+            % {"kind": model._meta.verbose_name, "record": revision.object_repr}
         )
     if live.version != revision.base_version:
         latest = live.history.order_by("-history_date").select_related("history_user").first()
-        who = f" by {latest.history_user}" if latest and latest.history_user else ""
+        who = latest.history_user if latest else None
+        then = gettext(
+            "open the record, check its draft against the live version and save it again, "
+            "then approve"
+        )
+        if who:
+            message = gettext(
+                "the live %(kind)s was changed by %(who)s since this revision was written; %(then)s"
+            )
+        else:
+            message = gettext(
+                "the live %(kind)s was changed since this revision was written; %(then)s"
+            )
         raise TransitionRefused(
-            f"the live {model._meta.verbose_name} was changed{who} since this revision was "
-            "written; open the record, check its draft against the live version and save "
-            "it again, then approve"
+            message % {"kind": model._meta.verbose_name, "who": who, "then": then}
         )
     data = revision.data
     revisions.set_values(live, data.get("fields", {}), data.get("changed", []))
@@ -478,17 +515,22 @@ def _apply_children(group: dict, parent, user, reason: str) -> list:
             obj.delete()
         except ProtectedError as exc:
             raise TransitionRefused(
-                f"the {label} “{obj}” cannot be deleted while other records point to it"
+                gettext(
+                    "the %(kind)s “%(record)s” cannot be deleted while other records point to it"
+                )
+                % {"kind": label, "record": obj}
             ) from exc
     for row in group.get("changed", []):
         obj = model._base_manager.select_for_update().filter(pk=row["pk"]).first()
         if obj is None:
             raise TransitionRefused(
-                f"a {label} this revision changes was deleted since it was written"
+                gettext("a %(kind)s this revision changes was deleted since it was written")
+                % {"kind": label}
             )
         if obj.version != row["version"]:
             raise TransitionRefused(
-                f"the {label} “{obj}” was changed since this revision was written"
+                gettext("the %(kind)s “%(record)s” was changed since this revision was written")
+                % {"kind": label, "record": obj}
             )
         revisions.set_values(obj, row["fields"], [f.name for f in revisions.revised_fields(model)])
         saved.append(_save_part(obj, user, reason))
@@ -512,7 +554,7 @@ def revision_reject(*, revision: Revision, user: AbstractBaseUser, comment: str)
     """Send a submitted revision back to its author with a comment; the live row is untouched."""
     comment = comment.strip()
     if not comment:
-        raise TransitionRefused("write a comment telling the author what to change")
+        raise TransitionRefused(gettext("write a comment telling the author what to change"))
     revision = _decide(revision, user, "reject")
     revision.status = RevisionStatus.REJECTED
     revision.comment = comment
@@ -527,9 +569,11 @@ def revision_reject(*, revision: Revision, user: AbstractBaseUser, comment: str)
 def revision_discard(*, revision: Revision, user: AbstractBaseUser) -> Revision:
     """Drop an open revision: its author, or a publisher, withdraws the proposed change."""
     if not revision.is_open:
-        raise TransitionRefused(f"it is {revision.get_status_display().lower()}")
+        raise TransitionRefused(
+            gettext("it is %(status)s") % {"status": revision.get_status_display().lower()}
+        )
     if revision.created_by_id != user.pk and not can_publish(user, revision.model):
-        raise TransitionRefused("only its author or a publisher may discard a revision")
+        raise TransitionRefused(gettext("only its author or a publisher may discard a revision"))
     revision.status = RevisionStatus.DISCARDED
     revision.updated_by = user
     revision.save()

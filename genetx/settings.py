@@ -305,6 +305,10 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin's language choice (genetx.i18n.choose_admin_language), kept for a year. Public
+# pages ignore it: their language is in the URL.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Content translations (django-modeltranslation): name_en, name_es, ...; an empty value
 # falls back to the other language.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
@@ -518,5 +522,12 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "GeneTx <genetx@localhost>")
+# The language of review notification emails, one for every recipient (no per-user language
+# is stored; the admin's own language is each editor's choice, in a cookie).
+EMAIL_LANGUAGE = os.environ.get("GENETX_EMAIL_LANGUAGE", LANGUAGE_CODE)
+if EMAIL_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"GENETX_EMAIL_LANGUAGE is {EMAIL_LANGUAGE!r}; use one of {', '.join(dict(LANGUAGES))}"
+    )
 # The address links in notification emails start with (no request is at hand when they go).
 SITE_URL = os.environ.get("GENETX_SITE_URL", "http://localhost:8000").rstrip("/")

@@ -11,6 +11,7 @@ from .audit import audit_log_view
 from .cache import query_params
 from .data_health import data_health_view
 from .feeds import LatestUpdatesFeed
+from .i18n import choose_admin_language
 from .sitemaps import SITEMAPS
 
 # A database that is down or too slow answers 503, not 500 (see the view).
@@ -34,6 +35,8 @@ urlpatterns = [
         admin.site.admin_view(lambda request: data_health_view(request, admin.site)),
         name="data-health",
     ),
+    # The admin's language form (its header); open to the login page, so not admin_view.
+    path(f"{settings.ADMIN_URL}language/", choose_admin_language, name="admin-language"),
     path("open-data/<str:name>", open_data_file, name="open-data-file"),
     path("api/v1/", api.urls),
     # Anything else under /api/ is a JSON 404, not the site's HTML page.

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import CsvImportExportMixin, PublishableAdmin, PublishableInline
 from genetx.data_health import health_filter
@@ -34,9 +35,9 @@ class InstitutionAdmin(CsvImportExportMixin, PublishableAdmin):
     inlines = [InstitutionProgrammeInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "status"]}),
-        ("Place", {"fields": ["city", "region", "country", "latitude", "longitude"]}),
-        ("Identity", {"fields": ["website", "ror_id", "summary"]}),
-        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("Place"), {"fields": ["city", "region", "country", "latitude", "longitude"]}),
+        (_("Identity"), {"fields": ["website", "ror_id", "summary"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
 

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HospitalsConfig(AppConfig):
     name = "hospitals"
-    verbose_name = "Institutions"
+    verbose_name = _("Institutions")
     default_auto_field = "django.db.models.BigAutoField"

@@ -6,6 +6,8 @@ from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
     GatedPartsFormSet,
@@ -14,7 +16,6 @@ from genetx.admin import (
     PartAdmin,
     PublishableAdmin,
     ReadOnlyInline,
-    counted,
     gated_form,
 )
 from genetx.data_health import health_filter
@@ -33,8 +34,8 @@ SOURCES_TARGET = "sources.source"
 
 class SourceImportForm(forms.Form):
     file = forms.FileField(
-        label="BibTeX or RIS file",
-        help_text="A .bib or .ris file exported from a reference manager, UTF-8, at most 2 MB.",
+        label=_("BibTeX or RIS file"),
+        help_text=_("A .bib or .ris file exported from a reference manager, UTF-8, at most 2 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".bib,.ris"}),
     )
 
@@ -53,7 +54,7 @@ class ConfirmImportForm(forms.Form):
     """Names the previewed file, kept in the database, so the confirmed import saves it
     whichever app server receives the confirmation."""
 
-    GONE = "The previewed file is no longer waiting for confirmation; upload it again."
+    GONE = _("The previewed file is no longer waiting for confirmation; upload it again.")
 
     job = forms.UUIDField(
         widget=forms.HiddenInput, error_messages={"invalid": GONE, "required": GONE}
@@ -89,8 +90,8 @@ class CitedByInline(ReadOnlyInline):
     fk_name = "source"
     fields = ["claim", "locator", "quote"]
     readonly_fields = ["claim", "locator", "quote"]
-    verbose_name = "citing claim"
-    verbose_name_plural = "cited by"
+    verbose_name = _("citing claim")
+    verbose_name_plural = _("cited by")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("claim")
@@ -126,7 +127,7 @@ class SourceAdmin(PublishableAdmin):
     fieldsets = [
         (None, {"fields": ["key", "kind", "status"]}),
         (
-            "Reference",
+            _("Reference"),
             {
                 "fields": [
                     "title",
@@ -143,8 +144,8 @@ class SourceAdmin(PublishableAdmin):
                 ]
             },
         ),
-        ("Attribution without a full reference", {"fields": ["reported_by", "note"]}),
-        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("Attribution without a full reference"), {"fields": ["reported_by", "note"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
     change_list_template = "admin/sources/source/change_list.html"
@@ -169,7 +170,7 @@ class SourceAdmin(PublishableAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import sources from BibTeX or RIS",
+            "title": gettext("Import sources from BibTeX or RIS"),
             "changelist_url": changelist,
             "may_publish": self.has_publish_permission(request),
         }
@@ -224,7 +225,11 @@ class SourceAdmin(PublishableAdmin):
             job.state, job.message = ImportState.FAILED, f"Nothing was saved: {exc}"
             job.content = ""
             job.save()
-            self.message_user(request, f"Import failed, nothing was saved: {exc}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Import failed, nothing was saved: %(reason)s") % {"reason": exc},
+                messages.ERROR,
+            )
             return HttpResponseRedirect(request.path)
         job.state, job.processed, job.content = ImportState.DONE, job.total, ""
         job.created_count, job.updated_count = result.created, result.updated
@@ -236,25 +241,45 @@ class SourceAdmin(PublishableAdmin):
         job.save()
         self.message_user(
             request,
-            f"Import saved: {counted(result.created, 'source', 'sources')} created "
-            f"(new sources are drafts), {result.updated} updated.",
+            ngettext(
+                "Import saved: %(created)d source created (new sources are drafts), "
+                "%(updated)d updated.",
+                "Import saved: %(created)d sources created (new sources are drafts), "
+                "%(updated)d updated.",
+                result.created,
+            )
+            % {"created": result.created, "updated": result.updated},
             messages.SUCCESS,
         )
         if result.revised:
             self.message_user(
                 request,
-                f"{counted(result.revised, 'change', 'changes')} to published sources "
-                "submitted for review instead of going live.",
+                ngettext(
+                    "%(count)d change to published sources submitted for review instead of "
+                    "going live.",
+                    "%(count)d changes to published sources submitted for review instead of "
+                    "going live.",
+                    result.revised,
+                )
+                % {"count": result.revised},
                 messages.WARNING,
             )
         if result.refused:
             self.message_user(
                 request,
-                f"{len(result.refused)} refused: "
-                + "; ".join(
-                    f"row {p.row.number} ({p.row.label}): {', '.join(p.errors)}"
-                    for p in result.refused
-                ),
+                gettext("%(count)d refused: %(rows)s")
+                % {
+                    "count": len(result.refused),
+                    "rows": "; ".join(
+                        gettext("row %(number)s (%(label)s): %(errors)s")
+                        % {
+                            "number": p.row.number,
+                            "label": p.row.label,
+                            "errors": ", ".join(p.errors),
+                        }
+                        for p in result.refused
+                    ),
+                },
                 messages.WARNING,
             )
         return HttpResponseRedirect(changelist)
@@ -263,18 +288,24 @@ class SourceAdmin(PublishableAdmin):
         import_sources.enqueue(job.pk)
         self.message_user(
             request,
-            f"{job.file_name}: {job.total} entries are being imported in the background. "
-            "This page shows the progress and reloads itself until the import ends.",
+            ngettext(
+                "%(file)s: %(count)d entry is being imported in the background. This page "
+                "shows the progress and reloads itself until the import ends.",
+                "%(file)s: %(count)d entries are being imported in the background. This page "
+                "shows the progress and reloads itself until the import ends.",
+                job.total,
+            )
+            % {"file": job.file_name, "count": job.total},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:genetx_importjob_change", args=[job.pk]))
 
-    @admin.action(description="Export selected as BibTeX (.bib)", permissions=["view"])
+    @admin.action(description=_("Export selected as BibTeX (.bib)"), permissions=["view"])
     def export_bibtex(self, request, queryset):
         text = bibtex_file(self._for_export(queryset))
         return self._download(text, "bib", "application/x-bibtex")
 
-    @admin.action(description="Export selected as RIS (.ris)", permissions=["view"])
+    @admin.action(description=_("Export selected as RIS (.ris)"), permissions=["view"])
     def export_ris(self, request, queryset):
         entries = [ris_entry(source) for source in self._for_export(queryset)]
         return self._download(ris_records(entries), "ris", "application/x-research-info-systems")
@@ -302,11 +333,11 @@ class SourceAdmin(PublishableAdmin):
         # not one per row, here and in autocomplete results.
         return super().get_queryset(request).prefetch_related("authors")
 
-    @admin.display(description="Reference")
+    @admin.display(description=_("Reference"))
     def label(self, obj):
         return obj.short_label
 
-    @admin.display(boolean=True, description="Full reference")
+    @admin.display(boolean=True, description=_("Full reference"))
     def is_full_reference(self, obj):
         return obj.is_full_reference
 
@@ -320,7 +351,7 @@ class AuthorAdmin(PartAdmin, GeneTxAdmin):
     autocomplete_fields = ["source"]
     show_full_result_count = False
 
-    @admin.display(description="Name", ordering="family")
+    @admin.display(description=_("Name"), ordering="family")
     def family_or_literal(self, obj):
         return obj.family_or_literal
 
@@ -328,11 +359,11 @@ class AuthorAdmin(PartAdmin, GeneTxAdmin):
 class NeedsReviewFilter(admin.SimpleListFilter):
     """Open review flags: claims marked Needs review or Disputed."""
 
-    title = "review flag"
+    title = _("review flag")
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):
-        return [("open", "Needs review")]
+        return [("open", _("Needs review"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
@@ -383,9 +414,9 @@ class ClaimAdmin(PublishableAdmin):
     gate_checked_by_inline = True
     fieldsets = [
         (None, {"fields": ["slug", "statement", "status"]}),
-        ("About", {"fields": ["therapy", "condition", "institution", "programme"]}),
+        (_("About"), {"fields": ["therapy", "condition", "institution", "programme"]}),
         (
-            "Figure",
+            _("Figure"),
             {
                 "fields": [
                     ("measure", "measure_name"),
@@ -395,8 +426,8 @@ class ClaimAdmin(PublishableAdmin):
                 ]
             },
         ),
-        ("Review", {"fields": ["review_status", "review_note", "superseded_by"]}),
-        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("Review"), {"fields": ["review_status", "review_note", "superseded_by"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
     def save_model(self, request, obj, form, change):
@@ -405,16 +436,19 @@ class ClaimAdmin(PublishableAdmin):
         if successor is not None and not successor.is_published and obj.is_published:
             self.message_user(
                 request,
-                f"“{successor}” is not published yet, so it does not replace “{obj}” for "
-                "readers until it is: only a published claim supersedes a published one.",
+                gettext(
+                    "“%(successor)s” is not published yet, so it does not replace “%(claim)s” "
+                    "for readers until it is: only a published claim supersedes a published one."
+                )
+                % {"successor": successor, "claim": obj},
                 messages.INFO,
             )
 
-    @admin.display(description="Statement")
+    @admin.display(description=_("Statement"))
     def short_statement(self, obj):
         return obj.statement if len(obj.statement) <= 90 else obj.statement[:89] + "…"
 
-    @admin.display(description="Figure")
+    @admin.display(description=_("Figure"))
     def value_display(self, obj):
         return obj.value_display
 

@@ -9,6 +9,8 @@ from django.forms import Textarea
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
     CsvImportExportMixin,
@@ -18,7 +20,6 @@ from genetx.admin import (
     PartAdmin,
     PublishableAdmin,
     PublishableInline,
-    counted,
     gated_form,
 )
 from genetx.data_health import health_filter
@@ -51,7 +52,7 @@ class ModalityAdmin(GeneTxAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(therapy_total=Count("therapies"))
 
-    @admin.display(description="Therapies", ordering="therapy_total")
+    @admin.display(description=_("Therapies"), ordering="therapy_total")
     def therapy_total(self, obj):
         return obj.therapy_total
 
@@ -106,7 +107,7 @@ class ClaimInline(PublishableInline):
     fields = ["slug", "statement", "review_status", "status"]
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
     # The claim's citations are edited on the claim's own page (change link).
-    verbose_name_plural = "claims (open a claim to add its sources)"
+    verbose_name_plural = _("claims (open a claim to add its sources)")
 
 
 @admin.register(Therapy)
@@ -132,15 +133,15 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "status"]}),
         (
-            "Identity",
+            _("Identity"),
             {"fields": ["inn", "brand_name", "code", "modality", "approach", "conditions"]},
         ),
-        ("Description", {"fields": ["summary", "mechanism", "development_status"]}),
-        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("Description"), {"fields": ["summary", "mechanism", "development_status"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
     @admin.action(
-        description="Publish (with its draft programmes and claims)", permissions=["publish"]
+        description=_("Publish (with its draft programmes and claims)"), permissions=["publish"]
     )
     def publish(self, request, queryset):
         def publish_with_parts(*, obj, user, with_needed=False):
@@ -149,10 +150,12 @@ class TherapyAdmin(CsvImportExportMixin, PublishableAdmin):
         def parts(results):
             programmes = sum(result.programmes for result in results)
             claims = sum(result.claims for result in results)
-            return (
-                f", with {counted(programmes, 'programme', 'programmes')} and "
-                f"{counted(claims, 'claim', 'claims')}"
-            )
+            return ", " + gettext("with %(programmes)s and %(claims)s") % {
+                "programmes": ngettext("%(count)d programme", "%(count)d programmes", programmes)
+                % {"count": programmes},
+                "claims": ngettext("%(count)d claim", "%(count)d claims", claims)
+                % {"count": claims},
+            }
 
         return self.apply_transition(
             request, queryset, publish_with_parts, "published", parts, option="with_needed"
@@ -173,7 +176,7 @@ class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
         kwargs["form"] = gated_form(kwargs.get("form", self.form))
         return super().get_form(request, obj, change, **kwargs)
 
-    @admin.display(description="Source", ordering="source__key")
+    @admin.display(description=_("Source"), ordering="source__key")
     def source_key(self, obj):
         return obj.source.key
 
@@ -194,37 +197,46 @@ class TrialCitationInline(GeneTxInline):
     fields = ["position", "source", "locator"]
     autocomplete_fields = ["source"]
     ordering = ["position"]
-    verbose_name_plural = "sources (at least one published, to publish the trial)"
+    verbose_name_plural = _("sources (at least one published, to publish the trial)")
 
 
 class TrialSiteInline(GeneTxInline):
     model = TrialSite
     fields = ["institution"]
     autocomplete_fields = ["institution"]
-    verbose_name_plural = "sites (the country is the institution's)"
+    verbose_name_plural = _("sites (the country is the institution's)")
 
 
 class StudyImportForm(forms.Form):
     file = forms.FileField(
-        label="Study file (.json)",
+        label=_("Study file (.json)"),
         required=False,
-        help_text="A ClinicalTrials.gov API v2 study, as saved from "
-        "https://clinicaltrials.gov/api/v2/studies/<NCT number>; at most 2 MB.",
+        help_text=_(
+            "A ClinicalTrials.gov API v2 study, as saved from "
+            "https://clinicaltrials.gov/api/v2/studies/<NCT number>; at most 2 MB."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".json"}),
     )
     nct_number = forms.CharField(
-        label="or fetch by NCT number",
+        label=_("or fetch by NCT number"),
         required=False,
         max_length=30,
-        help_text="Needs internet access from this server; gives up after "
-        f"{ctgov.FETCH_TIMEOUT} seconds.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set per form (it names the timeout), so the text follows the admin's language.
+        self.fields["nct_number"].help_text = ngettext(
+            "Needs internet access from this server; gives up after %(seconds)s second.",
+            "Needs internet access from this server; gives up after %(seconds)s seconds.",
+            ctgov.FETCH_TIMEOUT,
+        ) % {"seconds": ctgov.FETCH_TIMEOUT}
 
     def clean(self):
         cleaned = super().clean()
         upload, number = cleaned.get("file"), (cleaned.get("nct_number") or "").strip()
         if bool(upload) == bool(number):
-            raise ValidationError("Upload a study file or give an NCT number (one of them).")
+            raise ValidationError(_("Upload a study file or give an NCT number (one of them)."))
         try:
             cleaned["study"] = (
                 ctgov.read_study_file(upload) if upload else ctgov.fetch_study(number)
@@ -256,7 +268,7 @@ class TrialAdmin(PublishableAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import a trial from ClinicalTrials.gov",
+            "title": gettext("Import a trial from ClinicalTrials.gov"),
             "changelist_url": changelist,
         }
         form = StudyImportForm()
@@ -267,11 +279,16 @@ class TrialAdmin(PublishableAdmin):
                 data = ctgov.parse_json(request.POST.get("study", "").encode())
                 trial = ctgov.trial_create(study=ctgov.preview(data), user=request.user)
             except (ctgov.ImportFileError, ValidationError) as exc:
-                self.message_user(request, f"Nothing was saved: {exc}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Nothing was saved: %(reason)s") % {"reason": exc},
+                    messages.ERROR,
+                )
                 return HttpResponseRedirect(request.path)
             self.message_user(
                 request,
-                f"Draft trial “{trial}” created. Add its sources before publishing it.",
+                gettext("Draft trial “%(trial)s” created. Add its sources before publishing it.")
+                % {"trial": trial},
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:therapies_trial_change", args=[trial.pk]))
@@ -304,9 +321,9 @@ class TrialAdmin(PublishableAdmin):
     gate_checked_by_inline = True
     fieldsets = [
         (None, {"fields": ["title", "acronym", "slug", "status"]}),
-        ("Registry numbers", {"fields": ["nct_number", "eudract_number", "euct_number"]}),
+        (_("Registry numbers"), {"fields": ["nct_number", "eudract_number", "euct_number"]}),
         (
-            "Design and progress",
+            _("Design and progress"),
             {
                 "fields": [
                     ("phase", "overall_status"),
@@ -316,8 +333,8 @@ class TrialAdmin(PublishableAdmin):
                 ]
             },
         ),
-        ("What and who", {"fields": ["sponsor", "therapies", "conditions", "summary"]}),
-        ("Record", {"fields": ["published_at", "created_at", "updated_at"]}),
+        (_("What and who"), {"fields": ["sponsor", "therapies", "conditions", "summary"]}),
+        (_("Record"), {"fields": ["published_at", "created_at", "updated_at"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -329,6 +346,6 @@ class TrialAdmin(PublishableAdmin):
             return queryset.filter(nct_number=nct), False
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.display(description="Trial", ordering="acronym")
+    @admin.display(description=_("Trial"), ordering="acronym")
     def display_name(self, obj):
         return obj.display_name

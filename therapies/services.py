@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext
 
 from genetx.models import Status
 from genetx.services import TransitionRefused, publish_together
@@ -31,9 +32,9 @@ def therapy_publish(
     TransitionRefused (and publishes nothing) when the therapy or any part is refused.
     """
     if therapy.status == Status.PUBLISHED:
-        raise TransitionRefused("it is already published")
+        raise TransitionRefused(gettext("it is already published"))
     if therapy.status == Status.ARCHIVED:
-        raise TransitionRefused("it is archived; move it back to draft first")
+        raise TransitionRefused(gettext("it is archived; move it back to draft first"))
     pending = [Status.DRAFT, Status.REVIEW]
     programmes = list(therapy.programmes.filter(status__in=pending))
     claims = list(therapy.claims.filter(status__in=pending))

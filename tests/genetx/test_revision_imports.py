@@ -41,7 +41,7 @@ def test_csv_row_updating_a_published_therapy_becomes_a_revision(client, editor,
     client.force_login(editor)
     text = HEADER + "elevidys,Elevidys,product,,dmd,,New summary.,,published\n"
     preview = dry_run(client, text)
-    assert any("change published records" in m for m in messages_of(preview))
+    assert any("1 row changes published records" in m for m in messages_of(preview))
     (row,) = preview.context["result"].rows
     assert "Live" in " ".join(row.diff) and "New" in " ".join(row.diff)  # old -> new
     response = confirm(client, preview)
