@@ -408,7 +408,7 @@ class PublishingFormMixin(GateFormMixin):
                     % {
                         "who": current.updated_by or gettext("a deleted user"),
                         "when": when_saved(current.updated_at),
-                        "summary": current.summary,
+                        "summary": current.change_summary,
                     },
                     code="stale_revision",
                 )

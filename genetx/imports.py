@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from import_export.tmp_storages import BaseStorage
 
 logger = logging.getLogger(__name__)
@@ -34,23 +36,38 @@ def read_bounded(upload) -> bytes:
     Reads at most one byte past the limit, whatever size the upload claims to be, and
     rewinds the file for whoever reads it next.
     """
-    limit = f"the limit is {MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+    limit = gettext("the limit is %(limit)s MB. Split it into smaller files.") % {
+        "limit": MAX_IMPORT_BYTES // 1024 // 1024
+    }
     if upload.size > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"The file is {upload.size / 1024 / 1024:.1f} MB; {limit}")
+        raise ImportFileError(
+            gettext("The file is %(size)s MB; %(limit)s")
+            % {"size": number_format(upload.size / 1024 / 1024, 1), "limit": limit}
+        )
     raw = upload.read(MAX_IMPORT_BYTES + 1)
     upload.seek(0)
     if len(raw) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"The file is larger than it declared; {limit}")
+        raise ImportFileError(
+            gettext("The file is larger than it declared; %(limit)s") % {"limit": limit}
+        )
     return raw
 
 
-def check_entry_count(count: int, noun: str = "entries") -> None:
-    """Refuse a file with more entries (rows, records) than IMPORT_MAX_ENTRIES."""
+def check_entry_count(count: int, noun: str = "") -> None:
+    """Refuse a file with more entries (rows, records) than IMPORT_MAX_ENTRIES; `noun`
+    names them in the active language ("entries" when empty)."""
     limit = settings.IMPORT_MAX_ENTRIES
     if count > limit:
         raise ImportFileError(
-            f"The file has {count:,} {noun}; at most {limit:,} can be imported at once. "
-            "Split it into smaller files."
+            gettext(
+                "The file has %(count)s %(noun)s; at most %(limit)s can be imported at once. "
+                "Split it into smaller files."
+            )
+            % {
+                "count": number_format(count, force_grouping=True),
+                "noun": noun or gettext("entries"),
+                "limit": number_format(limit, force_grouping=True),
+            }
         )
 
 
@@ -59,8 +76,15 @@ def check_field_size(value: str, where: str) -> None:
     limit = settings.IMPORT_MAX_FIELD_CHARS
     if len(value) > limit:
         raise ImportFileError(
-            f"{where} is {len(value):,} characters long; a field may have at most "
-            f"{limit:,}. Shorten it or leave it out."
+            gettext(
+                "%(where)s is %(length)s characters long; a field may have at most "
+                "%(limit)s. Shorten it or leave it out."
+            )
+            % {
+                "where": where,
+                "length": number_format(len(value), force_grouping=True),
+                "limit": number_format(limit, force_grouping=True),
+            }
         )
 
 
@@ -110,7 +134,9 @@ class DatabaseImportStorage(BaseStorage):
             return ImportJob.objects.get(token=self.name, state=ImportState.PREVIEW)
         except (ImportJob.DoesNotExist, ValidationError) as exc:
             raise ImportFileError(
-                "The previewed file is no longer waiting for confirmation; upload it again."
+                gettext(
+                    "The previewed file is no longer waiting for confirmation; upload it again."
+                )
             ) from exc
 
     def read(self):
@@ -196,8 +222,17 @@ def chunks(items: list, size: int) -> Iterable[list]:
 
 def describe_problem(problem: dict) -> str:
     """A report row as one line: "row 3: kind 'medicine': Select a valid choice."."""
-    field_ = f"{problem['field']} {problem['value']!r}: " if problem.get("field") else ""
-    return f"row {problem['row']}: {field_}{problem['message']}"
+    if problem.get("field"):
+        return gettext("row %(row)s: %(field)s %(value)r: %(message)s") % {
+            "row": problem["row"],
+            "field": problem["field"],
+            "value": problem["value"],
+            "message": problem["message"],
+        }
+    return gettext("row %(row)s: %(message)s") % {
+        "row": problem["row"],
+        "message": problem["message"],
+    }
 
 
 def csv_problems(result, headers: list[str], first_row: int = 1) -> list[dict]:

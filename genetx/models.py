@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -79,7 +80,10 @@ class Versioned(models.Model):
     """
 
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Raised by one on every save."
+        default=1,
+        editable=False,
+        help_text=_("Raised by one on every save."),
+        verbose_name=_("version"),
     )
 
     class Meta:
@@ -112,32 +116,38 @@ class Publishable(Versioned):
         choices=Status,
         default=Status.DRAFT,
         db_index=True,
-        help_text="Draft and In review are visible to staff only; Published is public.",
+        help_text=_("Draft and In review are visible to staff only; Published is public."),
+        verbose_name=_("status"),
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Set on first publication and kept when the record is republished.",
+        help_text=_("Set on first publication and kept when the record is republished."),
+        verbose_name=_("published at"),
     )
     go_live_at = models.DateTimeField(
-        "go live at",
+        _("go live at"),
         null=True,
         blank=True,
         db_index=True,
-        help_text="Publish automatically at this time (publishers only). The scheduled "
-        "command publishes it through the same checks as the Publish button, then clears this.",
+        help_text=_(
+            "Publish automatically at this time (publishers only). The scheduled "
+            "command publishes it through the same checks as the Publish button, then clears this."
+        ),
     )
     expires_at = models.DateTimeField(
-        "expires at",
+        _("expires at"),
         null=True,
         blank=True,
         db_index=True,
-        help_text="Take it back to draft automatically at this time (publishers only); "
-        "refused, and reported, while published claims rely on it alone.",
+        help_text=_(
+            "Take it back to draft automatically at this time (publishers only); "
+            "refused, and reported, while published claims rely on it alone."
+        ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     # inherit=True gives every concrete subclass its own history table.
     history = HistoricalRecords(inherit=True)
@@ -256,52 +266,70 @@ class Revision(Versioned):
 
     Status = RevisionStatus
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("content type")
+    )
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     object_repr = models.CharField(
-        "record", max_length=300, help_text="The record's name when the revision was saved."
+        _("record"), max_length=300, help_text=_("The record's name when the revision was saved.")
     )
-    status = models.CharField(max_length=12, choices=RevisionStatus, default=RevisionStatus.DRAFT)
+    status = models.CharField(
+        max_length=12,
+        choices=RevisionStatus,
+        default=RevisionStatus.DRAFT,
+        verbose_name=_("status"),
+    )
     base_version = models.PositiveIntegerField(
-        help_text="The live record's version this revision was made on."
+        help_text=_("The live record's version this revision was made on."),
+        verbose_name=_("base version"),
     )
-    data = models.JSONField(encoder=DjangoJSONEncoder)
+    data = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("data"))
     summary = models.CharField(
-        max_length=300, blank=True, help_text="One line: what the revision changes."
+        max_length=300,
+        blank=True,
+        help_text=_("One line: what the revision changes."),
+        verbose_name=_("summary"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         related_name="revisions_created",
+        verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         related_name="revisions_updated",
+        verbose_name=_("updated by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="revisions_decided",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     comment = models.TextField(
-        blank=True, help_text="The reviewer's comment, shown to the author on a rejection."
+        blank=True,
+        help_text=_("The reviewer's comment, shown to the author on a rejection."),
+        verbose_name=_("comment"),
     )
     go_live_at = models.DateTimeField(
-        "goes live at",
+        _("goes live at"),
         null=True,
         blank=True,
         db_index=True,
-        help_text="When an approved revision is applied to the live record "
-        "(by publish_scheduled); empty once applied.",
+        help_text=_(
+            "When an approved revision is applied to the live record "
+            "(by publish_scheduled); empty once applied."
+        ),
     )
 
     objects = RevisionQuerySet.as_manager()
@@ -338,6 +366,19 @@ class Revision(Versioned):
     def model_label(self) -> str:
         return str(self.model._meta.verbose_name)
 
+    @property
+    def change_summary(self) -> str:
+        """What the revision changes, in the active language. ``summary`` keeps the same
+        line as it was saved, in the site's default language (it is searched and stored)."""
+        from genetx.revisions import summarise
+
+        if self.model is None:
+            return self.summary
+        try:
+            return summarise(self.data, self.model)
+        except (FieldDoesNotExist, LookupError, KeyError, TypeError):
+            return self.summary  # the model changed since: the line as it was saved
+
     def live_object(self):
         """The live record, or None when it was deleted since."""
         return self.model._base_manager.filter(pk=self.object_id).first()
@@ -362,33 +403,52 @@ class ImportJob(models.Model):
 
     State = ImportState
 
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    target = models.CharField(
-        max_length=100, help_text="What the file imports into: a model label or CSV resource."
+    token = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("token")
     )
-    file_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=10)
-    content = models.TextField(help_text="The uploaded file's text, kept until it is imported.")
+    target = models.CharField(
+        max_length=100,
+        help_text=_("What the file imports into: a model label or CSV resource."),
+        verbose_name=_("target"),
+    )
+    file_name = models.CharField(max_length=255, verbose_name=_("file name"))
+    file_format = models.CharField(max_length=10, verbose_name=_("file format"))
+    content = models.TextField(
+        help_text=_("The uploaded file's text, kept until it is imported."),
+        verbose_name=_("content"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("user"),
     )
-    state = models.CharField(max_length=10, choices=ImportState, default=ImportState.PREVIEW)
-    total = models.PositiveIntegerField(default=0, help_text="Entries in the file.")
-    processed = models.PositiveIntegerField(default=0, help_text="Entries handled so far.")
-    created_count = models.PositiveIntegerField("created", default=0)
-    updated_count = models.PositiveIntegerField("updated", default=0)
-    refused_count = models.PositiveIntegerField("refused", default=0)
+    state = models.CharField(
+        max_length=10, choices=ImportState, default=ImportState.PREVIEW, verbose_name=_("state")
+    )
+    total = models.PositiveIntegerField(
+        default=0, help_text=_("Entries in the file."), verbose_name=_("total")
+    )
+    processed = models.PositiveIntegerField(
+        default=0, help_text=_("Entries handled so far."), verbose_name=_("processed")
+    )
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
     report = models.JSONField(
-        default=list, blank=True, help_text="Refused rows: row, label, field, value, message."
+        default=list,
+        blank=True,
+        help_text=_("Refused rows: row, label, field, value, message."),
+        verbose_name=_("report"),
     )
-    message = models.TextField(blank=True, help_text="The outcome in one sentence.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(
+        blank=True, help_text=_("The outcome in one sentence."), verbose_name=_("message")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -419,8 +479,12 @@ class ContentChange(models.Model):
     current).
     """
 
-    seq = models.BigIntegerField(default=0, help_text="Content changes committed so far.")
-    changed_at = models.DateTimeField(null=True, help_text="When the last one was committed.")
+    seq = models.BigIntegerField(
+        default=0, help_text=_("Content changes committed so far."), verbose_name=_("seq")
+    )
+    changed_at = models.DateTimeField(
+        null=True, help_text=_("When the last one was committed."), verbose_name=_("changed at")
+    )
 
     class Meta:
         verbose_name = _("content change counter")

@@ -79,7 +79,7 @@ def submitted_message(*, record, author) -> tuple[str, str, type]:
             "kind": model._meta.verbose_name,
             "record": name,
             "author": author,
-            "summary": record.summary,
+            "summary": record.change_summary,
         }
     else:
         model, name = type(record), str(record)

@@ -9,6 +9,7 @@
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from import_export import resources
 
 from genetx import revisions
@@ -44,8 +45,11 @@ class RevisionAwareResource(resources.ModelResource):
             return super().save_instance(instance, is_create, row, **kwargs)
         if Revision.objects.open().for_object(instance).exists():
             raise ValidationError(
-                f"“{instance}” has unpublished changes waiting for review; a publisher "
-                "decides on them (or they are discarded) before it can be imported again."
+                gettext(
+                    "“%(record)s” has unpublished changes waiting for review; a publisher "
+                    "decides on them (or they are discarded) before it can be imported again."
+                )
+                % {"record": instance}
             )
         instance._genetx_as_revision = True
         if self._is_dry_run(kwargs):

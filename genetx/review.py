@@ -140,7 +140,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "record",
         "kind",
         "status",
-        "summary",
+        "changes",
         "created_by",
         "updated_at",
         "submitted_at",
@@ -186,6 +186,10 @@ class RevisionAdmin(admin.ModelAdmin):
     @admin.display(description=_("Record"), ordering="object_repr")
     def record(self, obj):
         return obj.object_repr
+
+    @admin.display(description=_("Changes"), ordering="summary")
+    def changes(self, obj):
+        return obj.change_summary
 
     @admin.display(description=_("Kind"), ordering="content_type")
     def kind(self, obj):

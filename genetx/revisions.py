@@ -31,6 +31,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from .translation_sync import english_copy, set_stored_value, stored_value
 
@@ -429,13 +430,18 @@ def summarise(data: dict, model) -> str:
         for name in [*data.get("changed", []), *data.get("m2m_changed", [])]
     ]
     line = ", ".join(parts)
+    words = {
+        "new": gettext("%(count)d added"),
+        "changed": gettext("%(count)d changed"),
+        "deleted": gettext("%(count)d removed"),
+    }
     for group in data.get("children", {}).values():
         counts = [
-            f"{len(group[key])} {word}"
-            for key, word in (("new", "added"), ("changed", "changed"), ("deleted", "removed"))
+            words[key] % {"count": len(group[key])}
+            for key in ("new", "changed", "deleted")
             if group.get(key)
         ]
         if counts:
             plural = child_model(group)._meta.verbose_name_plural
             line += ("; " if line else "") + f"{plural}: {', '.join(counts)}"
-    return (line or "no changes")[:300]
+    return (line or gettext("no changes"))[:300]

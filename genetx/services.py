@@ -313,7 +313,10 @@ def revision_save(
         revision.version = revision_version
     revision.object_repr = str(obj)[:300]
     revision.data = data
-    revision.summary = revisions.summarise(data, type(obj))
+    with translation.override(settings.LANGUAGE_CODE):
+        # Stored (and searched) in the site's default language; the admin shows each
+        # editor Revision.change_summary in theirs.
+        revision.summary = revisions.summarise(data, type(obj))
     revision.base_version = base_version
     revision.updated_by = user
     if revision.status == RevisionStatus.REJECTED:

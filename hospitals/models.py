@@ -84,27 +84,32 @@ class InstitutionKind(models.TextChoices):
 class Institution(Publishable):
     Kind = InstitutionKind
 
-    name = models.CharField(max_length=250)
-    slug = models.SlugField(max_length=250, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
-    city = models.CharField(max_length=120, blank=True, db_index=True)
+    name = models.CharField(max_length=250, verbose_name=_("name"))
+    slug = models.SlugField(max_length=250, unique=True, verbose_name=_("slug"))
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True, verbose_name=_("kind"))
+    city = models.CharField(max_length=120, blank=True, db_index=True, verbose_name=_("city"))
     region = models.CharField(
-        max_length=120, blank=True, db_index=True, help_text="e.g. Community of Madrid, Catalonia."
+        max_length=120,
+        blank=True,
+        db_index=True,
+        help_text=_("e.g. Community of Madrid, Catalonia."),
+        verbose_name=_("region"),
     )
     country = models.CharField(
         max_length=2,
         blank=True,
         db_index=True,
         validators=[validate_country_code],
-        help_text="Two-letter ISO code: ES, US.",
+        help_text=_("Two-letter ISO code: ES, US."),
+        verbose_name=_("country"),
     )
-    website = models.URLField(max_length=300, blank=True)
+    website = models.URLField(max_length=300, blank=True, verbose_name=_("website"))
     ror_id = models.CharField(
-        "ROR id",
+        _("ROR id"),
         max_length=9,
         blank=True,
         validators=[validate_ror_id],
-        help_text="Research Organization Registry id, e.g. 05mc5tw50.",
+        help_text=_("Research Organization Registry id, e.g. 05mc5tw50."),
     )
     latitude = models.DecimalField(
         max_digits=8,
@@ -112,9 +117,12 @@ class Institution(Publishable):
         null=True,
         blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
-        help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. "
-        "City level is enough: it places the institution's marker on the maps. "
-        "Give both coordinates or neither.",
+        help_text=_(
+            "Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. "
+            "City level is enough: it places the institution's marker on the maps. "
+            "Give both coordinates or neither."
+        ),
+        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
         max_digits=8,
@@ -122,9 +130,10 @@ class Institution(Publishable):
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
-        help_text="Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.",
+        help_text=_("Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid."),
+        verbose_name=_("longitude"),
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -174,7 +183,7 @@ class Institution(Publishable):
         if (self.latitude is None) != (self.longitude is None):
             missing = "longitude" if self.longitude is None else "latitude"
             raise ValidationError(
-                {missing: "Give both latitude and longitude, or leave both empty."}
+                {missing: _("Give both latitude and longitude, or leave both empty.")}
             )
 
     @property
@@ -251,16 +260,25 @@ class Programme(Publishable):
     Role = ProgrammeRole
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="programmes"
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="programmes",
+        verbose_name=_("institution"),
     )
     therapy = models.ForeignKey(
-        "therapies.Therapy", on_delete=models.CASCADE, related_name="programmes"
+        "therapies.Therapy",
+        on_delete=models.CASCADE,
+        related_name="programmes",
+        verbose_name=_("therapy"),
     )
-    role = models.CharField(max_length=20, choices=Role)
+    role = models.CharField(max_length=20, choices=Role, verbose_name=_("role"))
     since = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="The year the role began, when known."
+        null=True,
+        blank=True,
+        help_text=_("The year the role began, when known."),
+        verbose_name=_("since"),
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
 
     objects = ProgrammeQuerySet.as_manager()
 

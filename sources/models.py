@@ -99,87 +99,115 @@ class Source(Publishable):
     key = models.SlugField(
         max_length=80,
         unique=True,
-        help_text="A short stable citation key, e.g. catala-2022. Used in URLs and imports.",
+        help_text=_("A short stable citation key, e.g. catala-2022. Used in URLs and imports."),
+        verbose_name=_("key"),
     )
-    kind = models.CharField(max_length=20, choices=Kind, help_text="What kind of work this is.")
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind,
+        help_text=_("What kind of work this is."),
+        verbose_name=_("kind"),
+    )
     title = models.CharField(
         max_length=500,
         blank=True,
-        help_text="The title in English as cited. Leave empty when the title is not known.",
+        help_text=_("The title in English as cited. Leave empty when the title is not known."),
+        verbose_name=_("title"),
     )
     original_title = models.CharField(
         max_length=500,
         blank=True,
-        help_text="The title in the work's own language when it is not English.",
+        help_text=_("The title in the work's own language when it is not English."),
+        verbose_name=_("original title"),
     )
     container_title = models.CharField(
-        "journal or site",
+        _("journal or site"),
         max_length=300,
         blank=True,
-        help_text="The journal, newspaper or website the work appeared in.",
+        help_text=_("The journal, newspaper or website the work appeared in."),
     )
-    publisher = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=300, blank=True, verbose_name=_("publisher"))
     institution = models.ForeignKey(
         "hospitals.Institution",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="published_sources",
-        help_text="The institution in GeneTx that published or reported this work (a "
-        "hospital's report, a CRO's article); its page lists the work.",
+        help_text=_(
+            "The institution in GeneTx that published or reported this work (a "
+            "hospital's report, a CRO's article); its page lists the work."
+        ),
+        verbose_name=_("institution"),
     )
     issued = models.DateField(
         null=True,
         blank=True,
-        help_text="Publication date. Enter the first day of the month or year when only "
-        "those are known, and set the precision.",
+        help_text=_(
+            "Publication date. Enter the first day of the month or year when only "
+            "those are known, and set the precision."
+        ),
+        verbose_name=_("issued"),
     )
     issued_precision = models.CharField(
         max_length=5,
         choices=DatePrecision,
         blank=True,
-        help_text="How much of the publication date is known.",
+        help_text=_("How much of the publication date is known."),
+        verbose_name=_("issued precision"),
     )
-    volume = models.CharField(max_length=20, blank=True)
-    issue = models.CharField(max_length=20, blank=True)
-    pages = models.CharField(max_length=40, blank=True, help_text="e.g. 327-332")
+    volume = models.CharField(max_length=20, blank=True, verbose_name=_("volume"))
+    issue = models.CharField(max_length=20, blank=True, verbose_name=_("issue"))
+    pages = models.CharField(
+        max_length=40, blank=True, help_text=_("e.g. 327-332"), verbose_name=_("pages")
+    )
     doi = models.CharField(
-        "DOI",
+        _("DOI"),
         max_length=200,
         blank=True,
         validators=[validate_doi],
-        help_text="Bare or as a link; stored as the bare lower-case DOI, unique.",
+        help_text=_("Bare or as a link; stored as the bare lower-case DOI, unique."),
     )
     pmid = models.CharField(
-        "PMID",
+        _("PMID"),
         max_length=9,
         blank=True,
         validators=[
             RegexValidator(
                 r"^[1-9][0-9]{0,8}$",
-                "A PubMed id is a number of up to nine digits, e.g. 37414060.",
+                _("A PubMed id is a number of up to nine digits, e.g. 37414060."),
                 code="invalid_pmid",
             )
         ],
-        help_text="PubMed id, digits only, when the work is indexed in PubMed: 37414060.",
+        help_text=_("PubMed id, digits only, when the work is indexed in PubMed: 37414060."),
     )
-    url = models.URLField("URL", max_length=500, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
     language = models.CharField(
         max_length=12,
         blank=True,
-        help_text="Language of the work as a code: en, es, ...",
+        help_text=_("Language of the work as a code: en, es, ..."),
+        verbose_name=_("language"),
     )
-    accessed = models.DateField(null=True, blank=True, help_text="When the URL was last read.")
+    accessed = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("When the URL was last read."),
+        verbose_name=_("accessed"),
+    )
     reported_by = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="attributions",
-        help_text="For an attribution without a full reference: the source that makes it "
-        "(e.g. the article that says 'a study in The Lancet').",
+        help_text=_(
+            "For an attribution without a full reference: the source that makes it "
+            "(e.g. the article that says 'a study in The Lancet')."
+        ),
+        verbose_name=_("reported by"),
     )
-    note = models.TextField(blank=True, help_text="Editorial note shown with the reference.")
+    note = models.TextField(
+        blank=True, help_text=_("Editorial note shown with the reference."), verbose_name=_("note")
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -223,7 +251,7 @@ class Source(Publishable):
         self.doi = normalise_doi(self.doi)
         if self.kind == self.Kind.ATTRIBUTION and self.reported_by_id is None:
             raise ValidationError(
-                {"reported_by": "An attribution must name the source that makes it."}
+                {"reported_by": _("An attribution must name the source that makes it.")}
             )
         if self.issued and not self.issued_precision:
             self.issued_precision = DatePrecision.DAY
@@ -316,21 +344,27 @@ class AuthorQuerySet(models.QuerySet):
 class Author(Versioned):
     """One author of a source, in the order the work lists them."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
-    position = models.PositiveSmallIntegerField(help_text="1 for the first author.")
-    family = models.CharField("family name", max_length=200, blank=True)
-    given = models.CharField("given names or initials", max_length=200, blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="authors", verbose_name=_("source")
+    )
+    position = models.PositiveSmallIntegerField(
+        help_text=_("1 for the first author."), verbose_name=_("position")
+    )
+    family = models.CharField(_("family name"), max_length=200, blank=True)
+    given = models.CharField(_("given names or initials"), max_length=200, blank=True)
     literal = models.CharField(
-        "organisation",
+        _("organisation"),
         max_length=300,
         blank=True,
-        help_text="For an organisation as author (U.S. Food and Drug Administration); "
-        "leave the names empty.",
+        help_text=_(
+            "For an organisation as author (U.S. Food and Drug Administration); "
+            "leave the names empty."
+        ),
     )
     et_al = models.BooleanField(
-        "followed by et al.",
+        _("followed by et al."),
         default=False,
-        help_text="Tick on the last recorded author when the full author list is not known.",
+        help_text=_("Tick on the last recorded author when the full author list is not known."),
     )
 
     history = HistoricalRecords()
@@ -535,47 +569,72 @@ class Claim(Publishable):
     Qualifier = ClaimQualifier
 
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="A stable key for this claim, used in imports."
+        max_length=120,
+        unique=True,
+        help_text=_("A stable key for this claim, used in imports."),
+        verbose_name=_("slug"),
     )
-    statement = models.TextField(help_text="The claim in one or two plain sentences.")
+    statement = models.TextField(
+        help_text=_("The claim in one or two plain sentences."), verbose_name=_("statement")
+    )
     measure = models.SlugField(
         max_length=120,
         blank=True,
-        help_text="For a figure: what it measures, shared by every figure of the same measure "
-        "(e.g. spain-car-t-requests) so a newer one can supersede an older one.",
+        help_text=_(
+            "For a figure: what it measures, shared by every figure of the same measure "
+            "(e.g. spain-car-t-requests) so a newer one can supersede an older one."
+        ),
+        verbose_name=_("measure"),
     )
     measure_name = models.CharField(
         max_length=200,
         blank=True,
-        help_text="What readers see for the measure, in words (e.g. “Requests for CAR-T "
-        "treatment by Spanish hospitals since 2018”): the same for every figure of the measure.",
+        help_text=_(
+            "What readers see for the measure, in words (e.g. “Requests for CAR-T "
+            "treatment by Spanish hospitals since 2018”): the same for every figure of the measure."
+        ),
+        verbose_name=_("measure name"),
     )
     value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The number, when the claim is a figure.",
+        help_text=_("The number, when the claim is a figure."),
+        verbose_name=_("value"),
     )
-    unit = models.CharField(max_length=10, choices=Unit, blank=True)
-    qualifier = models.CharField(max_length=10, choices=Qualifier, blank=True, default="")
+    unit = models.CharField(max_length=10, choices=Unit, blank=True, verbose_name=_("unit"))
+    qualifier = models.CharField(
+        max_length=10, choices=Qualifier, blank=True, default="", verbose_name=_("qualifier")
+    )
     as_of = models.DateField(
-        null=True, blank=True, help_text="The date the figure describes or was reported."
+        null=True,
+        blank=True,
+        help_text=_("The date the figure describes or was reported."),
+        verbose_name=_("as of"),
     )
-    as_of_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    as_of_precision = models.CharField(
+        max_length=5, choices=DatePrecision, blank=True, verbose_name=_("as of precision")
+    )
     event_date = models.DateField(
         null=True,
         blank=True,
-        help_text="When the claim is about a dated event (a plan, an approval), its date. "
-        "Dated claims appear on the timeline.",
+        help_text=_(
+            "When the claim is about a dated event (a plan, an approval), its date. "
+            "Dated claims appear on the timeline."
+        ),
+        verbose_name=_("event date"),
     )
-    event_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    event_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, blank=True, verbose_name=_("event date precision")
+    )
     therapy = models.ForeignKey(
         "therapies.Therapy",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="claims",
+        verbose_name=_("therapy"),
     )
     condition = models.ForeignKey(
         "therapies.Condition",
@@ -583,6 +642,7 @@ class Claim(Publishable):
         null=True,
         blank=True,
         related_name="claims",
+        verbose_name=_("condition"),
     )
     institution = models.ForeignKey(
         "hospitals.Institution",
@@ -590,6 +650,7 @@ class Claim(Publishable):
         null=True,
         blank=True,
         related_name="claims",
+        verbose_name=_("institution"),
     )
     programme = models.ForeignKey(
         "hospitals.Programme",
@@ -597,16 +658,20 @@ class Claim(Publishable):
         null=True,
         blank=True,
         related_name="claims",
+        verbose_name=_("programme"),
     )
     review_status = models.CharField(
         max_length=16,
         choices=Review,
         default=Review.VERIFIED,
         db_index=True,
-        help_text="Needs review and Disputed are shown to readers as such.",
+        help_text=_("Needs review and Disputed are shown to readers as such."),
+        verbose_name=_("review status"),
     )
     review_note = models.TextField(
-        blank=True, help_text="Why the claim needs review or is disputed; readers see it."
+        blank=True,
+        help_text=_("Why the claim needs review or is disputed; readers see it."),
+        verbose_name=_("review note"),
     )
     superseded_by = models.ForeignKey(
         "self",
@@ -614,9 +679,12 @@ class Claim(Publishable):
         null=True,
         blank=True,
         related_name="supersedes",
-        help_text="A newer claim or figure that replaces this one; the old one stays as "
-        "history. Only a published claim supersedes a published one: a draft successor takes "
-        "effect when it is published, never before. Set Review status to Superseded too.",
+        help_text=_(
+            "A newer claim or figure that replaces this one; the old one stays as "
+            "history. Only a published claim supersedes a published one: a draft successor takes "
+            "effect when it is published, never before. Set Review status to Superseded too."
+        ),
+        verbose_name=_("superseded by"),
     )
 
     objects = ClaimQuerySet.as_manager()
@@ -669,32 +737,32 @@ class Claim(Publishable):
     def clean(self):
         errors = {}
         if self.value is not None and not self.unit:
-            errors["unit"] = "A figure needs a unit."
+            errors["unit"] = _("A figure needs a unit.")
         if (
             self.unit == self.Unit.PERCENT
             and self.value is not None
             and not (0 <= self.value <= 100)
         ):
-            errors["value"] = "A percentage must be between 0 and 100."
+            errors["value"] = _("A percentage must be between 0 and 100.")
         if self.superseded_by_id and self.review_status != self.Review.SUPERSEDED:
-            errors["review_status"] = "A claim with a newer one replacing it is Superseded."
+            errors["review_status"] = _("A claim with a newer one replacing it is Superseded.")
         if self.superseded_by_id and self.superseded_by_id == self.pk:
-            errors["superseded_by"] = "A claim cannot supersede itself."
+            errors["superseded_by"] = _("A claim cannot supersede itself.")
         elif self.superseded_by_id:
             successor = self.superseded_by
             if successor.status == Status.ARCHIVED:
-                errors["superseded_by"] = (
-                    f"“{successor}” is archived, so it cannot replace this claim. Only a "
+                errors["superseded_by"] = gettext(
+                    "“%(claim)s” is archived, so it cannot replace this claim. Only a "
                     "published claim supersedes a published one; a draft or in-review "
                     "successor takes effect when it is published, never before."
-                )
+                ) % {"claim": successor}
             elif successor.superseded_by_id == self.pk:
-                errors["superseded_by"] = (
-                    f"“{successor}” is itself superseded by this claim; two claims cannot "
+                errors["superseded_by"] = gettext(
+                    "“%(claim)s” is itself superseded by this claim; two claims cannot "
                     "replace each other."
-                )
+                ) % {"claim": successor}
         if self.measure_name and not self.measure:
-            errors["measure"] = "Give the measure's key too, or leave its name empty."
+            errors["measure"] = _("Give the measure's key too, or leave its name empty.")
         elif self.measure and self.measure_name:
             # One name per measure: the measure facet and exports group figures by it.
             named = (
@@ -706,10 +774,10 @@ class Claim(Publishable):
                 .first()
             )
             if named:
-                errors["measure_name"] = (
-                    f"Other figures of the measure “{self.measure}” call it “{named}”: use "
+                errors["measure_name"] = gettext(
+                    "Other figures of the measure “%(measure)s” call it “%(name)s”: use "
                     "the same name (or change theirs)."
-                )
+                ) % {"measure": self.measure, "name": named}
         if self.measure and self.measure_name_es:
             # The same in Spanish: the Spanish measure facet groups by the Spanish name.
             named = (
@@ -722,10 +790,10 @@ class Claim(Publishable):
                 .first()
             )
             if named:
-                errors["measure_name_es"] = (
-                    f"Other figures of the measure “{self.measure}” call it “{named}” in "
+                errors["measure_name_es"] = gettext(
+                    "Other figures of the measure “%(measure)s” call it “%(name)s” in "
                     "Spanish: use the same name (or change theirs)."
-                )
+                ) % {"measure": self.measure, "name": named}
         for field in ("as_of", "event_date"):
             if getattr(self, field) and not getattr(self, f"{field}_precision"):
                 setattr(self, f"{field}_precision", DatePrecision.DAY)
@@ -798,19 +866,27 @@ class CitationQuerySet(models.QuerySet):
 class Citation(Versioned):
     """A claim citing a source, optionally with where in it and in what words."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="citations", verbose_name=_("claim")
+    )
     source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
         related_name="citations",
-        help_text="A cited source cannot be deleted while this citation exists.",
+        help_text=_("A cited source cannot be deleted while this citation exists."),
+        verbose_name=_("source"),
     )
     locator = models.CharField(
-        max_length=100, blank=True, help_text="Where in the source: p. 329, section 'CAR-T'."
+        max_length=100,
+        blank=True,
+        help_text=_("Where in the source: p. 329, section 'CAR-T'."),
+        verbose_name=_("locator"),
     )
-    quote = models.TextField(blank=True, help_text="The supporting words, quoted exactly.")
+    quote = models.TextField(
+        blank=True, help_text=_("The supporting words, quoted exactly."), verbose_name=_("quote")
+    )
     position = models.PositiveSmallIntegerField(
-        default=1, help_text="Order among the claim's sources."
+        default=1, help_text=_("Order among the claim's sources."), verbose_name=_("position")
     )
 
     history = HistoricalRecords()

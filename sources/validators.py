@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/")
@@ -24,8 +25,10 @@ def validate_doi(value: str) -> None:
     # stored: a pasted https://doi.org/ link is accepted, as the field's help text promises.
     if value and not DOI_PATTERN.match(normalise_doi(value)):
         raise ValidationError(
-            "%(value)s is not a DOI. A DOI starts with 10., a registrant number and a slash, "
-            "for example 10.1016/j.medcli.2021.10.005.",
+            _(
+                "%(value)s is not a DOI. A DOI starts with 10., a registrant number and a slash, "
+                "for example 10.1016/j.medcli.2021.10.005."
+            ),
             code="invalid_doi",
             params={"value": value},
         )

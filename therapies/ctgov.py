@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from genetx.imports import MAX_IMPORT_BYTES, ImportFileError, read_bounded
 from genetx.models import DatePrecision, Status
@@ -52,7 +54,8 @@ PHASES = {
 STATUSES = {value.upper(): value for value in TrialStatus.values if value}
 # Secondary identifier types that are European registrations, and the field each fills.
 SECONDARY_IDS = {"EUDRACT_NUMBER": "eudract_number", "CTIS": "euct_number"}
-LABELS = {"eudract_number": "EudraCT number", "euct_number": "EU CT number"}
+LABELS = {"eudract_number": _("EudraCT number"), "euct_number": _("EU CT number")}
+LABELS_PLURAL = {"eudract_number": _("EudraCT numbers"), "euct_number": _("EU CT numbers")}
 KINDS = {"ACTUAL": TrialFigureKind.ACTUAL, "ESTIMATED": TrialFigureKind.ANTICIPATED}
 
 
@@ -80,30 +83,38 @@ class StudyPreview:
 def read_study_file(upload) -> dict:
     """The JSON object of an uploaded study file, or StudyError saying why not."""
     if not (upload.name or "").lower().endswith(".json"):
-        raise StudyError("Choose a ClinicalTrials.gov study file (.json).")
+        raise StudyError(gettext("Choose a ClinicalTrials.gov study file (.json)."))
     return parse_json(read_bounded(upload))
 
 
 def parse_json(raw: bytes) -> dict:
     if len(raw) > MAX_STUDY_BYTES:
         raise StudyError(
-            f"The study is larger than {MAX_STUDY_BYTES // 1024 // 1024} MB; a single "
-            "study record is much smaller. Is it the right file?"
+            gettext(
+                "The study is larger than %(limit)s MB; a single study record is much "
+                "smaller. Is it the right file?"
+            )
+            % {"limit": MAX_STUDY_BYTES // 1024 // 1024}
         )
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise StudyError("The file is not UTF-8 text.") from exc
+        raise StudyError(gettext("The file is not UTF-8 text.")) from exc
     except json.JSONDecodeError as exc:
         raise StudyError(
-            f"The file is not complete JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}). Was the download cut short?"
+            gettext(
+                "The file is not complete JSON (line %(line)s, column %(column)s: %(error)s). "
+                "Was the download cut short?"
+            )
+            % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("protocolSection"), dict):
         raise StudyError(
-            "This JSON is not a ClinicalTrials.gov API v2 study: it has no "
-            "“protocolSection” object. Save the study from "
-            "https://clinicaltrials.gov/api/v2/studies/<NCT number>."
+            gettext(
+                "This JSON is not a ClinicalTrials.gov API v2 study: it has no "
+                "“protocolSection” object. Save the study from "
+                "https://clinicaltrials.gov/api/v2/studies/<NCT number>."
+            )
         )
     return data
 
@@ -122,14 +133,21 @@ def fetch_study(nct_number: str, *, url: str = API_URL, timeout: float = FETCH_T
             raw = response.read(MAX_STUDY_BYTES + 1)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
-            raise StudyError(f"ClinicalTrials.gov has no study {number}.") from exc
-        raise StudyError(f"ClinicalTrials.gov answered with an error ({exc.code}).") from exc
+            raise StudyError(
+                gettext("ClinicalTrials.gov has no study %(number)s.") % {"number": number}
+            ) from exc
+        raise StudyError(
+            gettext("ClinicalTrials.gov answered with an error (%(code)s).") % {"code": exc.code}
+        ) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise StudyError(
-            f"Could not reach ClinicalTrials.gov within {timeout:g} seconds ({reason}). "
-            "This server may have no internet access: save the study's JSON on a computer "
-            "that has, and upload the file instead."
+            gettext(
+                "Could not reach ClinicalTrials.gov within %(seconds)s seconds (%(reason)s). "
+                "This server may have no internet access: save the study's JSON on a "
+                "computer that has, and upload the file instead."
+            )
+            % {"seconds": f"{timeout:g}", "reason": reason}
         ) from exc
     return parse_json(raw)
 
@@ -152,7 +170,7 @@ def _date(struct, name: str, preview: StudyPreview):
         return None, "", ""
     text = _get(struct, "date")
     if not isinstance(text, str):
-        preview.errors[name] = "The date is not text."
+        preview.errors[name] = gettext("The date is not text.")
         return None, "", ""
     kind = KINDS.get(str(_get(struct, "type") or "").upper(), "")
     try:
@@ -162,7 +180,9 @@ def _date(struct, name: str, preview: StudyPreview):
             return datetime.date(int(text), 1, 1), DatePrecision.YEAR, kind
         return datetime.date.fromisoformat(text), DatePrecision.DAY, kind
     except ValueError:
-        preview.errors[name] = f"“{text[:40]}” is not a date (YYYY-MM-DD or YYYY-MM)."
+        preview.errors[name] = gettext("“%(value)s” is not a date (YYYY-MM-DD or YYYY-MM).") % {
+            "value": text[:40]
+        }
         return None, "", ""
 
 
@@ -181,14 +201,14 @@ def preview(data: dict) -> StudyPreview:
     ident = _get(protocol, "identificationModule") or {}
     nct = normalise_registry_number(_text(_get(ident, "nctId"), 30), "NCT")
     if not re.match(NCT_PATTERN, nct):
-        result.errors["nct_number"] = (
-            f"The study's identification.nctId “{nct[:30]}” is not an NCT number "
+        result.errors["nct_number"] = gettext(
+            "The study's identification.nctId “%(value)s” is not an NCT number "
             "(NCT and eight digits)."
-        )
+        ) % {"value": nct[:30]}
     acronym = _text(_get(ident, "acronym"), 60)
     title = _text(_get(ident, "briefTitle"), 500) or _text(_get(ident, "officialTitle"), 500)
     if not title:
-        result.errors["title"] = "The study has no briefTitle or officialTitle."
+        result.errors["title"] = gettext("The study has no briefTitle or officialTitle.")
     values = {
         "nct_number": nct,
         "acronym": acronym,
@@ -200,7 +220,9 @@ def preview(data: dict) -> StudyPreview:
     overall = str(_get(status, "overallStatus") or "").upper()
     values["overall_status"] = STATUSES.get(overall, "")
     if overall and overall not in STATUSES:
-        result.errors["overall_status"] = f"Unknown overall status “{overall[:40]}”."
+        result.errors["overall_status"] = gettext("Unknown overall status “%(value)s”.") % {
+            "value": overall[:40]
+        }
     for name, key in (
         ("start_date", "startDateStruct"),
         ("completion_date", "completionDateStruct"),
@@ -210,15 +232,19 @@ def preview(data: dict) -> StudyPreview:
     design = _get(protocol, "designModule") or {}
     phases = _get(design, "phases") or []
     if not isinstance(phases, list) or not all(isinstance(p, str) for p in phases):
-        result.errors["phase"] = "designModule.phases is not a list of phases."
+        result.errors["phase"] = gettext("designModule.phases is not a list of phases.")
         phases = []
     values["phase"] = PHASES.get(tuple(sorted(p.upper() for p in phases)), "")
     if phases and not values["phase"]:
-        result.errors["phase"] = f"Unknown phases {', '.join(phases)[:80]}."
+        result.errors["phase"] = gettext("Unknown phases %(phases)s.") % {
+            "phases": ", ".join(phases)[:80]
+        }
     enrolment = _get(design, "enrollmentInfo") or {}
     count = _get(enrolment, "count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
-        result.errors["enrolment"] = "enrollmentInfo.count is not a number of participants."
+        result.errors["enrolment"] = gettext(
+            "enrollmentInfo.count is not a number of participants."
+        )
         count = None
     values["enrolment"] = count
     values["enrolment_kind"] = (
@@ -266,7 +292,9 @@ def _european_numbers(ident, result: StudyPreview) -> dict:
     found = {}
     infos = _get(ident, "secondaryIdInfos") or []
     if not isinstance(infos, list):
-        result.errors["eudract_number"] = "identificationModule.secondaryIdInfos is not a list."
+        result.errors["eudract_number"] = gettext(
+            "identificationModule.secondaryIdInfos is not a list."
+        )
         return found
     for info in infos[:100]:
         name = SECONDARY_IDS.get(str(_get(info, "type") or "").upper())
@@ -275,9 +303,13 @@ def _european_numbers(ident, result: StudyPreview) -> dict:
         number = normalise_registry_number(_text(_get(info, "id"), 40))
         pattern = EUDRACT_PATTERN if name == "eudract_number" else EUCT_PATTERN
         if not re.match(pattern, number):
-            result.errors[name] = f"The secondary id “{number[:40]}” is not a valid {LABELS[name]}."
+            result.errors[name] = gettext(
+                "The secondary id “%(value)s” is not a valid %(kind)s."
+            ) % {"value": number[:40], "kind": LABELS[name]}
         elif found.get(name, number) != number:
-            result.errors[name] = f"The study gives two {LABELS[name]}s: {found[name]}, {number}."
+            result.errors[name] = gettext(
+                "The study gives two %(kinds)s: %(first)s, %(second)s."
+            ) % {"kinds": LABELS_PLURAL[name], "first": found[name], "second": number}
         else:
             found[name] = number
     return found
@@ -287,7 +319,9 @@ def _european_numbers(ident, result: StudyPreview) -> dict:
 def trial_create(*, study: StudyPreview, user) -> Trial:
     """Save the previewed study as one draft trial (with its matched links), or nothing."""
     if not study.can_import:
-        raise ValidationError(study.errors or {"nct_number": "This trial is already recorded."})
+        raise ValidationError(
+            study.errors or {"nct_number": gettext("This trial is already recorded.")}
+        )
     trial = Trial(**study.values, status=Status.DRAFT)
     if Trial.objects.filter(slug=trial.slug).exists():
         trial.slug = slugify(f"{trial.slug}-{trial.nct_number}")[:120]

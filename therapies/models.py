@@ -7,8 +7,8 @@ from django.db.models.functions import Length, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from genetx import dates
@@ -57,15 +57,18 @@ class Modality(Versioned):
 
     Delivery = ModalityDelivery
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
     delivery = models.CharField(
         max_length=10,
         choices=Delivery,
-        help_text="In vivo: the gene is delivered inside the body. Ex vivo: the patient's "
-        "cells are modified outside the body and given back.",
+        help_text=_(
+            "In vivo: the gene is delivered inside the body. Ex vivo: the patient's "
+            "cells are modified outside the body and given back."
+        ),
+        verbose_name=_("delivery"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     history = HistoricalRecords()
 
@@ -142,25 +145,27 @@ class ConditionCategory(models.TextChoices):
 class Condition(Publishable):
     Category = ConditionCategory
 
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    category = models.CharField(max_length=24, choices=Category, db_index=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
+    category = models.CharField(
+        max_length=24, choices=Category, db_index=True, verbose_name=_("category")
+    )
     is_rare = models.BooleanField(
-        "rare disease", default=False, help_text="Rare by the EU definition (< 1 in 2,000)."
+        _("rare disease"), default=False, help_text=_("Rare by the EU definition (< 1 in 2,000).")
     )
     orpha_code = models.CharField(
-        "ORPHA code",
+        _("ORPHA code"),
         max_length=14,
         blank=True,
         validators=[validate_orpha_code],
-        help_text="Orphanet identifier, e.g. ORPHA:98896.",
+        help_text=_("Orphanet identifier, e.g. ORPHA:98896."),
     )
     icd10_code = models.CharField(
-        "ICD-10 code",
+        _("ICD-10 code"),
         max_length=8,
         blank=True,
         validators=[validate_icd10_code],
-        help_text="WHO ICD-10 code, e.g. G71.0.",
+        help_text=_("WHO ICD-10 code, e.g. G71.0."),
     )
     parent = models.ForeignKey(
         "self",
@@ -168,9 +173,10 @@ class Condition(Publishable):
         null=True,
         blank=True,
         related_name="children",
-        help_text="A broader condition this one belongs to (haemophilia A under haemophilia).",
+        help_text=_("A broader condition this one belongs to (haemophilia A under haemophilia)."),
+        verbose_name=_("parent"),
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
 
     objects = ConditionQuerySet.as_manager()
 
@@ -287,27 +293,37 @@ class Therapy(Publishable):
 
     Development = TherapyDevelopment
 
-    name = models.CharField(max_length=200, help_text="The name readers know it by.")
-    slug = models.SlugField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, help_text=_("The name readers know it by."), verbose_name=_("name")
+    )
+    slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
     kind = models.CharField(
         max_length=10,
         choices=Kind,
         default=Kind.PRODUCT,
-        help_text="An approach (CAR-T therapy) groups many products; a product is one "
-        "medicine; a hospital programme is a treatment a hospital has put in place.",
+        help_text=_(
+            "An approach (CAR-T therapy) groups many products; a product is one "
+            "medicine; a hospital programme is a treatment a hospital has put in place."
+        ),
+        verbose_name=_("kind"),
     )
     inn = models.CharField(
-        "INN",
+        _("INN"),
         max_length=200,
         blank=True,
-        help_text="International non-proprietary name, e.g. delandistrogene moxeparvovec.",
+        help_text=_("International non-proprietary name, e.g. delandistrogene moxeparvovec."),
     )
-    brand_name = models.CharField(max_length=120, blank=True)
+    brand_name = models.CharField(max_length=120, blank=True, verbose_name=_("brand name"))
     code = models.CharField(
-        "development code", max_length=60, blank=True, help_text="e.g. SRP-9001, ARI0002h."
+        _("development code"), max_length=60, blank=True, help_text=_("e.g. SRP-9001, ARI0002h.")
     )
     modality = models.ForeignKey(
-        Modality, on_delete=models.PROTECT, null=True, blank=True, related_name="therapies"
+        Modality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="therapies",
+        verbose_name=_("modality"),
     )
     approach = models.ForeignKey(
         "self",
@@ -316,14 +332,28 @@ class Therapy(Publishable):
         blank=True,
         related_name="products",
         limit_choices_to={"kind": TherapyKind.APPROACH},
-        help_text="For a product or hospital programme: the approach it belongs to "
-        "(ARI0002h belongs to CAR-T therapy). The approach's page lists its products.",
+        help_text=_(
+            "For a product or hospital programme: the approach it belongs to "
+            "(ARI0002h belongs to CAR-T therapy). The approach's page lists its products."
+        ),
+        verbose_name=_("approach"),
     )
-    conditions = models.ManyToManyField(Condition, blank=True, related_name="therapies")
-    summary = models.TextField(help_text="What it is, in two or three plain sentences.")
-    mechanism = models.TextField(blank=True, help_text="How it works.")
+    conditions = models.ManyToManyField(
+        Condition, blank=True, related_name="therapies", verbose_name=_("conditions")
+    )
+    summary = models.TextField(
+        help_text=_("What it is, in two or three plain sentences."), verbose_name=_("summary")
+    )
+    mechanism = models.TextField(
+        blank=True, help_text=_("How it works."), verbose_name=_("mechanism")
+    )
     development_status = models.CharField(
-        max_length=16, choices=Development, blank=True, default="", db_index=True
+        max_length=16,
+        choices=Development,
+        blank=True,
+        default="",
+        db_index=True,
+        verbose_name=_("development status"),
     )
 
     objects = TherapyQuerySet.as_manager()
@@ -363,14 +393,19 @@ class Therapy(Publishable):
         if approach is None:
             return
         if self.pk is not None and approach.pk == self.pk:
-            raise ValidationError({"approach": "A therapy cannot be its own approach."})
+            raise ValidationError({"approach": _("A therapy cannot be its own approach.")})
         if approach.kind != TherapyKind.APPROACH:
             raise ValidationError(
-                {"approach": f"“{approach}” is not an approach; choose a therapeutic approach."}
+                {
+                    "approach": gettext(
+                        "“%(record)s” is not an approach; choose a therapeutic approach."
+                    )
+                    % {"record": approach}
+                }
             )
         if self.kind == TherapyKind.APPROACH:
             raise ValidationError(
-                {"approach": "An approach does not belong to another approach; leave it empty."}
+                {"approach": _("An approach does not belong to another approach; leave it empty.")}
             )
 
     def get_absolute_url(self):
@@ -419,21 +454,27 @@ class RegulatoryDecisionKind(models.TextChoices):
 class RegulatoryDecision(Versioned):
     Kind = RegulatoryDecisionKind
 
-    therapy = models.ForeignKey(Therapy, on_delete=models.CASCADE, related_name="decisions")
+    therapy = models.ForeignKey(
+        Therapy, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("therapy")
+    )
     agency = models.ForeignKey(
         "hospitals.Institution",
         on_delete=models.PROTECT,
         related_name="decisions",
-        help_text="The regulator or ministry that decided.",
+        help_text=_("The regulator or ministry that decided."),
+        verbose_name=_("agency"),
     )
-    kind = models.CharField(max_length=24, choices=Kind)
-    date = models.DateField()
-    indication = models.TextField(help_text="For whom, as the decision words it.")
+    kind = models.CharField(max_length=24, choices=Kind, verbose_name=_("kind"))
+    date = models.DateField(verbose_name=_("date"))
+    indication = models.TextField(
+        help_text=_("For whom, as the decision words it."), verbose_name=_("indication")
+    )
     source = models.ForeignKey(
         "sources.Source",
         on_delete=models.PROTECT,
         related_name="decisions",
-        help_text="Where the decision is documented.",
+        help_text=_("Where the decision is documented."),
+        verbose_name=_("source"),
     )
 
     history = HistoricalRecords()
@@ -590,77 +631,98 @@ class Trial(Publishable):
     FigureKind = TrialFigureKind
 
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="Used in the trial's address, e.g. embark."
+        max_length=120,
+        unique=True,
+        help_text=_("Used in the trial's address, e.g. embark."),
+        verbose_name=_("slug"),
     )
     title = models.CharField(
-        max_length=500, help_text="The trial's title as its registry gives it (brief title)."
+        max_length=500,
+        help_text=_("The trial's title as its registry gives it (brief title)."),
+        verbose_name=_("title"),
     )
     acronym = models.CharField(
-        max_length=60, blank=True, help_text="The trial's short name, e.g. EMBARK."
+        max_length=60,
+        blank=True,
+        help_text=_("The trial's short name, e.g. EMBARK."),
+        verbose_name=_("acronym"),
     )
     nct_number = models.CharField(
-        "ClinicalTrials.gov number",
+        _("ClinicalTrials.gov number"),
         # Room for what editors paste ("NCT 04309981"); stored normalised, and the
         # database checks the exact length.
         max_length=30,
         blank=True,
         validators=[validate_nct_number],
-        help_text="NCT and eight digits, e.g. NCT04309981. Unique.",
+        help_text=_("NCT and eight digits, e.g. NCT04309981. Unique."),
     )
     eudract_number = models.CharField(
-        "EudraCT number",
+        _("EudraCT number"),
         # Room for what editors paste ("NCT 04309981"); stored normalised, and the
         # database checks the exact length.
         max_length=30,
         blank=True,
         validators=[validate_eudract_number],
-        help_text="EU Clinical Trials Register, e.g. 2019-003374-91. Unique.",
+        help_text=_("EU Clinical Trials Register, e.g. 2019-003374-91. Unique."),
     )
     euct_number = models.CharField(
-        "EU CT number",
+        _("EU CT number"),
         # Room for what editors paste ("NCT 04309981"); stored normalised, and the
         # database checks the exact length.
         max_length=30,
         blank=True,
         validators=[validate_euct_number],
-        help_text="EU Clinical Trials Information System (since 2023), e.g. "
-        "2023-503456-12-00. Unique.",
+        help_text=_(
+            "EU Clinical Trials Information System (since 2023), e.g. 2023-503456-12-00. Unique."
+        ),
     )
-    phase = models.CharField(max_length=16, choices=TrialPhase, blank=True, db_index=True)
+    phase = models.CharField(
+        max_length=16, choices=TrialPhase, blank=True, db_index=True, verbose_name=_("phase")
+    )
     overall_status = models.CharField(
-        "overall status",
+        _("overall status"),
         max_length=24,
         choices=TrialStatus,
         blank=True,
         db_index=True,
-        help_text="Recruitment status as the registry states it; leave empty when not known.",
+        help_text=_("Recruitment status as the registry states it; leave empty when not known."),
     )
     start_date = models.DateField(
         null=True,
         blank=True,
-        help_text="When the first participant was enrolled. Enter the first day of the "
-        "month or year when only those are known, and set the precision.",
+        help_text=_(
+            "When the first participant was enrolled. Enter the first day of the "
+            "month or year when only those are known, and set the precision."
+        ),
+        verbose_name=_("start date"),
     )
-    start_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    start_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, blank=True, verbose_name=_("start date precision")
+    )
     start_date_kind = models.CharField(
-        "start date is", max_length=12, choices=TrialFigureKind, blank=True
+        _("start date is"), max_length=12, choices=TrialFigureKind, blank=True
     )
     completion_date = models.DateField(
-        null=True, blank=True, help_text="Study completion date, as the registry gives it."
+        null=True,
+        blank=True,
+        help_text=_("Study completion date, as the registry gives it."),
+        verbose_name=_("completion date"),
     )
-    completion_date_precision = models.CharField(max_length=5, choices=DatePrecision, blank=True)
+    completion_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, blank=True, verbose_name=_("completion date precision")
+    )
     completion_date_kind = models.CharField(
-        "completion date is", max_length=12, choices=TrialFigureKind, blank=True
+        _("completion date is"), max_length=12, choices=TrialFigureKind, blank=True
     )
     enrolment = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Number of participants."
+        null=True, blank=True, help_text=_("Number of participants."), verbose_name=_("enrolment")
     )
     enrolment_kind = models.CharField(
-        "enrolment is",
+        _("enrolment is"),
         max_length=12,
         choices=TrialFigureKind,
         blank=True,
-        help_text="Actual (enrolled) or anticipated (planned) participants.",
+        help_text=_("Actual (enrolled) or anticipated (planned) participants."),
     )
     sponsor = models.ForeignKey(
         "hospitals.Institution",
@@ -668,15 +730,26 @@ class Trial(Publishable):
         null=True,
         blank=True,
         related_name="sponsored_trials",
-        help_text="The lead sponsor; leave empty when not verified.",
+        help_text=_("The lead sponsor; leave empty when not verified."),
+        verbose_name=_("sponsor"),
     )
     therapies = models.ManyToManyField(
-        Therapy, blank=True, related_name="trials", help_text="The therapies it tests."
+        Therapy,
+        blank=True,
+        related_name="trials",
+        help_text=_("The therapies it tests."),
+        verbose_name=_("therapies"),
     )
     conditions = models.ManyToManyField(
-        Condition, blank=True, related_name="trials", help_text="The conditions it studies."
+        Condition,
+        blank=True,
+        related_name="trials",
+        help_text=_("The conditions it studies."),
+        verbose_name=_("conditions"),
     )
-    summary = models.TextField(blank=True, help_text="What the trial tests, in plain words.")
+    summary = models.TextField(
+        blank=True, help_text=_("What the trial tests, in plain words."), verbose_name=_("summary")
+    )
 
     objects = TrialQuerySet.as_manager()
 
@@ -761,16 +834,16 @@ class Trial(Publishable):
         super().clean()
         errors = {}
         if not (self.nct_number or self.eudract_number or self.euct_number):
-            errors["nct_number"] = (
+            errors["nct_number"] = _(
                 "Give at least one registry number: ClinicalTrials.gov, EudraCT or EU CT."
             )
         for field in ("start_date", "completion_date"):
             if getattr(self, field) and not getattr(self, f"{field}_precision"):
                 setattr(self, f"{field}_precision", DatePrecision.DAY)
         if self.enrolment is None and self.enrolment_kind:
-            errors["enrolment_kind"] = "Give the number of participants, or leave this empty."
+            errors["enrolment_kind"] = _("Give the number of participants, or leave this empty.")
         if self.start_date and self.completion_date and self.completion_date < self.start_date:
-            errors["completion_date"] = "The completion date cannot be before the start date."
+            errors["completion_date"] = _("The completion date cannot be before the start date.")
         if errors:
             raise ValidationError(errors)
 
@@ -858,12 +931,15 @@ class TrialSiteQuerySet(models.QuerySet):
 class TrialSite(Versioned):
     """An institution where a trial enrols participants; its country is the institution's."""
 
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trial")
+    )
     institution = models.ForeignKey(
         "hospitals.Institution",
         on_delete=models.PROTECT,
         related_name="trial_sites",
-        help_text="The hospital or centre; its country is the site's country.",
+        help_text=_("The hospital or centre; its country is the site's country."),
+        verbose_name=_("institution"),
     )
 
     history = HistoricalRecords()
@@ -895,18 +971,24 @@ class TrialCitationQuerySet(models.QuerySet):
 class TrialCitation(Versioned):
     """A trial's record citing a source (its registry record, a paper), like a claim's."""
 
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="citations")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="citations", verbose_name=_("trial")
+    )
     source = models.ForeignKey(
         "sources.Source",
         on_delete=models.PROTECT,
         related_name="trial_citations",
-        help_text="A cited source cannot be deleted while this citation exists.",
+        help_text=_("A cited source cannot be deleted while this citation exists."),
+        verbose_name=_("source"),
     )
     locator = models.CharField(
-        max_length=100, blank=True, help_text="Where in the source: a section, a page."
+        max_length=100,
+        blank=True,
+        help_text=_("Where in the source: a section, a page."),
+        verbose_name=_("locator"),
     )
     position = models.PositiveSmallIntegerField(
-        default=1, help_text="Order among the trial's sources."
+        default=1, help_text=_("Order among the trial's sources."), verbose_name=_("position")
     )
 
     history = HistoricalRecords()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from genetx.models import DatePrecision
 from sources.models import Author, Source
@@ -169,14 +170,23 @@ def plan_import(rows: list[SourceRow]) -> ImportPlan:
             if existing.doi and doi and existing.doi != doi:
                 row.refuse(
                     "key",
-                    f"{values['key']!r} is already the key of another source "
-                    f"(DOI {existing.doi}); give this entry its own key.",
+                    gettext(
+                        "%(key)r is already the key of another source (DOI %(doi)s); give "
+                        "this entry its own key."
+                    )
+                    % {"key": values["key"], "doi": existing.doi},
                 )
         if doi and doi in seen_doi:
-            row.refuse("doi", f"the DOI {doi} is also in row {seen_doi[doi]} of this file.")
+            row.refuse(
+                "doi",
+                gettext("the DOI %(doi)s is also in row %(row)s of this file.")
+                % {"doi": doi, "row": seen_doi[doi]},
+            )
         if values["key"] and values["key"] in seen_key:
             row.refuse(
-                "key", f"the key {values['key']!r} is also in row {seen_key[values['key']]}."
+                "key",
+                gettext("the key %(key)r is also in row %(row)s.")
+                % {"key": values["key"], "row": seen_key[values["key"]]},
             )
         if doi:
             seen_doi.setdefault(doi, row.number)
@@ -272,4 +282,6 @@ def _validate(row: SourceRow, source: Source) -> None:
             for name, messages in exc.message_dict.items():
                 row.refuse(f"author {position} {name}", " ".join(messages))
         if not (author.family or author.literal):
-            row.refuse(f"author {position}", "an author needs a family name or organisation.")
+            row.refuse(
+                f"author {position}", gettext("an author needs a family name or organisation.")
+            )

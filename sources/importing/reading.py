@@ -12,6 +12,7 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry
+from django.utils.translation import gettext
 from pylatexenc.latex2text import LatexNodes2Text
 
 from genetx.imports import ImportFileError, check_entry_count, check_field_size, read_bounded
@@ -105,15 +106,15 @@ def read_upload(upload) -> tuple[str, str]:
     elif name.endswith(".ris"):
         file_format = "ris"
     else:
-        raise ImportFileError("Choose a BibTeX (.bib) or RIS (.ris) file.")
+        raise ImportFileError(gettext("Choose a BibTeX (.bib) or RIS (.ris) file."))
     raw = read_bounded(upload)
     if b"\x00" in raw:
-        raise ImportFileError("The file is not text; BibTeX and RIS files are plain text.")
+        raise ImportFileError(gettext("The file is not text; BibTeX and RIS files are plain text."))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            "The file is not UTF-8 text; save it as UTF-8 from your reference manager."
+            gettext("The file is not UTF-8 text; save it as UTF-8 from your reference manager.")
         ) from exc
     return file_format, text
 
@@ -123,7 +124,7 @@ def parse(file_format: str, text: str) -> list[SourceRow]:
         return parse_bibtex(text)
     if file_format == "ris":
         return parse_ris(text)
-    raise ImportFileError(f"Unknown format {file_format!r}.")
+    raise ImportFileError(gettext("Unknown format %(format)r.") % {"format": file_format})
 
 
 def parse_bibtex(text: str) -> list[SourceRow]:
@@ -144,11 +145,14 @@ def parse_bibtex(text: str) -> list[SourceRow]:
             entries.append(block.ignore_error_block)
         elif not isinstance(block, DuplicateBlockKeyBlock):
             raise ImportFileError(
-                f"The file could not be read as BibTeX: the entry starting on line "
-                f"{(block.start_line or 0) + 1} is malformed ({block.error})."
+                gettext(
+                    "The file could not be read as BibTeX: the entry starting on line "
+                    "%(line)s is malformed (%(error)s)."
+                )
+                % {"line": (block.start_line or 0) + 1, "error": block.error}
             )
     if not entries:
-        raise ImportFileError("No BibTeX entries (@article{...}) were found in the file.")
+        raise ImportFileError(gettext("No BibTeX entries (@article{...}) were found in the file."))
     check_entry_count(len(entries))
     entries.sort(key=lambda entry: entry.start_line or 0)
     _check_bibtex_values(entries)
@@ -162,8 +166,11 @@ def parse_bibtex(text: str) -> list[SourceRow]:
         if kind is None:
             row.refuse(
                 "kind",
-                f"BibTeX type @{entry_type} is not one GeneTx records "
-                f"(use one of {', '.join('@' + t for t in sorted(BIBTEX_KINDS))}).",
+                gettext("BibTeX type @%(type)s is not one GeneTx records (use one of %(types)s).")
+                % {
+                    "type": entry_type,
+                    "types": ", ".join("@" + t for t in sorted(BIBTEX_KINDS)),
+                },
                 "@" + entry_type,
             )
         row.values = {
@@ -194,14 +201,20 @@ def _check_bibtex_values(entries) -> None:
     """Refuse a file whose fields are too long or still hold a string expression."""
     for entry in entries:
         for field_ in entry.fields:
-            where = f"Field {field_.key} of entry {entry.key!r}"
+            where = gettext("Field %(field)s of entry %(entry)r") % {
+                "field": field_.key,
+                "entry": entry.key,
+            }
             value = field_.value if isinstance(field_.value, str) else str(field_.value)
             check_field_size(value, where)
             if field_.enclosing == "no-enclosing" and "#" in value:
                 raise ImportFileError(
-                    f"{where} joins @string macros with # ({value[:80]!r}). GeneTx reads a "
-                    "macro only when a field is exactly its name; write the value out in "
-                    "braces instead."
+                    gettext(
+                        "%(where)s joins @string macros with # (%(value)r). GeneTx reads a "
+                        "macro only when a field is exactly its name; write the value out in "
+                        "braces instead."
+                    )
+                    % {"where": where, "value": value[:80]}
                 )
 
 
@@ -272,14 +285,20 @@ def parse_ris(text: str) -> list[SourceRow]:
     try:
         entries = rispy.loads(text)
     except Exception as exc:  # rispy raises several kinds of error on malformed input
-        raise ImportFileError(f"The file could not be read as RIS: {exc}") from exc
+        raise ImportFileError(
+            gettext("The file could not be read as RIS: %(reason)s") % {"reason": exc}
+        ) from exc
     if not entries:
-        raise ImportFileError("No RIS records (TY  - ... ER  -) were found in the file.")
-    check_entry_count(len(entries), "records")
+        raise ImportFileError(gettext("No RIS records (TY  - ... ER  -) were found in the file."))
+    check_entry_count(len(entries), gettext("records"))
     for number, entry in enumerate(entries, start=1):
         for name, value in entry.items():
             for item in value if isinstance(value, list) else [value]:
-                check_field_size(str(item), f"Field {name} of record {number}")
+                check_field_size(
+                    str(item),
+                    gettext("Field %(field)s of record %(record)s")
+                    % {"field": name, "record": number},
+                )
     rows = []
     for number, entry in enumerate(entries, start=1):
         ris_type = entry.get("type_of_reference", "")
@@ -290,8 +309,8 @@ def parse_ris(text: str) -> list[SourceRow]:
         if kind is None:
             row.refuse(
                 "kind",
-                f"RIS type {ris_type or '(none)'} is not one GeneTx records "
-                f"(use one of {', '.join(sorted(RIS_KINDS))}).",
+                gettext("RIS type %(type)s is not one GeneTx records (use one of %(types)s).")
+                % {"type": ris_type or gettext("(none)"), "types": ", ".join(sorted(RIS_KINDS))},
                 ris_type,
             )
         pages = entry.get("start_page", "")
@@ -345,7 +364,9 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
     if not year:
         return
     if not re.fullmatch(r"\d{4}", year):
-        row.refuse("issued", f"the year {year!r} is not a four-digit year.", year)
+        row.refuse(
+            "issued", gettext("the year %(year)r is not a four-digit year.") % {"year": year}, year
+        )
         return
     month_number = None
     if month:
@@ -353,7 +374,9 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
             int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
         )
         if month_number is None:
-            row.refuse("issued", f"the month {month!r} is not a month.", month)
+            row.refuse(
+                "issued", gettext("the month %(month)r is not a month.") % {"month": month}, month
+            )
             return
     try:
         if month_number and day:
@@ -366,7 +389,11 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
         else:
             issued, precision = datetime.date(int(year), 1, 1), DatePrecision.YEAR
     except ValueError:
-        row.refuse("issued", f"{year}-{month}-{day} is not a date.", f"{year}-{month}-{day}")
+        row.refuse(
+            "issued",
+            gettext("%(date)s is not a date.") % {"date": f"{year}-{month}-{day}"},
+            f"{year}-{month}-{day}",
+        )
         return
     row.values["issued"] = issued
     row.values["issued_precision"] = precision
@@ -376,5 +403,7 @@ def _parse_iso_date(row: SourceRow, field_name: str, value: str):
     try:
         return datetime.date.fromisoformat(value.strip()[:10])
     except ValueError:
-        row.refuse(field_name, f"{value!r} is not a date (YYYY-MM-DD).", value)
+        row.refuse(
+            field_name, gettext("%(value)r is not a date (YYYY-MM-DD).") % {"value": value}, value
+        )
         return None

@@ -241,6 +241,21 @@ def spanish_admin_pages(review_world) -> dict[str, str]:
     }
 
 
+def test_no_spanish_admin_page_shows_an_english_interface_string(client, publisher, review_world):
+    english = KNOWN_ENGLISH | _catalogue_strings()
+    assert _catalogue_strings() | {"Preview"} >= KNOWN_ENGLISH, "mark and translate them"
+    client.force_login(publisher)
+    in_spanish(client)
+    found = {}
+    for name, url in spanish_admin_pages(review_world).items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert page_text(response).html_lang == "es", name
+        if leftover := english_on(response, english):
+            found[name] = leftover
+    assert found == {}
+
+
 def test_spanish_admin_pages_show_the_projects_spanish_text(client, publisher, review_world):
     client.force_login(publisher)
     in_spanish(client)
@@ -300,6 +315,29 @@ def test_the_review_page_decision_messages_are_in_spanish(client, publisher, rev
     messages = " ".join(str(m) for m in response.context["messages"])
     assert "escriba un comentario que diga al autor qué cambiar" in messages
     assert "No se cambió nada" in messages and "Nothing was changed" not in messages
+
+
+def test_import_refusals_are_in_spanish(client, publisher):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(publisher)
+    in_spanish(client)
+    sources = client.post(
+        reverse("admin:sources_source_import"),
+        {"file": SimpleUploadedFile("refs.bib", b"@article{broken, title={A}")},
+    ).content.decode()
+    assert "No se pudo leer el archivo como BibTeX" in sources
+    assert "could not be read" not in sources
+    study = client.post(
+        reverse("admin:therapies_trial_import"),
+        {"file": SimpleUploadedFile("study.json", b'{"protocolSection": {')},
+    ).content.decode()
+    assert "El archivo no es un JSON completo" in study and "not complete JSON" not in study
+    rows = client.post(
+        reverse("admin:therapies_therapy_import"),
+        {"resource": "0", "format": "0", "import_file": SimpleUploadedFile("t.txt", b"a,b")},
+    ).content.decode()
+    assert "Elija un archivo CSV (.csv)" in rows and "Choose a CSV file" not in rows
 
 
 # Review emails ----------------------------------------------------------------------------------

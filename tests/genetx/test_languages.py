@@ -194,6 +194,8 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in {"script", "style"}:
             self._skip += 1
+        if tag == "meta" and dict(attrs).get("property") == "og:type":
+            return  # a protocol token ("website"), not text a reader sees
         for name, value in attrs:
             if name in {"aria-label", "title", "alt", "data-label", "content"} and value:
                 self.texts.append(value.strip())
