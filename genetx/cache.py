@@ -46,7 +46,7 @@ from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 from django.utils.translation import get_language
 
-from .i18n import language_of_path
+from .i18n import is_api_path, language_of_path
 
 VERSION_KEY = "genetx:content-version"
 # When the version last changed (seconds since the epoch): the API's Last-Modified.
@@ -493,20 +493,30 @@ def page_identity(request) -> str | None:
     (language, for instance, belongs here). None for a request whose query string is not
     canonical (see CanonicalQueryMiddleware): such pages are not cached."""
     query = request.META.get("QUERY_STRING", "")
-    if query and not getattr(request, "canonical_query", False):
+    api = is_api_path(request.path_info)
+    if query and not getattr(request, "canonical_query", False) and not _only_lang(api, request):
         return None
     return "|".join(
         (
             request.scheme,
             request.get_host(),
             request.path,
-            # The language is a function of the path today (genetx.i18n), but a page in
-            # one language must never answer for another, whatever decides it later.
-            language_of_path(request.path_info),
+            # The language of the answer: the path's for pages; for the API the one its
+            # client chose, by ?lang= or Accept-Language (genetx.i18n.api_language(), which
+            # PathLocaleMiddleware ran before this). A page in one language must never
+            # answer for another.
+            getattr(request, "LANGUAGE_CODE", None) if api else language_of_path(request.path_info),
             query,
             "gzip" if _accepts_gzip(request) else "",
         )
     )
+
+
+def _only_lang(api: bool, request) -> bool:
+    """An API request whose one parameter is `lang` (once, checked by api_language()): its
+    query string is as canonical as none, so `?lang=es` answers are cached like English
+    ones instead of rendered every time."""
+    return api and list(request.GET) == ["lang"] and len(request.GET.getlist("lang")) == 1
 
 
 class LocalPages:

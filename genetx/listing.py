@@ -203,9 +203,17 @@ class SearchField(django_filters.CharFilter):
         if not value:
             return qs
         condition = Q()
-        for name in self.search_fields:
+        for name in self.fields_in_every_language(qs.model):
             condition |= Q(**{f"{name}__icontains": value})
         return qs.filter(condition).distinct()
+
+    def fields_in_every_language(self, model) -> list[str]:
+        """The fields, each translated one in every language's column: a lookup on `name`
+        reads only the active language's (django-modeltranslation), and a reader's word
+        may be in either language whichever the page's (or the API answer's) is."""
+        from genetx.translation_sync import with_languages
+
+        return with_languages(self.search_fields, model, settings.MODELTRANSLATION_LANGUAGES)
 
 
 class SortFilter(django_filters.ChoiceFilter):

@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from genetx.content_types import ContentType, SearchFields, searched
 from genetx.text import MAX_QUERY_LENGTH, shorten
+from genetx.translation_sync import translated_fields
 
 CONFIG = "genetx_unaccent"
 # Spanish stemming without accents (migration 0011).
@@ -591,10 +592,15 @@ class FallbackSearch:
             .order_by(search_type.name_field, "pk")[:FALLBACK_CANDIDATES]
         )
         referenced = self._referenced(search_type)
+        # A translated field read by its name gives the active language's text only (and
+        # English where it has none): read the English column and the others by their own
+        # names, so a Spanish page finds English words and the other way round.
+        names = search_type.in_every_language(fields[0])
+        english = {f: f"{f}_{settings.LANGUAGE_CODE}" for f in translated_fields(search_type.model)}
         scored = []
         for record in candidates:
-            name = fold(str(getattr(record, fields[0]) or ""))
-            rest = fold(" ".join(str(getattr(record, f) or "") for f in fields[1:]))
+            name = fold(" ".join(str(getattr(record, english.get(f, f)) or "") for f in names))
+            rest = fold(" ".join(str(getattr(record, english.get(f, f)) or "") for f in fields[1:]))
             name_words = _WORD.findall(name)
             name_key, rest_key = spelling_key(name), spelling_key(rest)
             if record.pk in referenced:

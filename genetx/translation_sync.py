@@ -142,6 +142,13 @@ def searched_in_every_language(search_fields, model) -> list[str]:
 
     The admin is in English, where a translated field's lookup reads the English column
     only (django-modeltranslation rewrites `name` to `name_en`)."""
+    others = [code for code in settings.MODELTRANSLATION_LANGUAGES if code != DEFAULT]
+    return with_languages(search_fields, model, others)
+
+
+def with_languages(search_fields, model, codes) -> list[str]:
+    """Lookups with each translated field's columns in `codes` after it ("name", then
+    "name_es" for codes ["es"]), with the same lookup prefix (^, =, @); others unchanged."""
     out = []
     for term in search_fields or ():
         out.append(term)
@@ -155,8 +162,7 @@ def searched_in_every_language(search_fields, model) -> list[str]:
             continue
         if target is None or path[-1] not in translated_fields(target):
             continue
-        for code in settings.MODELTRANSLATION_LANGUAGES:
-            if code != DEFAULT:
-                localized = "__".join([*path[:-1], build_localized_fieldname(path[-1], code)])
-                out.append(prefix + localized)
+        for code in codes:
+            localized = "__".join([*path[:-1], build_localized_fieldname(path[-1], code)])
+            out.append(prefix + localized)
     return list(dict.fromkeys(out))

@@ -7,6 +7,7 @@ public page uses (`for_listing()`, `for_detail()`), so the API cannot show what 
 would hide.
 """
 
+import functools
 import threading
 from typing import Literal
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -48,6 +50,18 @@ claims behind every statement. Published records only. No key is needed.
 **Lists** take the filters of the public lists; repeat a parameter to match any of several
 values (`?kind=product&kind=approach`). Pages are cut by cursor: follow `next` (also sent
 as a `Link` header) until it is null. `limit` is 20 by default and at most 100.
+
+**Languages**: records come in English (`en`, the default) or Spanish (`es`). Choose
+with `?lang=es` on any request, or send `Accept-Language: es` (`es-ES`, `es-419` and
+weighted lists are understood); when both are given, `lang` wins. Translated text (names,
+summaries, how it works, statements, measure names, indications, trial titles) is given in
+that language, and in English where a record has no Spanish text yet. Every answer says
+its language in `Content-Language` and carries `Vary: Accept-Language`. A `lang` naming no
+language of the site is a 400; an Accept-Language naming none gives English. Filters,
+`q`, sorts and cursors work the same in every language: `q` matches the text in either
+language, sorts follow the English text, and a cursor from one language's page continues
+in the other. Source titles stay in their original language and quotes are never
+translated.
 
 **Errors** are JSON: `{"detail": ..., "errors": {"parameter": ["message"]}}` with 400 for
 a bad parameter and 404 for an unknown record.
@@ -137,6 +151,34 @@ def not_found(request, exc):
     return api.create_response(request, {"detail": "Not found.", "errors": {}}, status=404)
 
 
+class LanguageQuery(schemas.Schema):
+    """The `lang` parameter every operation documents. genetx.i18n.PathLocaleMiddleware
+    reads and checks it (with Accept-Language) before the operation runs; here it is
+    described and typed."""
+
+    lang: Literal[tuple(code for code, _ in settings.LANGUAGES)] | None = schemas.Field(
+        None,
+        description="The language of the answer's text; wins over Accept-Language. "
+        "Untranslated text is given in English.",
+    )
+
+
+def in_english(function):
+    """Run a view's database work with English active: with django-modeltranslation a
+    lookup or sort on a translated field reads the active language's column, so filters,
+    sorts and keyset cursors would otherwise change with `lang` (and Spanish columns
+    without text would sort as empty). The answer is then serialised in the language the
+    client chose (the schemas read each field through its translation)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@in_english
 def _listing(request, response, filterset_class, queryset, filters, page):
     """Filter, sort and cut one page of a list; the response body and its Link header."""
     params = filters.model_dump()
@@ -163,6 +205,7 @@ def _list_endpoint(router, path, name, filterset_class, item_schema, queryset, s
         response: HttpResponse,
         filters: Query[filter_schema],
         page: Query[PageQuery],
+        language: Query[LanguageQuery],
     ):
         return _listing(request, response, filterset_class, queryset(), filters, page)
 
@@ -177,20 +220,21 @@ def _list_endpoint(router, path, name, filterset_class, item_schema, queryset, s
 
 def _detail_endpoints(router, path, name, item_schema, lookup, summary):
     """Register GET <path>/{slug} (a source's {key}) and GET <path>/id/{id}."""
+    lookup = in_english(lookup)
     if name == "source":
 
-        def by_slug(request, key: str):
+        def by_slug(request, key: str, language: Query[LanguageQuery]):
             return lookup(key=key)
 
         route, by = f"{path}/{{key}}", "key"
     else:
 
-        def by_slug(request, slug: str):
+        def by_slug(request, slug: str, language: Query[LanguageQuery]):
             return lookup(slug=slug)
 
         route, by = f"{path}/{{slug}}", "slug"
 
-    def by_id(request, id: int):
+    def by_id(request, id: int, language: Query[LanguageQuery]):
         return lookup(pk=id)
 
     by_slug.__name__ = f"{name}_by_{by}"
@@ -274,7 +318,8 @@ _list_endpoint(
     url_name="decision-by-id",
     summary="A regulatory decision by id",
 )
-def decision_by_id(request, id: int):
+@in_english
+def decision_by_id(request, id: int, language: Query[LanguageQuery]):
     return get_object_or_404(RegulatoryDecision.objects.for_listing(), pk=id)
 
 
@@ -347,7 +392,8 @@ _list_endpoint(
     url_name="programme-by-id",
     summary="A programme by id",
 )
-def programme_by_id(request, id: int):
+@in_english
+def programme_by_id(request, id: int, language: Query[LanguageQuery]):
     programme = get_object_or_404(Programme.objects.for_listing(), pk=id)
     programme.claims_shown = _claims_about(Claim.objects.about_programme(programme))
     return programme
@@ -442,7 +488,9 @@ def _hit_kwargs(hit) -> dict:
     url_name="search",
     summary="Search every type of record",
 )
-def search_records(request, query: Query[SearchQuery]):
+def search_records(request, query: Query[SearchQuery], language: Query[LanguageQuery]):
+    # Not in_english: the search reads its columns by name in any language
+    # (genetx.search), and a hit's title is taken in the answer's language.
     text, cut = search.clean_query(query.q)
     engine = search.engine_for(text) if text else None
     counts = engine.counts() if engine else dict.fromkeys(search.TYPES, 0)
@@ -467,7 +515,11 @@ def search_records(request, query: Query[SearchQuery]):
     url_name="timeline",
     summary="Dated events, oldest first",
 )
-def timeline_events(request, query: Query[TimelineQuery], page: Query[PageQuery]):
+def timeline_events(
+    request, query: Query[TimelineQuery], page: Query[PageQuery], language: Query[LanguageQuery]
+):
+    # Not in_english: its cursor is a date, a kind and an id, and an event's title is
+    # taken in the answer's language.
     return timeline_page(request, query, page)
 
 

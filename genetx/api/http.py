@@ -15,12 +15,14 @@ middleware completes that for API clients:
   If-None-Match gets 304.
 """
 
+import hashlib
 import math
 import time
 
 from django.http import HttpResponseNotModified
-from django.utils.cache import patch_vary_headers, set_response_etag
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.translation import get_language
 
 from genetx.cache import content_changed_at
 
@@ -44,7 +46,12 @@ class ApiConditionalGetMiddleware:
             return response
         self._set_last_modified(response, changed_at)
         if not response.has_header("ETag"):
-            set_response_etag(response)
+            # From the body and its language: an answer with nothing translated has the
+            # same body in every language, but not the same Content-Language.
+            language = get_language() or ""
+            digest = hashlib.md5(response.content, usedforsecurity=False)
+            digest.update(f"|{language}".encode())
+            response["ETag"] = f'"{digest.hexdigest()}"'
             response.headers.setdefault("Cache-Control", "no-cache")
             patch_vary_headers(response, ["Cookie"])
             if response["ETag"] in parse_etags(request.headers.get("If-None-Match", "")):

@@ -6,7 +6,9 @@ which only lists and serves the files already written (genetx/api/views.py).
 For a date D, the folder OPEN_DATA_DIR receives:
 
 - genetx-D.jsonl.gz: one JSON object a line, `{"type": "therapy", ...}`, each record as
-  the API's list endpoint gives it (the same schemas), so both read the same;
+  the API's list endpoint gives it in English (the same schemas), so both read the same,
+  plus the Spanish text of its translated fields (`name_es` beside `name`, null where
+  there is none yet);
 - genetx-D-csv.zip: one CSV table per type plus citations and authors, and
   `datapackage.json`, a Frictionless (tabular) data package naming every field, its type,
   keys and the licence;
@@ -36,7 +38,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from modeltranslation.utils import build_localized_fieldname
 
 from genetx.cache import store_new_version
 from genetx.listing import safe_cell
@@ -101,6 +104,41 @@ _DATES = [
 ]
 _ID = Column("id", "integer", "Permanent number.")
 _SLUG = Column("slug", "string", "Key in URLs.")
+
+
+def _other_languages() -> list[str]:
+    return [c for c in settings.MODELTRANSLATION_LANGUAGES if c != settings.LANGUAGE_CODE]
+
+
+def _translated(model):
+    from genetx.translation_sync import translated_fields
+
+    return translated_fields(model)
+
+
+def bilingual(model, columns: list[Column]) -> list[Column]:
+    """The columns with, after each translated field's (name, in English), its column in
+    each other language (name_es): empty where the record has no text in it yet."""
+    out = []
+    for column in columns:
+        out.append(column)
+        if column.value is None and column.name in _translated(model):
+            for code in _other_languages():
+                out.append(
+                    Column(
+                        f"{column.name}_{code}",
+                        "string",
+                        f"{column.description} In {_language_name(code)}: empty where "
+                        f"there is no translation yet ({column.name} is then the only text).",
+                    )
+                )
+    return out
+
+
+def _language_name(code: str) -> str:
+    from django.utils.translation import get_language_info
+
+    return get_language_info(code)["name"]
 
 
 @dataclass(frozen=True)
@@ -170,21 +208,26 @@ TABLES = [
     Table(
         "therapies",
         "Therapies",
-        [
-            _ID,
-            _SLUG,
-            Column("name", "string", "The name readers know it by."),
-            Column("kind", "string", "approach, product or hospital."),
-            Column("inn", "string", "International non-proprietary name."),
-            Column("brand_name", "string", "Brand name."),
-            Column("code", "string", "Development code."),
-            Column("modality", "string", "Modality slug.", _ref("modality")),
-            Column("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
-            Column("development_status", "string", "research, clinical_trial, approved, ..."),
-            Column("summary", "string", "What it is."),
-            Column("mechanism", "string", "How it works."),
-            *_DATES,
-        ],
+        bilingual(
+            Therapy,
+            [
+                _ID,
+                _SLUG,
+                Column("name", "string", "The name readers know it by."),
+                Column("kind", "string", "approach, product or hospital."),
+                Column("inn", "string", "International non-proprietary name."),
+                Column("brand_name", "string", "Brand name."),
+                Column("code", "string", "Development code."),
+                Column("modality", "string", "Modality slug.", _ref("modality")),
+                Column(
+                    "conditions", "string", "Condition slugs, separated by |.", _each("conditions")
+                ),
+                Column("development_status", "string", "research, clinical_trial, approved, ..."),
+                Column("summary", "string", "What it is."),
+                Column("mechanism", "string", "How it works."),
+                *_DATES,
+            ],
+        ),
         primary_key="slug",
         record_type="therapy",
         queryset=lambda: Therapy.objects.for_listing(),
@@ -193,21 +236,26 @@ TABLES = [
     Table(
         "conditions",
         "Conditions",
-        [
-            _ID,
-            _SLUG,
-            Column("name", "string", "Name."),
-            Column(
-                "category", "string", "genetic, haematological_cancer, neurodegenerative, other."
-            ),
-            Column("is_rare", "boolean", "Rare by the EU definition."),
-            Column("orpha_code", "string", "Orphanet code (ORPHA:...)."),
-            Column("icd10_code", "string", "WHO ICD-10 code."),
-            _slug_of("parent", "conditions", "Slug of the broader condition."),
-            Column("summary", "string", "Summary."),
-            Column("therapy_count", "integer", "Published therapies for it."),
-            *_DATES,
-        ],
+        bilingual(
+            Condition,
+            [
+                _ID,
+                _SLUG,
+                Column("name", "string", "Name."),
+                Column(
+                    "category",
+                    "string",
+                    "genetic, haematological_cancer, neurodegenerative, other.",
+                ),
+                Column("is_rare", "boolean", "Rare by the EU definition."),
+                Column("orpha_code", "string", "Orphanet code (ORPHA:...)."),
+                Column("icd10_code", "string", "WHO ICD-10 code."),
+                _slug_of("parent", "conditions", "Slug of the broader condition."),
+                Column("summary", "string", "Summary."),
+                Column("therapy_count", "integer", "Published therapies for it."),
+                *_DATES,
+            ],
+        ),
         primary_key="slug",
         record_type="condition",
         queryset=lambda: Condition.objects.for_listing(),
@@ -216,22 +264,25 @@ TABLES = [
     Table(
         "institutions",
         "Institutions",
-        [
-            _ID,
-            _SLUG,
-            Column("name", "string", "Name."),
-            Column("kind", "string", "hospital, regulator, company, ..."),
-            Column("city", "string", "City."),
-            Column("region", "string", "Region."),
-            Column("country", "string", "Two-letter ISO code."),
-            Column("website", "string", "Website."),
-            Column("ror_id", "string", "Research Organization Registry id."),
-            Column("latitude", "number", "Latitude."),
-            Column("longitude", "number", "Longitude."),
-            Column("summary", "string", "Summary."),
-            Column("programme_count", "integer", "Its published programmes."),
-            *_DATES,
-        ],
+        bilingual(
+            Institution,
+            [
+                _ID,
+                _SLUG,
+                Column("name", "string", "Name."),
+                Column("kind", "string", "hospital, regulator, company, ..."),
+                Column("city", "string", "City."),
+                Column("region", "string", "Region."),
+                Column("country", "string", "Two-letter ISO code."),
+                Column("website", "string", "Website."),
+                Column("ror_id", "string", "Research Organization Registry id."),
+                Column("latitude", "number", "Latitude."),
+                Column("longitude", "number", "Longitude."),
+                Column("summary", "string", "Summary."),
+                Column("programme_count", "integer", "Its published programmes."),
+                *_DATES,
+            ],
+        ),
         primary_key="slug",
         record_type="institution",
         queryset=lambda: Institution.objects.for_listing(),
@@ -240,15 +291,18 @@ TABLES = [
     Table(
         "programmes",
         "Programmes: what an institution does with a therapy",
-        [
-            _ID,
-            _slug_of("institution", "institutions", "Institution slug."),
-            _slug_of("therapy", "therapies", "Therapy slug."),
-            Column("role", "string", "develops, implements, treats, trial_site, ..."),
-            Column("since", "integer", "The year the role began."),
-            Column("summary", "string", "Summary."),
-            *_DATES,
-        ],
+        bilingual(
+            Programme,
+            [
+                _ID,
+                _slug_of("institution", "institutions", "Institution slug."),
+                _slug_of("therapy", "therapies", "Therapy slug."),
+                Column("role", "string", "develops, implements, treats, trial_site, ..."),
+                Column("since", "integer", "The year the role began."),
+                Column("summary", "string", "Summary."),
+                *_DATES,
+            ],
+        ),
         primary_key="id",
         record_type="programme",
         queryset=lambda: Programme.objects.for_listing(),
@@ -257,32 +311,35 @@ TABLES = [
     Table(
         "sources",
         "Sources",
-        [
-            _ID,
-            Column("key", "string", "Citation key."),
-            Column("kind", "string", "journal_article, news_article, report, attribution, ..."),
-            Column("title", "string", "Title."),
-            Column("original_title", "string", "Title in the work's own language."),
-            Column("container_title", "string", "Journal, newspaper or website."),
-            Column("publisher", "string", "Publisher."),
-            Column("issued", "string", "Publication date as precise as known (2022, 2023-07)."),
-            Column("volume", "string", "Volume."),
-            Column("issue", "string", "Issue."),
-            Column("pages", "string", "Pages."),
-            Column("doi", "string", "DOI, bare and lower-case."),
-            Column("link", "string", "The work's own URL."),
-            Column("language", "string", "Language code."),
-            Column(
-                "reported_by",
-                "string",
-                "For an attribution: the source making it.",
-                _ref("reported_by", "key"),
-                "sources.key",
-            ),
-            Column("reference", "string", "The reference in APA 7th edition."),
-            Column("citation_count", "integer", "Published claims citing it."),
-            *_DATES,
-        ],
+        bilingual(
+            Source,
+            [
+                _ID,
+                Column("key", "string", "Citation key."),
+                Column("kind", "string", "journal_article, news_article, report, attribution, ..."),
+                Column("title", "string", "Title."),
+                Column("original_title", "string", "Title in the work's own language."),
+                Column("container_title", "string", "Journal, newspaper or website."),
+                Column("publisher", "string", "Publisher."),
+                Column("issued", "string", "Publication date as precise as known (2022, 2023-07)."),
+                Column("volume", "string", "Volume."),
+                Column("issue", "string", "Issue."),
+                Column("pages", "string", "Pages."),
+                Column("doi", "string", "DOI, bare and lower-case."),
+                Column("link", "string", "The work's own URL."),
+                Column("language", "string", "Language code."),
+                Column(
+                    "reported_by",
+                    "string",
+                    "For an attribution: the source making it.",
+                    _ref("reported_by", "key"),
+                    "sources.key",
+                ),
+                Column("reference", "string", "The reference in APA 7th edition."),
+                Column("citation_count", "integer", "Published claims citing it."),
+                *_DATES,
+            ],
+        ),
         primary_key="key",
         record_type="source",
         queryset=lambda: Source.objects.for_listing(),
@@ -291,39 +348,44 @@ TABLES = [
     Table(
         "claims",
         "Claims and figures",
-        [
-            _ID,
-            _SLUG,
-            Column("statement", "string", "The claim."),
-            Column("value", "number", "The figure's number."),
-            Column("unit", "string", "percent, count, patients, ..."),
-            Column("qualifier", "string", "Empty (exactly), more_than, less_than or about."),
-            Column("figure", "string", "The figure as readers read it."),
-            Column("measure", "string", "What the figure measures (its key)."),
-            Column("measure_name", "string", "The measure in words."),
-            Column("as_of", "string", "The date the figure describes, as precise as known."),
-            Column("event_date", "string", "The date of the event, as precise as known."),
-            Column("review_status", "string", "verified, needs_review, disputed or superseded."),
-            Column("review_note", "string", "Why it needs review."),
-            _slug_of("therapy", "therapies", "Therapy slug."),
-            _slug_of("condition", "conditions", "Condition slug."),
-            _slug_of("institution", "institutions", "Institution slug."),
-            Column(
-                "programme",
-                "integer",
-                "Programme id.",
-                lambda row: (row["programme"] or {}).get("id"),
-                "programmes.id",
-            ),
-            _slug_of("superseded_by", "claims", "Slug of the newer claim."),
-            Column(
-                "sources",
-                "string",
-                "Keys of the cited sources, in order, separated by |.",
-                lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
-            ),
-            *_DATES,
-        ],
+        bilingual(
+            Claim,
+            [
+                _ID,
+                _SLUG,
+                Column("statement", "string", "The claim."),
+                Column("value", "number", "The figure's number."),
+                Column("unit", "string", "percent, count, patients, ..."),
+                Column("qualifier", "string", "Empty (exactly), more_than, less_than or about."),
+                Column("figure", "string", "The figure as readers read it."),
+                Column("measure", "string", "What the figure measures (its key)."),
+                Column("measure_name", "string", "The measure in words."),
+                Column("as_of", "string", "The date the figure describes, as precise as known."),
+                Column("event_date", "string", "The date of the event, as precise as known."),
+                Column(
+                    "review_status", "string", "verified, needs_review, disputed or superseded."
+                ),
+                Column("review_note", "string", "Why it needs review."),
+                _slug_of("therapy", "therapies", "Therapy slug."),
+                _slug_of("condition", "conditions", "Condition slug."),
+                _slug_of("institution", "institutions", "Institution slug."),
+                Column(
+                    "programme",
+                    "integer",
+                    "Programme id.",
+                    lambda row: (row["programme"] or {}).get("id"),
+                    "programmes.id",
+                ),
+                _slug_of("superseded_by", "claims", "Slug of the newer claim."),
+                Column(
+                    "sources",
+                    "string",
+                    "Keys of the cited sources, in order, separated by |.",
+                    lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
+                ),
+                *_DATES,
+            ],
+        ),
         primary_key="slug",
         record_type="claim",
         queryset=lambda: Claim.objects.for_listing(),
@@ -332,22 +394,25 @@ TABLES = [
     Table(
         "decisions",
         "Regulatory decisions",
-        [
-            _ID,
-            _slug_of("therapy", "therapies", "Therapy slug."),
-            _slug_of("agency", "institutions", "Slug of the deciding institution."),
-            Column("kind", "string", "approval, accelerated_approval, hospital_exemption, ..."),
-            Column("date", "date", "Date of the decision."),
-            Column("indication", "string", "For whom, as the decision words it."),
-            Column(
-                "source",
-                "string",
-                "Key of the documenting source.",
-                _ref("source", "key"),
-                "sources.key",
-            ),
-            Column("html_url", "string", "The therapy's public page."),
-        ],
+        bilingual(
+            RegulatoryDecision,
+            [
+                _ID,
+                _slug_of("therapy", "therapies", "Therapy slug."),
+                _slug_of("agency", "institutions", "Slug of the deciding institution."),
+                Column("kind", "string", "approval, accelerated_approval, hospital_exemption, ..."),
+                Column("date", "date", "Date of the decision."),
+                Column("indication", "string", "For whom, as the decision words it."),
+                Column(
+                    "source",
+                    "string",
+                    "Key of the documenting source.",
+                    _ref("source", "key"),
+                    "sources.key",
+                ),
+                Column("html_url", "string", "The therapy's public page."),
+            ],
+        ),
         primary_key="id",
         record_type="decision",
         queryset=lambda: RegulatoryDecision.objects.for_listing(),
@@ -356,37 +421,49 @@ TABLES = [
     Table(
         "trials",
         "Clinical trials",
-        [
-            _ID,
-            _SLUG,
-            Column("acronym", "string", "Short name."),
-            Column("title", "string", "Title as the registry gives it."),
-            Column("nct_number", "string", "ClinicalTrials.gov number."),
-            Column("eudract_number", "string", "EudraCT number."),
-            Column("euct_number", "string", "EU CT number."),
-            Column("phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."),
-            Column("overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."),
-            Column("start_date", "string", "Start date, as precise as known."),
-            Column("start_date_kind", "string", "actual or anticipated."),
-            Column("completion_date", "string", "Completion date, as precise as known."),
-            Column("completion_date_kind", "string", "actual or anticipated."),
-            Column("enrolment", "integer", "Participants."),
-            Column("enrolment_kind", "string", "actual or anticipated."),
-            _slug_of("sponsor", "institutions", "Slug of the sponsoring institution."),
-            Column("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
-            Column("conditions", "string", "Condition slugs, separated by |.", _each("conditions")),
-            Column(
-                "sites", "string", "Institution slugs of its sites, separated by |.", _each("sites")
-            ),
-            Column(
-                "sources",
-                "string",
-                "Keys of the cited sources, in order, separated by |.",
-                lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
-            ),
-            Column("summary", "string", "Summary."),
-            *_DATES,
-        ],
+        bilingual(
+            Trial,
+            [
+                _ID,
+                _SLUG,
+                Column("acronym", "string", "Short name."),
+                Column("title", "string", "Title as the registry gives it."),
+                Column("nct_number", "string", "ClinicalTrials.gov number."),
+                Column("eudract_number", "string", "EudraCT number."),
+                Column("euct_number", "string", "EU CT number."),
+                Column(
+                    "phase", "string", "early_phase_1, phase_1, phase_1_2, ..., not_applicable."
+                ),
+                Column(
+                    "overall_status", "string", "recruiting, completed, ... (ClinicalTrials.gov)."
+                ),
+                Column("start_date", "string", "Start date, as precise as known."),
+                Column("start_date_kind", "string", "actual or anticipated."),
+                Column("completion_date", "string", "Completion date, as precise as known."),
+                Column("completion_date_kind", "string", "actual or anticipated."),
+                Column("enrolment", "integer", "Participants."),
+                Column("enrolment_kind", "string", "actual or anticipated."),
+                _slug_of("sponsor", "institutions", "Slug of the sponsoring institution."),
+                Column("therapies", "string", "Therapy slugs, separated by |.", _each("therapies")),
+                Column(
+                    "conditions", "string", "Condition slugs, separated by |.", _each("conditions")
+                ),
+                Column(
+                    "sites",
+                    "string",
+                    "Institution slugs of its sites, separated by |.",
+                    _each("sites"),
+                ),
+                Column(
+                    "sources",
+                    "string",
+                    "Keys of the cited sources, in order, separated by |.",
+                    lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
+                ),
+                Column("summary", "string", "Summary."),
+                *_DATES,
+            ],
+        ),
         primary_key="slug",
         record_type="trial",
         # The detail schema: a trial's sites and sources belong in its row.
@@ -425,10 +502,21 @@ TABLES = [
 
 
 def records(table: Table):
-    """The table's published records as the API gives them, in id order, a chunk at a time."""
+    """The table's published records as the API gives them in English, in id order, a
+    chunk at a time, each with its translated fields' other languages (name_es)."""
     context = {"request": None}
-    for obj in table.queryset().order_by("pk").iterator(chunk_size=CHUNK):
-        yield table.schema.from_orm(obj, context=context).model_dump(mode="json")
+    translated = [
+        (f"{name}_{code}", build_localized_fieldname(name, code))
+        for name in _translated(table.queryset().model)
+        for code in _other_languages()
+    ]
+    # English whatever language the command runs in: the columns say which is which.
+    with translation.override(settings.LANGUAGE_CODE):
+        for obj in table.queryset().order_by("pk").iterator(chunk_size=CHUNK):
+            row = table.schema.from_orm(obj, context=context).model_dump(mode="json")
+            for key, column in translated:
+                row[key] = getattr(obj, column) or None
+            yield row
 
 
 def datapackage(date: datetime.date) -> dict:
@@ -438,7 +526,9 @@ def datapackage(date: datetime.date) -> dict:
         "title": f"{settings.SITE_NAME} open data, {date:%d %B %Y}",
         "description": "Every published record of the GeneTx knowledge base of gene "
         "therapies: therapies, conditions, institutions, programmes, regulatory decisions, "
-        "sources and claims with their citations. Quotes in citations are short excerpts of "
+        "sources and claims with their citations. Text is in English; each translated "
+        "field has its Spanish text in the column beside it (name_es beside name), empty "
+        "where there is no translation yet. Quotes in citations are short excerpts of "
         "the cited works, whose copyright stays with their authors. CSV cells starting with "
         "=, +, -, @, tab or carriage return carry a leading ' so spreadsheets do not run "
         "them as formulas.",

@@ -200,3 +200,61 @@ def test_an_unwritable_dump_folder_does_not_undo_scheduled_publishing(tmp_path, 
     assert "Could not write the open data dump" in err
     claim.refresh_from_db()
     assert claim.status == Status.PUBLISHED
+
+
+def test_translated_fields_have_their_spanish_column_beside_the_english(dump_dir):
+    translated = make_therapy(slug="gene", name="Gene therapy", summary="In English.")
+    translated.name_es = "Terapia génica"
+    translated.summary_es = "En español."
+    translated.save()
+    make_therapy(slug="plain", name="Plain therapy")
+    claim = make_claim(slug="figure", therapy=translated, statement="A statement.")
+    claim.statement_es = "Una afirmación."
+    claim.save()
+    export()
+    tables, package = read_zip(dump_dir / "genetx-2026-11-30-csv.zip")
+    rows = {row["slug"]: row for row in tables["therapies"]}
+    # English stays in its column; Spanish beside it, empty where there is none.
+    assert (rows["gene"]["name"], rows["gene"]["name_es"]) == ("Gene therapy", "Terapia génica")
+    assert (rows["gene"]["summary"], rows["gene"]["summary_es"]) == ("In English.", "En español.")
+    assert (rows["plain"]["name"], rows["plain"]["name_es"]) == ("Plain therapy", "")
+    claims = {row["slug"]: row for row in tables["claims"]}
+    assert claims["figure"]["statement_es"] == "Una afirmación."
+    # The descriptor documents each Spanish column, next to its English one.
+    resources = {r["name"]: r for r in package["resources"]}
+    fields = [f["name"] for f in resources["therapies"]["schema"]["fields"]]
+    assert fields[fields.index("name") + 1] == "name_es"
+    for table, columns in {
+        "therapies": ("name", "summary", "mechanism"),
+        "conditions": ("name", "summary"),
+        "institutions": ("name", "summary"),
+        "programmes": ("summary",),
+        "claims": ("statement", "measure_name"),
+        "decisions": ("indication",),
+        "trials": ("title", "summary"),
+    }.items():
+        described = {f["name"]: f for f in resources[table]["schema"]["fields"]}
+        for column in columns:
+            assert "In Spanish" in described[f"{column}_es"]["description"], (table, column)
+    assert "name_es" in package["description"]
+    # JSON Lines: the same Spanish text, null where there is none.
+    lines = gzip.decompress((dump_dir / "genetx-2026-11-30.jsonl.gz").read_bytes()).splitlines()
+    therapies = {r["slug"]: r for r in map(json.loads, lines) if r["type"] == "therapy"}
+    assert therapies["gene"]["name"] == "Gene therapy"
+    assert therapies["gene"]["name_es"] == "Terapia génica"
+    assert therapies["plain"]["name_es"] is None
+
+
+def test_the_dump_is_english_whatever_language_is_active(dump_dir):
+    from django.utils import translation
+
+    therapy = make_therapy(slug="gene", name="Gene therapy")
+    therapy.name_es = "Terapia génica"
+    therapy.save()
+    with translation.override("es"):
+        export()
+    tables, _ = read_zip(dump_dir / "genetx-2026-11-30-csv.zip")
+    assert (tables["therapies"][0]["name"], tables["therapies"][0]["name_es"]) == (
+        "Gene therapy",
+        "Terapia génica",
+    )
