@@ -311,11 +311,15 @@ def api_start_urls(client, world: HiddenWorld) -> list[str]:
     spec = client.get(reverse("api:openapi-json")).json()
     lists = [path for path in spec["paths"] if "{" not in path and not path.endswith("search")]
     urls = [f"{path}?limit=100" for path in lists]
+    # And in Spanish, whose answers read other columns (name_es, ...).
+    urls += [f"{path}?limit=100&lang=es" for path in lists]
     urls += [f"{reverse('api:search')}?q={term}" for term in ("Secret", "Quokka")]
     urls += [f"{reverse('api:search')}?q=Secret&type={kind}" for kind in _search_types()]
     for path in lists:
         for parameter in spec["paths"][path]["get"].get("parameters", []):
             name = parameter["name"]
+            if name == "lang":
+                continue  # a language, not a record: any other value is a 400
             urls += [f"{path}?{name}={slug}" for slug in _hidden_keys(world)]
     return urls
 
