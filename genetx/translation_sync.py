@@ -137,13 +137,14 @@ def with_spanish(fieldsets, model):
 
 
 def searched_in_every_language(search_fields, model) -> list[str]:
-    """Admin search fields with each translated field's other languages after it
-    ("therapy__name" then "therapy__name_es"), with the same lookup prefix (^, =, @).
+    """Admin search fields with each translated field's columns in every language after it
+    ("therapy__name", then "therapy__name_en" and "therapy__name_es"), with the same lookup
+    prefix (^, =, @).
 
-    The admin is in English, where a translated field's lookup reads the English column
-    only (django-modeltranslation rewrites `name` to `name_en`)."""
-    others = [code for code in settings.MODELTRANSLATION_LANGUAGES if code != DEFAULT]
-    return with_languages(search_fields, model, others)
+    A translated field's lookup reads the column of the admin's active language only
+    (django-modeltranslation rewrites `name` to `name_en` in English, `name_es` in
+    Spanish), and an editor's word may be in either language, whichever the admin's."""
+    return with_languages(search_fields, model, settings.MODELTRANSLATION_LANGUAGES)
 
 
 def with_languages(search_fields, model, codes) -> list[str]:
