@@ -252,6 +252,9 @@ class ContentChanges:
         self.seq: int | None = None
         self.floor = 0
         self.tags: dict[str, int] = {}
+        # The newest change in `tags` (or the floor): a page stamped at or after it is
+        # fresh without looking at each of its records.
+        self.newest_tagged = 0
         self.checked = 0.0
 
     def expire(self) -> None:
@@ -290,6 +293,7 @@ class ContentChanges:
                             self.tags[tag] = n
                 if len(self.tags) > MAX_TAGS:
                     self.floor, self.tags = seq, {}
+            self.newest_tagged = max(self.tags.values(), default=self.floor)
             self.seq = seq
             self.checked = now
         return self
@@ -301,6 +305,10 @@ class ContentChanges:
             return False
         if tags is None:
             return stamp >= self.seq
+        if stamp >= self.newest_tagged:
+            # No record changed after the page was rendered: the common case for a hit,
+            # decided without reading the page's (sometimes hundreds of) records.
+            return True
         changed = self.tags
         return all(changed.get(tag, 0) <= stamp for tag in tags)
 
