@@ -239,6 +239,13 @@ class Source(Publishable):
             models.Index(fields=["language"]),
             # The list's default order, so a page is read in order instead of sorted whole.
             models.Index(fields=["-issued", "key"], name="source_list_order"),
+            # The list's facet counts and total (kind, language, year, journal) read this
+            # narrow index alone instead of the wide rows (index-only scans): 57-98 ms ->
+            # 14 ms each at 30,000 sources.
+            models.Index(
+                fields=["status", "kind", "language", "issued", "container_title"],
+                name="source_facets",
+            ),
         ]
 
     def __str__(self):
@@ -726,6 +733,21 @@ class Claim(Publishable):
             models.Index(fields=["measure", "as_of"]),
             # The default order (claim list, citing claims of a source): read a page in order.
             models.Index(fields=["-event_date", "-as_of", "slug"], name="claim_list_order"),
+            # The claim list's facet counts and total read these narrow indexes alone
+            # (index-only scans) instead of the wide rows: 93-138 ms -> 8-18 ms each at
+            # 40,000 claims, and no longer past the statement timeout at 400,000.
+            models.Index(fields=["status", "review_status"], name="claim_review_facet"),
+            # With the id, the published claims' ids too (the claim list's sources chart).
+            models.Index(fields=["status", "therapy"], include=["id"], name="claim_therapy_facet"),
+            # The facet reads the measure's name in both languages (django-modeltranslation's
+            # columns; named as expressions, or it would copy the index once per language).
+            models.Index(
+                models.F("status"),
+                models.F("measure"),
+                models.F("measure_name_en"),
+                models.F("measure_name_es"),
+                name="claim_measure_facet",
+            ),
         ]
 
     def __str__(self):
