@@ -189,7 +189,7 @@ def reference_condition(search_type: "SearchType", query: str, *, unaccent: bool
         if len(term) >= 3:
             if unaccent:
                 # upper(unaccent()) on both sides, through the IMMUTABLE genetx_fold() that
-                # indexes family names (migration 0015): the same comparison as
+                # indexes family names (migration 0016): the same comparison as
                 # family__unaccent__iexact, which read every author.
                 authors |= Q(Exact(_folded(F("family")), _folded(Value(term))))
             else:

@@ -91,7 +91,7 @@ def test_search_computes_the_spelling_key_once_per_query(client):
 def test_sources_by_author_name_can_be_found_through_indexes():
     """Finding sources by an author's family name (without case or accents) or part of an
     organisation author's name read every author: both comparisons match an index
-    (migration genetx 0015). With sequential scans ruled out, the plan shows them used."""
+    (migration genetx 0016). With sequential scans ruled out, the plan shows them used."""
     from genetx.search import TYPES, reference_condition
 
     condition = reference_condition(TYPES["sources"], "Catalá consortium", unaccent=True)
@@ -122,7 +122,7 @@ def test_an_author_family_name_matches_without_case_or_accents(client):
 )
 def test_list_facet_counts_can_read_an_index_alone(client, url, table):
     """The claim and source lists' totals and facet counts read narrow indexes (sources
-    migration 0014) instead of the wide rows, which at 400,000 claims took the statement
+    migration 0015) instead of the wide rows, which at 400,000 claims took the statement
     timeout. With sequential scans ruled out, each plan is an index-only scan."""
     make_source(kind="journal_article", language="en")
     sql = statements(client, reverse(url))

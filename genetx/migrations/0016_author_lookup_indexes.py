@@ -51,7 +51,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("genetx", "0014_spanish_trials_and_trigrams"),
+        ("genetx", "0015_translated_labels"),
         ("sources", "0012_translations"),
     ]
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hospitals', '0008_translations'),
-        ('sources', '0013_measure_name_translations'),
+        ('sources', '0014_translated_labels'),
         ('therapies', '0009_trial_translations'),
     ]
 
