@@ -4,6 +4,7 @@ Playwright's own browser download is never used: the browser is the system Chrom
 by tests.parts.chromium_path(), which skips (or fails in CI) when it is missing.
 """
 
+import contextlib
 import os
 import warnings
 from urllib.parse import urlparse
@@ -52,16 +53,60 @@ def browser():
 
 
 @pytest.fixture
-def page_factory(browser, live_server):
+def server(live_server):
+    """The live server that pages open on.
+
+    By default pytest-django's live_server: the test is transactional and the database is
+    flushed after it, so a test that writes (an editor's flow) leaves nothing behind.
+    Modules whose tests only read override this fixture with `reading_server` and build
+    their content once (`committed_content`), which spares a rebuild and a flush of
+    every table per page.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def reading_server(django_db_setup, django_db_blocker):
+    """A second live server, for tests that only read data a module committed once.
+
+    It is not pytest-django's live_server fixture, because any test that uses that one is
+    made transactional (a flush after each test). With SQLite's in-memory test database it
+    shares the test thread's connection, as live_server does.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        live = LiveServer("localhost")
+    yield live
+    live.stop()
+
+
+@contextlib.contextmanager
+def committed_content(django_db_blocker, build):
+    """Build content once for a module of read-only browser tests, committed so the live
+    server's own connections see it; the database is flushed after the module, as a
+    transactional test would flush it after itself. Database access stays open while the
+    module's tests run, for the server's threads."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        try:
+            yield build()
+        finally:
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+
+
+@pytest.fixture
+def page_factory(browser, server):
     """Open pages in fresh contexts; each page records requests to any other host."""
     contexts = []
-    own_host = urlparse(live_server.url).netloc
+    own_host = urlparse(server.url).netloc
 
     def open_page(*, width: int = 1280, height: int = 900, color_scheme: str = "light"):
         context = browser.new_context(
             viewport={"width": width, "height": height},
             color_scheme=color_scheme,
-            base_url=live_server.url,
+            base_url=server.url,
         )
         contexts.append(context)
         context.route("**/*", _with_strict_csp)

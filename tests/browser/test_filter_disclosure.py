@@ -6,17 +6,29 @@ filtered, and shown by the stylesheet from the two-column width up.
 
 import pytest
 
-from tests.browser.conftest import axe, horizontal_overflow, screenshot
+from tests.browser.conftest import axe, committed_content, horizontal_overflow, screenshot
 from tests.factories import make_modality, make_therapy
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Every test here only reads: the therapies are made once for the module and served by the
+# reading server (tests/browser/conftest.py), not remade and flushed for each page.
+pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def therapies():
+def make_therapies():
     aav = make_modality(slug="aav", name="AAV gene addition")
     for n in range(3):
         make_therapy(name=f"Therapy {n}", modality=aav)
+
+
+@pytest.fixture(scope="module")
+def therapies(django_db_setup, django_db_blocker):
+    with committed_content(django_db_blocker, make_therapies):
+        yield
+
+
+@pytest.fixture
+def server(reading_server, therapies):
+    return reading_server
 
 
 @pytest.mark.parametrize("width", [390, 360])

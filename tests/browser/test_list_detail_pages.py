@@ -10,9 +10,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from genetx.models import Status
-from sources.models import Author, Claim
-from tests.browser.conftest import axe, horizontal_overflow, screenshot
+from sources.models import Author
+from tests.browser.conftest import axe, committed_content, horizontal_overflow, screenshot
 from tests.factories import (
     make_claim,
     make_condition,
@@ -24,9 +23,11 @@ from tests.factories import (
     make_source,
     make_therapy,
 )
-from tests.pages_helpers import staff_with_change_permission
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The tests here only read: the content is built once for the module and served by the
+# reading server (tests/browser/conftest.py). Tests that add records of their own are in
+# test_list_detail_writes.py, with a flushed database after each.
+pytestmark = pytest.mark.browser
 
 VIEWS = [("desktop", 1280, "light"), ("phone", 360, "light"), ("phone-dark", 360, "dark")]
 
@@ -124,6 +125,17 @@ def build_content():
     }
 
 
+@pytest.fixture(scope="module")
+def content(django_db_setup, django_db_blocker):
+    with committed_content(django_db_blocker, build_content) as built:
+        yield built
+
+
+@pytest.fixture
+def server(reading_server, content):
+    return reading_server
+
+
 PAGES = {
     "condition-list": lambda c: reverse("therapies:condition-list") + "?rare=true",
     "condition-detail": lambda c: c["condition"].get_absolute_url(),
@@ -141,9 +153,8 @@ PAGES = {
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_list_and_detail_pages_are_accessible_and_fit_a_phone(page_factory, name, view):
+def test_list_and_detail_pages_are_accessible_and_fit_a_phone(page_factory, content, name, view):
     label, width, scheme = view
-    content = build_content()
     page = page_factory(width=width, color_scheme=scheme)
     response = page.goto(PAGES[name](content))
     assert response.status in {200, 400}
@@ -154,26 +165,7 @@ def test_list_and_detail_pages_are_accessible_and_fit_a_phone(page_factory, name
     screenshot(page, f"pages-{name}-{label}")
 
 
-def test_filters_work_without_javascript(browser, live_server):
-    build_content()
-    make_therapy(name="Unrelated therapy")
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
-    try:
-        page = context.new_page()
-        page.goto(reverse("therapies:therapy-list"))
-        page.get_by_role("checkbox", name="AAV gene addition").check()
-        page.get_by_role("button", name="Apply filters").click()
-        page.wait_for_url("**/therapies/?*modality=aav*")
-        assert page.get_by_role("link", name="Gene therapy for haemophilia").is_visible()
-        assert page.get_by_role("link", name="Unrelated therapy").count() == 0
-        page.get_by_role("link", name="Clear filters").click()
-        assert page.get_by_role("link", name="Unrelated therapy").is_visible()
-    finally:
-        context.close()
-
-
-def test_a_reference_marker_leads_to_its_reference_and_back(page):
-    content = build_content()
+def test_a_reference_marker_leads_to_its_reference_and_back(page, content):
     page.goto(content["therapy"].get_absolute_url())
     page.locator("sup.ref-marker a").first.click()
     assert page.evaluate("location.hash") == "#ref-1"
@@ -181,20 +173,3 @@ def test_a_reference_marker_leads_to_its_reference_and_back(page):
     assert "Catalá, E., & Barba, P. (2022)" in target.inner_text()
     target.get_by_role("link", name="back to citation 1").click()
     assert page.evaluate("location.hash") == "#cite-1-1"
-
-
-def test_staff_preview_shows_the_draft_banner(browser, live_server, client):
-    build_content()
-    draft = make_claim(slug="draft-claim", statement="Not yet public.", status=Status.DRAFT)
-    user = staff_with_change_permission(Claim)
-    client.force_login(user)
-    cookie = client.cookies["sessionid"]
-    context = browser.new_context(base_url=live_server.url)
-    try:
-        context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-        page = context.new_page()
-        page.goto(draft.get_absolute_url())
-        assert page.get_by_text("Draft — not public").is_visible()
-        assert axe(page) == []
-    finally:
-        context.close()

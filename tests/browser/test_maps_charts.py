@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import axe, horizontal_overflow, screenshot
+from tests.browser.conftest import axe, committed_content, horizontal_overflow, screenshot
 from tests.factories import (
     make_claim,
     make_decision,
@@ -16,7 +16,9 @@ from tests.factories import (
     make_therapy,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Every test here only reads: the content is built once for the module and served by the
+# reading server (tests/browser/conftest.py), not rebuilt and flushed for each page.
+pytestmark = pytest.mark.browser
 
 VIEWS = [
     (f"{width}-{scheme}", width, scheme)
@@ -73,6 +75,17 @@ def build_map_content():
     return {"therapy": therapy, "institution": clinic}
 
 
+@pytest.fixture(scope="module")
+def content(django_db_setup, django_db_blocker):
+    with committed_content(django_db_blocker, build_map_content) as built:
+        yield built
+
+
+@pytest.fixture
+def server(reading_server, content):
+    return reading_server
+
+
 PAGES = {
     "institution-list": lambda c: reverse("hospitals:institution-list"),
     "institution-detail": lambda c: c["institution"].get_absolute_url(),
@@ -86,9 +99,10 @@ PAGES = {
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_maps_and_charts_are_accessible_in_both_themes_and_fit_a_phone(page_factory, name, view):
+def test_maps_and_charts_are_accessible_in_both_themes_and_fit_a_phone(
+    page_factory, content, name, view
+):
     label, width, scheme = view
-    content = build_map_content()
     page = page_factory(width=width, color_scheme=scheme)
     assert page.goto(PAGES[name](content)).status == 200
     assert page.locator(".map svg, .chart svg").count() >= 1
@@ -99,8 +113,7 @@ def test_maps_and_charts_are_accessible_in_both_themes_and_fit_a_phone(page_fact
     screenshot(page, f"maps-{name}-{label}")
 
 
-def test_a_marker_is_a_link_to_its_institution(page):
-    content = build_map_content()
+def test_a_marker_is_a_link_to_its_institution(page, content):
     page.goto(content["therapy"].get_absolute_url())
     marker = page.get_by_role("link", name="A company in Boston, Boston, Massachusetts")
     marker.first.click()
@@ -108,7 +121,6 @@ def test_a_marker_is_a_link_to_its_institution(page):
 
 
 def test_a_chart_opens_its_data_table(page):
-    build_map_content()
     page.goto(reverse("home"))
     chart = page.get_by_role("figure", name="Therapies by development status")
     chart.get_by_text("Data table").click()

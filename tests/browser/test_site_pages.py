@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.browser.conftest import axe, horizontal_overflow, screenshot
+from tests.browser.conftest import axe, committed_content, horizontal_overflow, screenshot
 from tests.factories import (
     make_claim,
     make_condition,
@@ -20,7 +20,9 @@ from tests.factories import (
     make_trial,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Every test here only reads: the content is built once for the module and served by the
+# reading server (tests/browser/conftest.py), not rebuilt and flushed for each page.
+pytestmark = pytest.mark.browser
 
 # (name, width, colour scheme): desktop and phone widths, the narrowest phone we support,
 # and the dark theme on a phone.
@@ -33,7 +35,7 @@ VIEWS = [
 
 
 def build_content():
-    """A small, realistic site; live_server needs the data created inside each test."""
+    """A small, realistic site."""
     modality = make_modality(name="CAR-T cells", slug="car-t-cells", delivery="ex_vivo")
     lymphoma = make_condition(
         name="Aggressive B-cell lymphoma",
@@ -92,6 +94,17 @@ def build_content():
     return {"therapy": therapy, "modality": modality, "trial": trial}
 
 
+@pytest.fixture(scope="module")
+def content(django_db_setup, django_db_blocker):
+    with committed_content(django_db_blocker, build_content) as built:
+        yield built
+
+
+@pytest.fixture
+def server(reading_server, content):
+    return reading_server
+
+
 PAGES = {
     "home": lambda content: reverse("home"),
     "therapy-list-filtered": lambda content: (
@@ -110,9 +123,10 @@ SPANISH_PAGES = {f"es-{name}": url for name, url in PAGES.items()}
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(page_factory, name, view):
+def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(
+    page_factory, content, name, view
+):
     label, width, scheme = view
-    content = build_content()
     page = page_factory(width=width, color_scheme=scheme)
     response = page.goto(PAGES[name](content))
     assert response.status == 200
@@ -127,8 +141,7 @@ def test_page_is_accessible_fits_the_screen_and_stays_on_this_host(page_factory,
 
 
 @pytest.mark.parametrize("name", list(SPANISH_PAGES))
-def test_spanish_page_is_accessible_and_fits_a_phone(page_factory, name):
-    content = build_content()
+def test_spanish_page_is_accessible_and_fits_a_phone(page_factory, content, name):
     with translation.override("es"):
         url = SPANISH_PAGES[name](content)
     assert url.startswith("/es/")
@@ -145,7 +158,6 @@ def test_spanish_page_is_accessible_and_fits_a_phone(page_factory, name):
 
 
 def test_stylesheet_loads(page_factory):
-    build_content()
     page = page_factory()
     page.goto(reverse("home"))
     # The header's background comes from site.css, so an unstyled page fails here.
@@ -155,9 +167,8 @@ def test_stylesheet_loads(page_factory):
     assert background not in {"rgba(0, 0, 0, 0)", "transparent"}
 
 
-def test_search_from_the_header_without_javascript(browser, live_server):
-    build_content()
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+def test_search_from_the_header_without_javascript(browser, server):
+    context = browser.new_context(java_script_enabled=False, base_url=server.url)
     try:
         page = context.new_page()
         page.goto(reverse("home"))
@@ -171,7 +182,6 @@ def test_search_from_the_header_without_javascript(browser, live_server):
 
 
 def test_skip_link_moves_focus_to_the_main_content(page):
-    build_content()
     page.goto(reverse("home"))
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
@@ -183,7 +193,6 @@ def test_skip_link_moves_focus_to_the_main_content(page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_keyboard_focus_is_visible(page_factory, scheme):
-    build_content()
     page = page_factory(color_scheme=scheme)
     page.goto(reverse("home"))
     page.keyboard.press("Tab")  # the skip link
@@ -197,7 +206,6 @@ def test_keyboard_focus_is_visible(page_factory, scheme):
 
 
 def test_over_long_words_do_not_widen_a_phone_screen(page_factory):
-    build_content()
     page = page_factory(width=360)
     page.goto(reverse("search") + "?q=" + "x" * 300)
     assert horizontal_overflow(page) <= 0
@@ -205,7 +213,6 @@ def test_over_long_words_do_not_widen_a_phone_screen(page_factory):
 
 def test_strict_content_security_policy_reports_an_inline_style(page):
     """The console check above would catch a violation: prove it with one."""
-    build_content()
     page.goto(reverse("home"))
     with page.expect_console_message(lambda message: message.type == "error") as message:
         page.evaluate(
