@@ -1,7 +1,7 @@
 """Each list and detail page runs a fixed number of queries, however many rows it shows.
 
-Every page is measured on a small world, then again after ten times the rows; both
-measurements must equal the page's budget.
+Every page is measured on a small world, then again after ten times the rows (one world
+for the module, tests/growth.py); both measurements must equal the page's budget.
 """
 
 import datetime
@@ -23,6 +23,7 @@ from tests.factories import (
     make_therapy,
     make_trial,
 )
+from tests.growth import measure_growth
 from therapies.models import TrialCitation, TrialSite
 
 pytestmark = pytest.mark.django_db
@@ -113,11 +114,6 @@ class World:
             make_therapy(approach=self.therapy, modality=self.modality)
 
 
-@pytest.fixture
-def world():
-    return World()
-
-
 # Page: (its URL in the world, the queries it may run). A list runs the count, the page of
 # rows, its prefetches, and one aggregate per facet; a filtered list also checks the
 # chosen related value (modality) exists, once. A detail page runs the record,
@@ -169,20 +165,24 @@ PAGES = {
 }
 
 
+def grown(world, stage: str) -> None:
+    world.grow(2 if stage == "small" else 18)
+
+
+@pytest.fixture(scope="module")
+def measured(django_db_setup, django_db_blocker):
+    """Every page measured on one small world, then after ten times the rows
+    (tests/growth.py): one world for the module, not one per page. Exports are read to
+    their end, since they stream and run their queries as they are read."""
+    urls = {page: url_of for page, (url_of, _) in PAGES.items()}
+    return measure_growth(django_db_blocker, World, grown, urls)
+
+
 @pytest.mark.parametrize("page", list(PAGES))
-def test_page_query_count_does_not_grow_with_rows(client, world, django_assert_num_queries, page):
-    url_of, budget = PAGES[page]
-    world.grow(2)
-    with django_assert_num_queries(budget):
-        assert fetched(client, url_of(world)).status_code == 200
-    world.grow(18)
-    with django_assert_num_queries(budget):
-        assert fetched(client, url_of(world)).status_code == 200
-
-
-def fetched(client, url):
-    """The response, read to its end: exports stream, and run their queries as they are read."""
-    response = client.get(url)
-    if response.streaming:
-        response.content_read = b"".join(response.streaming_content)
-    return response
+def test_page_query_count_does_not_grow_with_rows(measured, page):
+    _, budget = PAGES[page]
+    small, large = measured[page]
+    assert (small.status, large.status) == (200, 200), (small.body[:2000], large.body[:2000])
+    assert (len(small.queries), len(large.queries)) == (budget, budget), (
+        f"small world: {small}\n\nafter growth: {large}"
+    )
