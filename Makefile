@@ -8,7 +8,9 @@ PORT ?= 8000
 # local-demo settings (GENETX_LOCAL_DEMO: plain HTTP, no key to set, WhiteNoise serves the
 # static files); `make demo DJANGO_DEBUG=1` gives Django's technical pages for development.
 DEMO_ENV := GENETX_LOCAL_DEMO=1 DJANGO_DEBUG=$(or $(DJANGO_DEBUG),0)
-# pytest-xdist workers for make test: auto is one per core, 0 runs in one process.
+# pytest-xdist workers for make test: auto is one per core, 0 runs in one process. Each
+# worker takes whole test files (--dist loadfile), so a module's shared data (browser
+# content, query-budget worlds, the demo) is built once, not once per worker.
 TEST_WORKERS ?= auto
 
 .PHONY: help install demo serve test lint format lock bench clean messages
@@ -41,8 +43,12 @@ demo: install
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (many container images set
+# it): otherwise every run, in every worker, recompiles the project and redoes pytest's
+# assertion rewriting of the test modules and of plugins such as schemathesis, about 10 s of
+# CPU per process. The caches are in __pycache__ folders, which git ignores.
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
