@@ -5,8 +5,11 @@ one copy of it; these run against pytest-django's live server, with the database
 after each test.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from genetx.models import Status
 from sources.models import Claim
@@ -31,7 +34,10 @@ def test_filters_work_without_javascript(browser, live_server):
         assert page.get_by_role("link", name="Gene therapy for haemophilia").is_visible()
         assert page.get_by_role("link", name="Unrelated therapy").count() == 0
         page.get_by_role("link", name="Clear filters").click()
-        assert page.get_by_role("link", name="Unrelated therapy").is_visible()
+        # The click starts a navigation without waiting for it: expect() retries until the
+        # unfiltered list has loaded, where a bare is_visible() read the old page.
+        page.wait_for_url(re.compile(r"/therapies/$"))
+        expect(page.get_by_role("link", name="Unrelated therapy")).to_be_visible()
     finally:
         context.close()
 
