@@ -38,6 +38,7 @@ from django.http import (
     HttpResponse,
     HttpResponseNotModified,
     HttpResponsePermanentRedirect,
+    JsonResponse,
     QueryDict,
 )
 from django.urls import Resolver404, resolve
@@ -462,7 +463,8 @@ class CanonicalQueryMiddleware:
     parameter is redirected (301) to the same URL without it; the declared ones are put in
     a fixed order with empty values dropped, and the view sees only that canonical query.
     Views that declare nothing keep their query string, and the page cache does not store
-    their pages when one is present.
+    their pages when one is present. API operations declare theirs too (from their query
+    schemas) but answer an unknown parameter with a 400 (see _api).
     """
 
     # Long enough to spare repeat redirects, short enough that a parameter a later release
@@ -475,6 +477,8 @@ class CanonicalQueryMiddleware:
     def __call__(self, request):
         if request.method in {"GET", "HEAD"} and request.META.get("QUERY_STRING"):
             known = declared_query_params(request)
+            if known is not None and is_api_path(request.path_info):
+                return self._api(request, known)
             if known is not None:
                 pairs = [
                     (name, value)
@@ -495,6 +499,25 @@ class CanonicalQueryMiddleware:
                 request.canonical_query = True
         return self.get_response(request)
 
+    def _api(self, request, known: frozenset):
+        """The API refuses a parameter its operation does not read (a JSON 400 naming it, as
+        ClinicalTrials.gov's API does) instead of redirecting: a client's misspelled filter
+        must not quietly answer with the unfiltered list. Values are kept as sent, empty
+        ones included (an empty `lang` is the operation's 400 to give), with the names in a
+        fixed order, so `?limit=5&sort=name` and `?sort=name&limit=5` are one cached answer.
+        """
+        unknown = sorted(name for name in request.GET if name not in known)
+        if unknown:
+            errors = {name[:100]: ["Unknown parameter."] for name in unknown[:20]}
+            return JsonResponse({"detail": "Invalid parameters.", "errors": errors}, status=400)
+        query = urlencode(
+            [(name, value) for name in sorted(request.GET) for value in request.GET.getlist(name)]
+        )
+        request.META["QUERY_STRING"] = query
+        request.GET = QueryDict(query)
+        request.canonical_query = True
+        return self.get_response(request)
+
 
 def page_identity(request) -> str | None:
     """What makes two requests the same page: the one place a cached page's key is built
@@ -502,7 +525,7 @@ def page_identity(request) -> str | None:
     canonical (see CanonicalQueryMiddleware): such pages are not cached."""
     query = request.META.get("QUERY_STRING", "")
     api = is_api_path(request.path_info)
-    if query and not getattr(request, "canonical_query", False) and not _only_lang(api, request):
+    if query and not getattr(request, "canonical_query", False):
         return None
     return "|".join(
         (
@@ -518,13 +541,6 @@ def page_identity(request) -> str | None:
             "gzip" if _accepts_gzip(request) else "",
         )
     )
-
-
-def _only_lang(api: bool, request) -> bool:
-    """An API request whose one parameter is `lang` (once, checked by api_language()): its
-    query string is as canonical as none, so `?lang=es` answers are cached like English
-    ones instead of rendered every time."""
-    return api and list(request.GET) == ["lang"] and len(request.GET.getlist("lang")) == 1
 
 
 class LocalPages:

@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 
 from . import views
-from .api.api import api
+from .api.api import api, declare_query_parameters
 from .api.views import api_not_found, open_data, open_data_file
 from .audit import audit_log_view
 from .cache import query_params
@@ -38,7 +38,7 @@ urlpatterns = [
     # The admin's language form (its header); open to the login page, so not admin_view.
     path(f"{settings.ADMIN_URL}language/", choose_admin_language, name="admin-language"),
     path("open-data/<str:name>", open_data_file, name="open-data-file"),
-    path("api/v1/", api.urls),
+    path("api/v1/", declare_query_parameters(api.urls)),
     # Anything else under /api/ is a JSON 404, not the site's HTML page.
     re_path(r"^api/", api_not_found),
     path(settings.ADMIN_URL, admin.site.urls),

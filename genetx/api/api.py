@@ -64,7 +64,8 @@ in the other. Source titles stay in their original language and quotes are never
 translated.
 
 **Errors** are JSON: `{"detail": ..., "errors": {"parameter": ["message"]}}` with 400 for
-a bad parameter and 404 for an unknown record.
+a bad parameter (a parameter the operation does not take included: a misspelled filter
+never answers with the unfiltered list) and 404 for an unknown record.
 
 **Caching**: every response has an `ETag` and a `Last-Modified`; send them back as
 `If-None-Match` or `If-Modified-Since` to get `304 Not Modified` while nothing changed.
@@ -523,7 +524,7 @@ def timeline_events(
     return timeline_page(request, query, page)
 
 
-for router in (
+ROUTERS = (
     therapies,
     trials,
     conditions,
@@ -533,5 +534,36 @@ for router in (
     claims,
     decisions,
     site,
-):
+)
+for router in ROUTERS:
     api.add_router("", router)
+
+
+def query_parameters() -> dict[str, frozenset[str]]:
+    """The query parameters each operation reads, by URL name: the names ninja flattens its
+    Query schemas into, which the OpenAPI document lists. Declared on each operation's view
+    (declare_query_parameters), they let the page cache keep list answers and refuse any
+    other parameter, as it does for the public pages (genetx.cache.CanonicalQueryMiddleware).
+    """
+    declared = {}
+    for router in ROUTERS:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                declared[operation.url_name] = frozenset(
+                    name
+                    for model in operation.models
+                    if model.__ninja_param_source__ == "query"
+                    for name in model.__ninja_flatten_map__
+                )
+    return declared
+
+
+def declare_query_parameters(urls):
+    """api.urls with each operation's view carrying the query parameters it reads (its
+    `cache_query_params`, as public views declare theirs). The schema and docs pages take
+    only `lang`, as every answer does."""
+    patterns, app_name, namespace = urls
+    declared = query_parameters()
+    for pattern in patterns:
+        pattern.callback.cache_query_params = declared.get(pattern.name, frozenset({"lang"}))
+    return patterns, app_name, namespace
