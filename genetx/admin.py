@@ -524,6 +524,16 @@ class GatedPartsFormSet(RevisionAwareInlineFormSet):
         raise NotImplementedError
 
 
+class CitationsGateFormSet(GatedPartsFormSet):
+    """A published record (a claim, a trial) keeps at least one citation of a published
+    source: the inline of its citations, whatever model holds them."""
+
+    gate_fields = ("source",)
+
+    def parts_problems(self, parts):
+        return publish_problems(self.instance, cited_sources=[part.source for part in parts])
+
+
 class PublishingInlineFormSet(RevisionAwareInlineFormSet):
     """Refuses deleting a published or archived part without the publish permission.
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
-    GatedPartsFormSet,
+    CitationsGateFormSet,
     GeneTxAdmin,
     GeneTxInline,
     PartAdmin,
@@ -21,7 +21,7 @@ from genetx.admin import (
 from genetx.data_health import health_filter
 from genetx.imports import keep_for_confirmation
 from genetx.models import ImportJob, ImportState
-from genetx.publishing import citations_removal_problems, publish_problems
+from genetx.publishing import citations_removal_problems
 
 from .citations import bibtex_file, ris_entry, ris_records
 from .importing import ImportFileError, parse, plan_import, read_upload, sources_import
@@ -371,18 +371,9 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CitationGateFormSet(GatedPartsFormSet):
-    """A published claim keeps at least one citation of a published source."""
-
-    gate_fields = ("source",)
-
-    def parts_problems(self, parts):
-        return publish_problems(self.instance, cited_sources=[part.source for part in parts])
-
-
 class CitationInline(GeneTxInline):
     model = Citation
-    formset = CitationGateFormSet
+    formset = CitationsGateFormSet
     fk_name = "claim"
     extra = 1
     fields = ["position", "source", "locator", "quote"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
+    CitationsGateFormSet,
     CsvImportExportMixin,
     GatedPartsFormSet,
     GeneTxAdmin,
@@ -23,7 +24,7 @@ from genetx.admin import (
     gated_form,
 )
 from genetx.data_health import health_filter
-from genetx.publishing import decision_problems, publish_problems
+from genetx.publishing import decision_problems
 from hospitals.models import Programme
 from sources.models import Claim
 
@@ -181,18 +182,9 @@ class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
         return obj.source.key
 
 
-class TrialCitationGateFormSet(GatedPartsFormSet):
-    """A published trial keeps at least one citation of a published source."""
-
-    gate_fields = ("source",)
-
-    def parts_problems(self, parts):
-        return publish_problems(self.instance, cited_sources=[part.source for part in parts])
-
-
 class TrialCitationInline(GeneTxInline):
     model = TrialCitation
-    formset = TrialCitationGateFormSet
+    formset = CitationsGateFormSet
     extra = 1
     fields = ["position", "source", "locator"]
     autocomplete_fields = ["source"]
