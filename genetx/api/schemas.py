@@ -78,6 +78,26 @@ def _url(route: str, field: str = "slug"):
     return staticmethod(resolve_url)
 
 
+# Resolvers that read a field the same way in every schema, one line each beside the fields.
+
+
+def _visible(field: str):
+    """The resolver of a related record, None while readers may not see it."""
+    return staticmethod(lambda obj: visible(getattr(obj, field)))
+
+
+def _partial_date(field: str):
+    """The resolver of a date kept with its precision (`field_precision`): 2020, 2020-05."""
+    return staticmethod(
+        lambda obj: dates.iso(getattr(obj, field), getattr(obj, f"{field}_precision"))
+    )
+
+
+def _listed(related: str):
+    """The resolver of a to-many relation: its records as the queryset prefetched them."""
+    return staticmethod(lambda obj: list(getattr(obj, related).all()))
+
+
 # References: how a record names another ------------------------------------------------------
 
 
@@ -169,46 +189,26 @@ class ClaimOut(Dated, Record):
     def resolve_value(obj):
         return None if obj.value is None else str(obj.value.normalize())
 
-    @staticmethod
-    def resolve_as_of(obj):
-        return dates.iso(obj.as_of, obj.as_of_precision)
-
-    @staticmethod
-    def resolve_event_date(obj):
-        return dates.iso(obj.event_date, obj.event_date_precision)
-
-    @staticmethod
-    def resolve_therapy(obj):
-        return visible(obj.therapy)
-
-    @staticmethod
-    def resolve_condition(obj):
-        return visible(obj.condition)
-
-    @staticmethod
-    def resolve_institution(obj):
-        return visible(obj.institution)
+    resolve_as_of = _partial_date("as_of")
+    resolve_event_date = _partial_date("event_date")
+    resolve_therapy = _visible("therapy")
+    resolve_condition = _visible("condition")
+    resolve_institution = _visible("institution")
 
     @staticmethod
     def resolve_programme(obj):
         return visible_programme(obj.programme)
 
-    @staticmethod
-    def resolve_superseded_by(obj):
-        return visible(obj.superseded_by)
+    resolve_superseded_by = _visible("superseded_by")
 
-    @staticmethod
-    def resolve_citations(obj):
-        # with_sources() prefetched the citations of published sources only.
-        return list(obj.citations.all())
+    # with_sources() prefetched the citations of published sources only.
+    resolve_citations = _listed("citations")
 
 
 class ClaimDetail(ClaimOut):
     supersedes: list[ClaimOut] = Field(description="Older published claims this one replaced.")
 
-    @staticmethod
-    def resolve_supersedes(obj):
-        return list(obj.supersedes.all())
+    resolve_supersedes = _listed("supersedes")
 
 
 # Sources ----------------------------------------------------------------------------------
@@ -244,17 +244,13 @@ class SourceOut(SourceLinks, Dated, Record):
     csl: dict[str, Any] = Field(description="The source as a CSL-JSON item.")
     citation_count: int = Field(description="How many published claims cite it.")
 
-    @staticmethod
-    def resolve_issued(obj):
-        return dates.iso(obj.issued, obj.issued_precision)
+    resolve_issued = _partial_date("issued")
 
     @staticmethod
     def resolve_link(obj):
         return obj.url
 
-    @staticmethod
-    def resolve_authors(obj):
-        return list(obj.authors.all())
+    resolve_authors = _listed("authors")
 
     @staticmethod
     def resolve_reported_by(obj):
@@ -290,9 +286,7 @@ class DecisionOut(Record):
     def resolve_html_url(obj, context):
         return absolute(context, obj.therapy.get_absolute_url())
 
-    @staticmethod
-    def resolve_source(obj):
-        return visible(obj.source)
+    resolve_source = _visible("source")
 
 
 class TherapyOut(Named, Dated, Record):
@@ -311,14 +305,9 @@ class TherapyOut(Named, Dated, Record):
 
     resolve_url = _url("therapy")
 
-    @staticmethod
-    def resolve_conditions(obj):
-        # for_listing() and for_detail() prefetch published conditions only.
-        return list(obj.conditions.all())
-
-    @staticmethod
-    def resolve_approach(obj):
-        return visible(obj.approach)
+    # for_listing() and for_detail() prefetch published conditions only.
+    resolve_conditions = _listed("conditions")
+    resolve_approach = _visible("approach")
 
 
 class ProgrammeOut(ProgrammeRef, Dated):
@@ -341,17 +330,9 @@ class TherapyDetail(TherapyOut, WithClaims):
     decisions: list[DecisionOut]
     products: list[TherapyRef] = Field(description="For an approach: its published products.")
 
-    @staticmethod
-    def resolve_products(obj):
-        return list(obj.products.all())
-
-    @staticmethod
-    def resolve_programmes(obj):
-        return list(obj.programmes.all())
-
-    @staticmethod
-    def resolve_decisions(obj):
-        return list(obj.decisions.all())
+    resolve_products = _listed("products")
+    resolve_programmes = _listed("programmes")
+    resolve_decisions = _listed("decisions")
 
 
 class ConditionOut(Named, Dated, Record):
@@ -365,9 +346,7 @@ class ConditionOut(Named, Dated, Record):
 
     resolve_url = _url("condition")
 
-    @staticmethod
-    def resolve_parent(obj):
-        return visible(obj.parent)
+    resolve_parent = _visible("parent")
 
 
 class ConditionDetail(ConditionOut, WithClaims):
@@ -378,9 +357,7 @@ class ConditionDetail(ConditionOut, WithClaims):
     def resolve_therapies(obj):
         return obj.therapies_shown
 
-    @staticmethod
-    def resolve_children(obj):
-        return list(obj.children.all())
+    resolve_children = _listed("children")
 
 
 class InstitutionOut(Named, Dated, Record):
@@ -410,13 +387,8 @@ class InstitutionDetail(InstitutionOut, WithClaims):
     programmes: list[ProgrammeOut]
     decisions: list[DecisionOut] = Field(description="Decisions it took, as a regulator.")
 
-    @staticmethod
-    def resolve_programmes(obj):
-        return list(obj.programmes.all())
-
-    @staticmethod
-    def resolve_decisions(obj):
-        return list(obj.decisions.all())
+    resolve_programmes = _listed("programmes")
+    resolve_decisions = _listed("decisions")
 
 
 class ProgrammeDetail(ProgrammeOut, WithClaims):
@@ -475,26 +447,13 @@ class TrialOut(TrialRef, Dated):
             for registry, number, link in obj.registry_links
         ]
 
-    @staticmethod
-    def resolve_start_date(obj):
-        return dates.iso(obj.start_date, obj.start_date_precision)
+    resolve_start_date = _partial_date("start_date")
+    resolve_completion_date = _partial_date("completion_date")
+    resolve_sponsor = _visible("sponsor")
 
-    @staticmethod
-    def resolve_completion_date(obj):
-        return dates.iso(obj.completion_date, obj.completion_date_precision)
-
-    @staticmethod
-    def resolve_sponsor(obj):
-        return visible(obj.sponsor)
-
-    @staticmethod
-    def resolve_therapies(obj):
-        # for_listing() and for_detail() prefetch published therapies and conditions only.
-        return list(obj.therapies.all())
-
-    @staticmethod
-    def resolve_conditions(obj):
-        return list(obj.conditions.all())
+    # for_listing() and for_detail() prefetch published therapies and conditions only.
+    resolve_therapies = _listed("therapies")
+    resolve_conditions = _listed("conditions")
 
 
 class TrialDetail(TrialOut):
@@ -506,9 +465,7 @@ class TrialDetail(TrialOut):
         # for_detail() prefetches sites at published institutions only.
         return [site.institution for site in obj.sites.all()]
 
-    @staticmethod
-    def resolve_citations(obj):
-        return list(obj.citations.all())
+    resolve_citations = _listed("citations")
 
 
 # Search and timeline ------------------------------------------------------------------------
