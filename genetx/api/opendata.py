@@ -97,6 +97,11 @@ def _slug_of(field, resource, description):
     return Column(field, "string", description, _ref(field), f"{resource}.slug")
 
 
+def _key_of(field, description):
+    """A column naming a related source by its key, a foreign key to sources."""
+    return Column(field, "string", description, _ref(field, "key"), "sources.key")
+
+
 _DATES = [
     Column("published_at", "datetime", "When it was first published."),
     Column("updated_at", "datetime", "When it last changed."),
@@ -104,6 +109,13 @@ _DATES = [
 ]
 _ID = Column("id", "integer", "Permanent number.")
 _SLUG = Column("slug", "string", "Key in URLs.")
+# A claim's or a trial's sources, from the citations its record holds.
+_CITED_SOURCES = Column(
+    "sources",
+    "string",
+    "Keys of the cited sources, in order, separated by |.",
+    lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
+)
 
 
 def _other_languages() -> list[str]:
@@ -328,13 +340,7 @@ TABLES = [
                 Column("doi", "string", "DOI, bare and lower-case."),
                 Column("link", "string", "The work's own URL."),
                 Column("language", "string", "Language code."),
-                Column(
-                    "reported_by",
-                    "string",
-                    "For an attribution: the source making it.",
-                    _ref("reported_by", "key"),
-                    "sources.key",
-                ),
+                _key_of("reported_by", "For an attribution: the source making it."),
                 Column("reference", "string", "The reference in APA 7th edition."),
                 Column("citation_count", "integer", "Published claims citing it."),
                 *_DATES,
@@ -377,12 +383,7 @@ TABLES = [
                     "programmes.id",
                 ),
                 _slug_of("superseded_by", "claims", "Slug of the newer claim."),
-                Column(
-                    "sources",
-                    "string",
-                    "Keys of the cited sources, in order, separated by |.",
-                    lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
-                ),
+                _CITED_SOURCES,
                 *_DATES,
             ],
         ),
@@ -403,13 +404,7 @@ TABLES = [
                 Column("kind", "string", "approval, accelerated_approval, hospital_exemption, ..."),
                 Column("date", "date", "Date of the decision."),
                 Column("indication", "string", "For whom, as the decision words it."),
-                Column(
-                    "source",
-                    "string",
-                    "Key of the documenting source.",
-                    _ref("source", "key"),
-                    "sources.key",
-                ),
+                _key_of("source", "Key of the documenting source."),
                 Column("html_url", "string", "The therapy's public page."),
             ],
         ),
@@ -454,12 +449,7 @@ TABLES = [
                     "Institution slugs of its sites, separated by |.",
                     _each("sites"),
                 ),
-                Column(
-                    "sources",
-                    "string",
-                    "Keys of the cited sources, in order, separated by |.",
-                    lambda row: "|".join(c["source"]["key"] for c in row["citations"]),
-                ),
+                _CITED_SOURCES,
                 Column("summary", "string", "Summary."),
                 *_DATES,
             ],
