@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx import dates
-from genetx.models import DatePrecision, Status
+from genetx.models import DatePrecision
 from sources.models import Citation, Claim, Source
 from therapies.models import RegulatoryDecision, Trial, TrialCitation
 
@@ -51,13 +51,7 @@ TRIAL_COMPLETION = _("Trial completion")
 
 
 def _published_citations():
-    return Prefetch(
-        "citations",
-        queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
-        .select_related("source__reported_by")
-        .prefetch_related("source__authors", "source__reported_by__authors")
-        .order_by("position", "pk"),
-    )
+    return Prefetch("citations", queryset=Citation.objects.for_reference_list())
 
 
 def claim_rows():
@@ -130,13 +124,7 @@ def _trial_rows(date_field: str):
         Trial.objects.published()
         .filter(**{f"{date_field}__isnull": False})
         .prefetch_related(
-            Prefetch(
-                "citations",
-                queryset=TrialCitation.objects.filter(source__status=Status.PUBLISHED)
-                .select_related("source__reported_by")
-                .prefetch_related("source__authors", "source__reported_by__authors")
-                .order_by("position", "pk"),
-            )
+            Prefetch("citations", queryset=TrialCitation.objects.for_reference_list())
         )
     )
 

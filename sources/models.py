@@ -500,13 +500,7 @@ class ClaimQuerySet(PublishableQuerySet):
     def with_sources(self):
         """Prefetch each claim's citations of published sources, with authors, in order."""
         return self.prefetch_related(
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.filter(source__status=Status.PUBLISHED)
-                .select_related("source__reported_by")
-                .prefetch_related("source__authors", "source__reported_by__authors")
-                .order_by("position", "pk"),
-            ),
+            Prefetch("citations", queryset=Citation.objects.for_reference_list()),
             Prefetch("superseded_by", queryset=Claim.objects.published()),
         )
 
@@ -880,7 +874,21 @@ class Claim(Publishable):
         return dates.display(self.event_date, self.event_date_precision)
 
 
-class CitationQuerySet(models.QuerySet):
+class CitingQuerySet(models.QuerySet):
+    """Queries shared by the models that cite sources: a claim's citations and a trial's."""
+
+    def for_reference_list(self):
+        """Citations of published sources, in citation order, with what a reference shows:
+        the source, the source reporting it, and the authors of both."""
+        return (
+            self.filter(source__status=Status.PUBLISHED)
+            .select_related("source__reported_by")
+            .prefetch_related("source__authors", "source__reported_by__authors")
+            .order_by("position", "pk")
+        )
+
+
+class CitationQuerySet(CitingQuerySet):
     def get_by_natural_key(self, claim_slug, source_key):
         return self.get(claim__slug=claim_slug, source__key=source_key)
 

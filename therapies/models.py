@@ -20,6 +20,7 @@ from genetx.models import (
     Versioned,
     partial_date_constraints,
 )
+from sources.models import CitingQuerySet
 
 from .validators import (
     normalise_registry_number,
@@ -610,13 +611,7 @@ class TrialQuerySet(PublishableQuerySet):
                     institution__status=Status.PUBLISHED
                 ).select_related("institution"),
             ),
-            Prefetch(
-                "citations",
-                queryset=TrialCitation.objects.filter(source__status=Status.PUBLISHED)
-                .select_related("source__reported_by")
-                .prefetch_related("source__authors", "source__reported_by__authors")
-                .order_by("position", "pk"),
-            ),
+            Prefetch("citations", queryset=TrialCitation.objects.for_reference_list()),
         )
 
     def get_by_natural_key(self, slug):
@@ -963,7 +958,7 @@ class TrialSite(Versioned):
     natural_key.dependencies = ["therapies.trial", "hospitals.institution"]
 
 
-class TrialCitationQuerySet(models.QuerySet):
+class TrialCitationQuerySet(CitingQuerySet):
     def get_by_natural_key(self, trial_slug, source_key):
         return self.get(trial__slug=trial_slug, source__key=source_key)
 
