@@ -50,16 +50,12 @@ TRIAL_START = _("Trial start")
 TRIAL_COMPLETION = _("Trial completion")
 
 
-def _published_citations():
-    return Prefetch("citations", queryset=Citation.objects.for_reference_list())
-
-
 def claim_rows():
     """Published claims about a dated event, with their published sources."""
     return (
         Claim.objects.published()
         .filter(event_date__isnull=False)
-        .prefetch_related(_published_citations())
+        .prefetch_related(Prefetch("citations", queryset=Citation.objects.for_reference_list()))
     )
 
 
@@ -77,11 +73,7 @@ def claim_event(claim) -> Event:
 
 def decision_rows():
     """Published regulatory decisions, with therapy, agency and source."""
-    return (
-        RegulatoryDecision.objects.published()
-        .select_related("therapy", "agency", "source__reported_by")
-        .prefetch_related("source__authors", "source__reported_by__authors")
-    )
+    return RegulatoryDecision.objects.for_listing()
 
 
 def decision_event(decision) -> Event:
