@@ -11,14 +11,5 @@ urlpatterns = [
         views.InstitutionDetailView.as_view(),
         name="institution-detail",
     ),
-    path(
-        "institutions/<slug:slug>/references.bib",
-        views.InstitutionDetailView.as_download("bib"),
-        name="institution-references-bib",
-    ),
-    path(
-        "institutions/<slug:slug>/references.ris",
-        views.InstitutionDetailView.as_download("ris"),
-        name="institution-references-ris",
-    ),
+    *views.InstitutionDetailView.download_paths("institutions/<slug:slug>/"),
 ]

@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
 from genetx import dates
@@ -187,8 +187,9 @@ class PageReferencesMixin:
     """A detail page whose numbered reference list can be downloaded whole.
 
     The page's view gets the links to the downloads (`references_downloads`); its download
-    view (`as_download()`) is the same view answering with the file: it builds the same
-    context, so the file holds exactly the page's references, in the page's numbering.
+    views (`download_paths()`, in the urls) are the same view answering with the file: it
+    builds the same context, so the file holds exactly the page's references, in the page's
+    numbering.
     Entries come from the per-source writers (citations.py), one CSL-JSON item each.
     """
 
@@ -196,8 +197,18 @@ class PageReferencesMixin:
     file_format = ""
 
     @classmethod
-    def as_download(cls, file_format: str):
-        return cls.as_view(file_format=file_format)
+    def download_paths(cls, page_route: str) -> list:
+        """The URL patterns of the downloads, beside the page's: <page_route>references.bib
+        and .ris, named as references_url_name says (therapy-references-bib, -ris)."""
+        name = cls.references_url_name.split(":")[-1]
+        return [
+            path(
+                f"{page_route}references.{kind}",
+                cls.as_view(file_format=kind),
+                name=f"{name}-{kind}",
+            )
+            for kind in ("bib", "ris")
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
