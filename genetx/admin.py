@@ -763,6 +763,16 @@ class GeneTxInline(admin.TabularInline):
         return with_seen_version(fieldsets, self.model, object())
 
 
+class CitationsInline(GeneTxInline):
+    """The inline of a record's citations (a claim's, a trial's), in citation order, with
+    the publish gate on its sources; subclasses name the model and its fields."""
+
+    formset = CitationsGateFormSet
+    extra = 1
+    autocomplete_fields = ["source"]
+    ordering = ["position"]
+
+
 class PublishableInline(GeneTxInline):
     """An inline of publishable parts (a therapy's programmes or claims)."""
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
-    CitationsGateFormSet,
+    CitationsInline,
     GeneTxAdmin,
     GeneTxInline,
     PartAdmin,
@@ -371,14 +371,10 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CitationInline(GeneTxInline):
+class CitationInline(CitationsInline):
     model = Citation
-    formset = CitationsGateFormSet
     fk_name = "claim"
-    extra = 1
     fields = ["position", "source", "locator", "quote"]
-    autocomplete_fields = ["source"]
-    ordering = ["position"]
 
 
 @admin.register(Claim)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx.admin import (
-    CitationsGateFormSet,
+    CitationsInline,
     CsvImportExportMixin,
     GatedPartsFormSet,
     GeneTxAdmin,
@@ -182,13 +182,9 @@ class RegulatoryDecisionAdmin(PartAdmin, GeneTxAdmin):
         return obj.source.key
 
 
-class TrialCitationInline(GeneTxInline):
+class TrialCitationInline(CitationsInline):
     model = TrialCitation
-    formset = CitationsGateFormSet
-    extra = 1
     fields = ["position", "source", "locator"]
-    autocomplete_fields = ["source"]
-    ordering = ["position"]
     verbose_name_plural = _("sources (at least one published, to publish the trial)")
 
 
