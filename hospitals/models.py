@@ -66,8 +66,8 @@ def _published_decisions():
         RegulatoryDecision.objects.filter(
             therapy__status=Status.PUBLISHED, source__status=Status.PUBLISHED
         )
-        .select_related("therapy", "source__reported_by")
-        .prefetch_related("source__authors", "source__reported_by__authors")
+        .select_related("therapy")
+        .with_source_reference()
     )
 
 

@@ -874,16 +874,25 @@ class Claim(Publishable):
         return dates.display(self.event_date, self.event_date_precision)
 
 
-class CitingQuerySet(models.QuerySet):
+class SourceReferenceQuerySet(models.QuerySet):
+    """Rows that name a source to show as a reference: citations, regulatory decisions."""
+
+    def with_source_reference(self):
+        """Each row's source with what its reference shows: the source reporting it, and
+        the authors of both."""
+        return self.select_related("source__reported_by").prefetch_related(
+            "source__authors", "source__reported_by__authors"
+        )
+
+
+class CitingQuerySet(SourceReferenceQuerySet):
     """Queries shared by the models that cite sources: a claim's citations and a trial's."""
 
     def for_reference_list(self):
-        """Citations of published sources, in citation order, with what a reference shows:
-        the source, the source reporting it, and the authors of both."""
+        """Citations of published sources, in citation order, with what a reference shows."""
         return (
             self.filter(source__status=Status.PUBLISHED)
-            .select_related("source__reported_by")
-            .prefetch_related("source__authors", "source__reported_by__authors")
+            .with_source_reference()
             .order_by("position", "pk")
         )
 

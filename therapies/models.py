@@ -20,7 +20,7 @@ from genetx.models import (
     Versioned,
     partial_date_constraints,
 )
-from sources.models import CitingQuerySet
+from sources.models import CitingQuerySet, SourceReferenceQuerySet
 
 from .validators import (
     normalise_registry_number,
@@ -259,8 +259,8 @@ class TherapyQuerySet(PublishableQuerySet):
                 queryset=RegulatoryDecision.objects.filter(
                     agency__status=Status.PUBLISHED, source__status=Status.PUBLISHED
                 )
-                .select_related("agency", "source__reported_by")
-                .prefetch_related("source__authors", "source__reported_by__authors"),
+                .select_related("agency")
+                .with_source_reference(),
             ),
             Prefetch(
                 "programmes",
@@ -413,7 +413,7 @@ class Therapy(Publishable):
         return reverse("therapies:therapy-detail", kwargs={"slug": self.slug})
 
 
-class RegulatoryDecisionQuerySet(models.QuerySet):
+class RegulatoryDecisionQuerySet(SourceReferenceQuerySet):
     def published(self):
         """Decisions readers may see: about a published therapy, by a published agency.
 
@@ -423,11 +423,7 @@ class RegulatoryDecisionQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Published decisions with their therapy, agency and source (and its authors)."""
-        return (
-            self.published()
-            .select_related("therapy", "agency", "source__reported_by")
-            .prefetch_related("source__authors", "source__reported_by__authors")
-        )
+        return self.published().select_related("therapy", "agency").with_source_reference()
 
     def documented_in(self, source):
         """Published decisions this source documents, with therapy and agency, newest first."""
