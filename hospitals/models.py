@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Prefetch, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from genetx.links import record_url
 from genetx.models import Publishable, PublishableQuerySet, Status
 
 from .validators import validate_country_code, validate_ror_id
@@ -172,7 +172,7 @@ class Institution(Publishable):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("hospitals:institution-detail", kwargs={"slug": self.slug})
+        return record_url("hospitals:institution-detail", slug=self.slug)
 
     @property
     def ror_url(self) -> str:

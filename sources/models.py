@@ -5,13 +5,13 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from genetx import dates
+from genetx.links import record_url
 from genetx.models import (
     DatePrecision,
     Publishable,
@@ -270,7 +270,7 @@ class Source(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("sources:source-detail", kwargs={"key": self.key})
+        return record_url("sources:source-detail", key=self.key)
 
     @property
     def evidence_kind(self) -> str:
@@ -817,7 +817,7 @@ class Claim(Publishable):
             raise ValidationError(errors)
 
     def get_absolute_url(self):
-        return reverse("sources:claim-detail", kwargs={"slug": self.slug})
+        return record_url("sources:claim-detail", slug=self.slug)
 
     @property
     def measure_label(self) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from genetx import dates
+from genetx.links import record_url
 from genetx.models import (
     DatePrecision,
     Publishable,
@@ -210,7 +211,7 @@ class Condition(Publishable):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("therapies:condition-detail", kwargs={"slug": self.slug})
+        return record_url("therapies:condition-detail", slug=self.slug)
 
     @property
     def orpha_url(self) -> str:
@@ -410,7 +411,7 @@ class Therapy(Publishable):
             )
 
     def get_absolute_url(self):
-        return reverse("therapies:therapy-detail", kwargs={"slug": self.slug})
+        return record_url("therapies:therapy-detail", slug=self.slug)
 
 
 class RegulatoryDecisionQuerySet(SourceReferenceQuerySet):
@@ -845,7 +846,7 @@ class Trial(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("therapies:trial-detail", kwargs={"slug": self.slug})
+        return record_url("therapies:trial-detail", slug=self.slug)
 
     def normalise(self) -> None:
         self.nct_number = normalise_registry_number(self.nct_number, "NCT")

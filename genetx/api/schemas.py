@@ -17,6 +17,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from genetx import dates
+from genetx.links import record_url
 from genetx.models import Status
 from sources import citations
 
@@ -27,7 +28,7 @@ def absolute(context: dict | None, path: str) -> str:
 
 
 def api_url(context, name: str, **kwargs) -> str:
-    return absolute(context, reverse(f"api:{name}", kwargs=kwargs))
+    return absolute(context, record_url(f"api:{name}", **kwargs))
 
 
 def visible(obj):

@@ -172,3 +172,15 @@ def test_ris_download_starts_with_its_type_tag_not_a_record_number():
     text = citations.ris(catala())
     assert text.splitlines()[0] == "TY  - JOUR"
     assert not any(line.rstrip().endswith(".") and line[:1].isdigit() for line in text.splitlines())
+
+
+def test_remembered_apa_html_follows_every_edit_of_the_source_and_its_authors():
+    source = catala()
+    assert "<i>158</i>" in str(citations.apa_html(source))
+    source.volume = "159"
+    source.save()
+    source = type(source).objects.prefetch_related("authors").get(pk=source.pk)
+    assert "<i>159</i>" in str(citations.apa_html(source))
+    source.authors.filter(family="Barba").update(family="Barbosa")
+    source = type(source).objects.prefetch_related("authors").get(pk=source.pk)
+    assert "Barbosa, P." in str(citations.apa_html(source))
