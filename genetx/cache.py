@@ -104,8 +104,17 @@ def content_changed_at() -> float:
     now is recorded: a later time than the truth is safe (clients fetch again), an earlier
     one would not be.
     """
-    cache = _cache()
-    stamp = cache.get(CHANGED_AT_KEY)
+    known = changes.current() if not _bump_pending else None
+    if known is not None and known.changed_at is not None:
+        # Read with the change counter, at most once per CONTENT_VERSION_STALENESS: an API
+        # answer from this process's pages then makes no round trip to the cache.
+        return known.changed_at
+    return _read_changed_at(_cache())
+
+
+def _read_changed_at(cache, stamp: float | None = None) -> float:
+    if stamp is None:
+        stamp = cache.get(CHANGED_AT_KEY)
     if stamp is None:
         cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
         stamp = cache.get(CHANGED_AT_KEY) or time.time()
@@ -256,6 +265,8 @@ class ContentChanges:
         # The newest change in `tags` (or the floor): a page stamped at or after it is
         # fresh without looking at each of its records.
         self.newest_tagged = 0
+        # When content last changed (content_changed_at()), read with `seq`.
+        self.changed_at: float | None = None
         self.checked = 0.0
 
     def expire(self) -> None:
@@ -269,7 +280,8 @@ class ContentChanges:
         if self.seq is not None and now - self.checked < staleness:
             return self
         cache = _cache()
-        seq = cache.get(SEQ_KEY)
+        read = cache.get_many([SEQ_KEY, CHANGED_AT_KEY])
+        seq = read.get(SEQ_KEY)
         if seq is None:
             # A new or restarted cache: start both the counter and the version token.
             cache.add(SEQ_KEY, _first_seq(), timeout=None)
@@ -278,6 +290,7 @@ class ContentChanges:
             if seq is None:
                 self.seq = None
                 return None
+        changed_at = _read_changed_at(cache, read.get(CHANGED_AT_KEY))
         with self.lock:
             if self.seq is None or seq < self.seq or seq - self.seq > LOG_WINDOW:
                 self.floor, self.tags = seq, {}
@@ -296,6 +309,7 @@ class ContentChanges:
                     self.floor, self.tags = seq, {}
             self.newest_tagged = max(self.tags.values(), default=self.floor)
             self.seq = seq
+            self.changed_at = changed_at
             self.checked = now
         return self
 

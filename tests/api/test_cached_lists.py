@@ -105,3 +105,27 @@ def test_every_operation_declares_the_parameters_its_documentation_lists(client)
             name = operation["operationId"]
             matching = [names for names in declared.values() if names == documented]
             assert matching, f"{path} ({name}) documents {documented}, declared nowhere"
+
+
+def test_an_answer_from_this_processs_pages_makes_no_round_trip_to_the_cache(
+    client, cached, monkeypatch, settings
+):
+    """The page, the content version and Last-Modified's time are all known in process
+    (read at most once per CONTENT_VERSION_STALENESS), so a hit asks the shared cache
+    nothing: with Redis that was a round trip per answer."""
+    from genetx import cache as page_cache
+
+    settings.CONTENT_VERSION_STALENESS = 60  # as in production (1 s), but never due here
+    client.get("/api/v1/therapies?limit=1")
+    shared = page_cache._cache()
+    asked = []
+    for method in ("get", "get_many", "add", "set"):
+        original = getattr(shared, method)
+        monkeypatch.setattr(
+            shared, method, lambda *a, _m=method, _o=original, **k: asked.append(_m) or _o(*a, **k)
+        )
+    again, queries = queries_for(client, "/api/v1/therapies?limit=1")
+    assert again.status_code == 200
+    assert again.has_header("Last-Modified") or again.has_header("ETag")
+    assert queries == 0
+    assert asked == []
