@@ -76,3 +76,16 @@ def test_any_query_string_gives_a_page_without_reflected_markup(client, name, pa
         main = response.content.decode().split("<main", 1)[1]
         assert "<therapy>" not in main and "<b>x</b>" not in main
         assert "<script" not in main.lower()
+
+
+def test_what_a_path_reads_is_resolved_once_and_hostile_paths_stay_bounded(client):
+    from genetx.cache import _declared_for_path
+
+    _declared_for_path.cache_clear()
+    client.get("/therapies/?modality=aav")
+    client.get("/therapies/?modality=aav&condition=x")
+    assert _declared_for_path.cache_info().hits >= 1
+    assert client.get("/no-such-page/?q=1").status_code == 404
+    for n in range(5000):  # paths come from readers: random ones must not grow a worker
+        assert _declared_for_path(f"/no-such-page-{n}/", "genetx.urls") is None
+    assert _declared_for_path.cache_info().currsize <= 4096
