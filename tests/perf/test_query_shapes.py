@@ -140,3 +140,22 @@ def test_list_facet_counts_can_read_an_index_alone(client, url, table):
             cursor.execute("EXPLAIN " + statement)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Index Only Scan" in plan, (statement, plan)
+
+
+def test_the_condition_list_counts_therapies_for_the_rows_it_shows(client):
+    """A correlated count, not a GROUP BY over every condition's links before the LIMIT;
+    the counts are those the grouped count gives."""
+    from therapies.models import Condition
+
+    rare = make_condition(slug="rare-one", name="Rare one")
+    make_therapy(slug="a", conditions=[rare])
+    make_therapy(slug="b", conditions=[rare])
+    make_therapy(slug="draft", conditions=[rare], status="draft")
+    (listing,) = [sql for sql in statements(client, "/conditions/") if "therapy_count" in sql]
+    assert "GROUP BY" not in listing.split("therapy_count")[-1]
+    grouped = dict(
+        Condition.objects.published().with_therapy_count().values_list("pk", "therapy_count")
+    )
+    shown = dict(Condition.objects.for_listing().values_list("pk", "therapy_count"))
+    assert shown == grouped
+    assert shown[rare.pk] == 2
