@@ -41,13 +41,14 @@ from django.http import (
     JsonResponse,
     QueryDict,
 )
-from django.urls import Resolver404, get_urlconf, resolve
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 from django.utils.translation import get_language
 
 from .i18n import is_api_path, language_of_path
+from .links import current_urlconf
 
 VERSION_KEY = "genetx:content-version"
 # When the version last changed (seconds since the epoch): the API's Last-Modified.
@@ -461,7 +462,7 @@ def declared_query_params(request) -> frozenset | None:
     A view says with `cache_query_params`: a set, or a classmethod giving one (a list view
     derives it from its filters).
     """
-    return _declared_for_path(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
+    return _declared_for_path(request.path_info, current_urlconf())
 
 
 # Every request with a query string asks, before the page cache can answer: resolving the
@@ -518,10 +519,15 @@ class CanonicalQueryMiddleware:
                     )
                     response["Cache-Control"] = f"max-age={self.REDIRECT_MAX_AGE}"
                     return response
-                request.META["QUERY_STRING"] = query
-                request.GET = QueryDict(query)
-                request.canonical_query = True
+                self._use(request, query)
         return self.get_response(request)
+
+    @staticmethod
+    def _use(request, query: str) -> None:
+        """The view, and the page cache's key, see only this canonical query."""
+        request.META["QUERY_STRING"] = query
+        request.GET = QueryDict(query)
+        request.canonical_query = True
 
     def _api(self, request, known: frozenset):
         """The API refuses a parameter its operation does not read (a JSON 400 naming it, as
@@ -534,12 +540,10 @@ class CanonicalQueryMiddleware:
         if unknown:
             errors = {name[:100]: ["Unknown parameter."] for name in unknown[:20]}
             return JsonResponse({"detail": "Invalid parameters.", "errors": errors}, status=400)
-        query = urlencode(
-            [(name, value) for name in sorted(request.GET) for value in request.GET.getlist(name)]
-        )
-        request.META["QUERY_STRING"] = query
-        request.GET = QueryDict(query)
-        request.canonical_query = True
+        pairs = [
+            (name, value) for name in sorted(request.GET) for value in request.GET.getlist(name)
+        ]
+        self._use(request, urlencode(pairs))
         return self.get_response(request)
 
 

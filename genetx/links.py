@@ -22,8 +22,13 @@ def record_url(viewname: str, **kwargs) -> str:
         tuple(sorted(kwargs.items())),
         get_language(),
         get_script_prefix(),
-        get_urlconf() or settings.ROOT_URLCONF,
+        current_urlconf(),
     )
+
+
+def current_urlconf() -> str:
+    """The URL configuration this thread resolves with (a request may set its own)."""
+    return get_urlconf() or settings.ROOT_URLCONF
 
 
 # Bounded: at 100,000 records a crawl must not grow a worker without limit (~150 bytes an
