@@ -6,6 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from genetx.migration_operations import AlterFieldLabels
+
 
 class Migration(migrations.Migration):
 
@@ -15,160 +17,163 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels only: no SQL (see AlterFieldLabels).
     operations = [
-        migrations.AlterField(
-            model_name='contentchange',
-            name='changed_at',
-            field=models.DateTimeField(help_text='When the last one was committed.', null=True, verbose_name='changed at'),
-        ),
-        migrations.AlterField(
-            model_name='contentchange',
-            name='seq',
-            field=models.BigIntegerField(default=0, help_text='Content changes committed so far.', verbose_name='seq'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='content',
-            field=models.TextField(help_text="The uploaded file's text, kept until it is imported.", verbose_name='content'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='file_format',
-            field=models.CharField(max_length=10, verbose_name='file format'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='file_name',
-            field=models.CharField(max_length=255, verbose_name='file name'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='finished_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='message',
-            field=models.TextField(blank=True, help_text='The outcome in one sentence.', verbose_name='message'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='processed',
-            field=models.PositiveIntegerField(default=0, help_text='Entries handled so far.', verbose_name='processed'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='report',
-            field=models.JSONField(blank=True, default=list, help_text='Refused rows: row, label, field, value, message.', verbose_name='report'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='state',
-            field=models.CharField(choices=[('preview', 'Previewed, waiting for confirmation'), ('queued', 'Queued for the background worker'), ('running', 'Importing'), ('done', 'Done'), ('failed', 'Failed')], default='preview', max_length=10, verbose_name='state'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='target',
-            field=models.CharField(help_text='What the file imports into: a model label or CSV resource.', max_length=100, verbose_name='target'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='token',
-            field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='token'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='total',
-            field=models.PositiveIntegerField(default=0, help_text='Entries in the file.', verbose_name='total'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='base_version',
-            field=models.PositiveIntegerField(help_text="The live record's version this revision was made on.", verbose_name='base version'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='comment',
-            field=models.TextField(blank=True, help_text="The reviewer's comment, shown to the author on a rejection.", verbose_name='comment'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='content_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype', verbose_name='content type'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='created_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_created', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='data',
-            field=models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='data'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='decided_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='decided at'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_decided', to=settings.AUTH_USER_MODEL, verbose_name='decided by'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='object_id',
-            field=models.PositiveBigIntegerField(verbose_name='object id'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Awaiting review'), ('rejected', 'Rejected'), ('scheduled', 'Approved, scheduled'), ('approved', 'Approved'), ('discarded', 'Discarded')], default='draft', max_length=12, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='submitted at'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='summary',
-            field=models.CharField(blank=True, help_text='One line: what the revision changes.', max_length=300, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='updated_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_updated', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='revision',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
+        AlterFieldLabels([
+            migrations.AlterField(
+                model_name='contentchange',
+                name='changed_at',
+                field=models.DateTimeField(help_text='When the last one was committed.', null=True, verbose_name='changed at'),
+            ),
+            migrations.AlterField(
+                model_name='contentchange',
+                name='seq',
+                field=models.BigIntegerField(default=0, help_text='Content changes committed so far.', verbose_name='seq'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='content',
+                field=models.TextField(help_text="The uploaded file's text, kept until it is imported.", verbose_name='content'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='file_format',
+                field=models.CharField(max_length=10, verbose_name='file format'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='file_name',
+                field=models.CharField(max_length=255, verbose_name='file name'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='finished_at',
+                field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='message',
+                field=models.TextField(blank=True, help_text='The outcome in one sentence.', verbose_name='message'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='processed',
+                field=models.PositiveIntegerField(default=0, help_text='Entries handled so far.', verbose_name='processed'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='report',
+                field=models.JSONField(blank=True, default=list, help_text='Refused rows: row, label, field, value, message.', verbose_name='report'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='started_at',
+                field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='state',
+                field=models.CharField(choices=[('preview', 'Previewed, waiting for confirmation'), ('queued', 'Queued for the background worker'), ('running', 'Importing'), ('done', 'Done'), ('failed', 'Failed')], default='preview', max_length=10, verbose_name='state'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='target',
+                field=models.CharField(help_text='What the file imports into: a model label or CSV resource.', max_length=100, verbose_name='target'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='token',
+                field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='token'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='total',
+                field=models.PositiveIntegerField(default=0, help_text='Entries in the file.', verbose_name='total'),
+            ),
+            migrations.AlterField(
+                model_name='importjob',
+                name='user',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='base_version',
+                field=models.PositiveIntegerField(help_text="The live record's version this revision was made on.", verbose_name='base version'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='comment',
+                field=models.TextField(blank=True, help_text="The reviewer's comment, shown to the author on a rejection.", verbose_name='comment'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='content_type',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype', verbose_name='content type'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='created_by',
+                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_created', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='data',
+                field=models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='data'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='decided_at',
+                field=models.DateTimeField(blank=True, null=True, verbose_name='decided at'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='decided_by',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_decided', to=settings.AUTH_USER_MODEL, verbose_name='decided by'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='object_id',
+                field=models.PositiveBigIntegerField(verbose_name='object id'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Awaiting review'), ('rejected', 'Rejected'), ('scheduled', 'Approved, scheduled'), ('approved', 'Approved'), ('discarded', 'Discarded')], default='draft', max_length=12, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='submitted_at',
+                field=models.DateTimeField(blank=True, null=True, verbose_name='submitted at'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='summary',
+                field=models.CharField(blank=True, help_text='One line: what the revision changes.', max_length=300, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='updated_by',
+                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_updated', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+            ),
+            migrations.AlterField(
+                model_name='revision',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+        ]),
     ]

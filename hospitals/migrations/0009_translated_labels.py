@@ -4,6 +4,8 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
+from genetx.migration_operations import AlterFieldLabels
+
 
 class Migration(migrations.Migration):
 
@@ -12,315 +14,318 @@ class Migration(migrations.Migration):
         ('therapies', '0009_trial_translations'),
     ]
 
+    # Labels only: no SQL (see AlterFieldLabels).
     operations = [
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='city',
-            field=models.CharField(blank=True, db_index=True, max_length=120, verbose_name='city'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='country',
-            field=models.CharField(blank=True, db_index=True, help_text='Two-letter ISO code: ES, US.', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter ISO 3166 country code in capitals, for example ES or US.', code='invalid_country_code')], verbose_name='country'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='kind',
-            field=models.CharField(choices=[('hospital', 'Hospital'), ('childrens_hospital', "Children's hospital"), ('research_centre', 'Research centre'), ('regulator', 'Regulator'), ('ministry', 'Ministry or health authority'), ('company', 'Company'), ('publisher', 'Publisher')], db_index=True, max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='latitude',
-            field=models.DecimalField(blank=True, decimal_places=5, help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. City level is enough: it places the institution's marker on the maps. Give both coordinates or neither.", max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='longitude',
-            field=models.DecimalField(blank=True, decimal_places=5, help_text='Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.', max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='name',
-            field=models.CharField(max_length=250, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='name_en',
-            field=models.CharField(max_length=250, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='name_es',
-            field=models.CharField(max_length=250, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='region',
-            field=models.CharField(blank=True, db_index=True, help_text='e.g. Community of Madrid, Catalonia.', max_length=120, verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='slug',
-            field=models.SlugField(max_length=250, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalinstitution',
-            name='website',
-            field=models.URLField(blank=True, max_length=300, verbose_name='website'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='role',
-            field=models.CharField(choices=[('develops', 'Develops'), ('implements', 'Implements'), ('treats', 'Treats patients'), ('trial_site', 'Trial site'), ('designated_centre', 'Designated centre'), ('authorises', 'Authorises treatment requests')], max_length=20, verbose_name='role'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='since',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='The year the role began, when known.', null=True, verbose_name='since'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='therapy',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalprogramme',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='city',
-            field=models.CharField(blank=True, db_index=True, max_length=120, verbose_name='city'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='country',
-            field=models.CharField(blank=True, db_index=True, help_text='Two-letter ISO code: ES, US.', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter ISO 3166 country code in capitals, for example ES or US.', code='invalid_country_code')], verbose_name='country'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='kind',
-            field=models.CharField(choices=[('hospital', 'Hospital'), ('childrens_hospital', "Children's hospital"), ('research_centre', 'Research centre'), ('regulator', 'Regulator'), ('ministry', 'Ministry or health authority'), ('company', 'Company'), ('publisher', 'Publisher')], db_index=True, max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='latitude',
-            field=models.DecimalField(blank=True, decimal_places=5, help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. City level is enough: it places the institution's marker on the maps. Give both coordinates or neither.", max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='longitude',
-            field=models.DecimalField(blank=True, decimal_places=5, help_text='Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.', max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='name',
-            field=models.CharField(max_length=250, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='name_en',
-            field=models.CharField(max_length=250, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='name_es',
-            field=models.CharField(max_length=250, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='region',
-            field=models.CharField(blank=True, db_index=True, help_text='e.g. Community of Madrid, Catalonia.', max_length=120, verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='slug',
-            field=models.SlugField(max_length=250, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='institution',
-            name='website',
-            field=models.URLField(blank=True, max_length=300, verbose_name='website'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='role',
-            field=models.CharField(choices=[('develops', 'Develops'), ('implements', 'Implements'), ('treats', 'Treats patients'), ('trial_site', 'Trial site'), ('designated_centre', 'Designated centre'), ('authorises', 'Authorises treatment requests')], max_length=20, verbose_name='role'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='since',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='The year the role began, when known.', null=True, verbose_name='since'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='therapy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='programme',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
+        AlterFieldLabels([
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='city',
+                field=models.CharField(blank=True, db_index=True, max_length=120, verbose_name='city'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='country',
+                field=models.CharField(blank=True, db_index=True, help_text='Two-letter ISO code: ES, US.', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter ISO 3166 country code in capitals, for example ES or US.', code='invalid_country_code')], verbose_name='country'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='kind',
+                field=models.CharField(choices=[('hospital', 'Hospital'), ('childrens_hospital', "Children's hospital"), ('research_centre', 'Research centre'), ('regulator', 'Regulator'), ('ministry', 'Ministry or health authority'), ('company', 'Company'), ('publisher', 'Publisher')], db_index=True, max_length=20, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='latitude',
+                field=models.DecimalField(blank=True, decimal_places=5, help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. City level is enough: it places the institution's marker on the maps. Give both coordinates or neither.", max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='longitude',
+                field=models.DecimalField(blank=True, decimal_places=5, help_text='Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.', max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='name',
+                field=models.CharField(max_length=250, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='name_en',
+                field=models.CharField(max_length=250, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='name_es',
+                field=models.CharField(max_length=250, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='region',
+                field=models.CharField(blank=True, db_index=True, help_text='e.g. Community of Madrid, Catalonia.', max_length=120, verbose_name='region'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='slug',
+                field=models.SlugField(max_length=250, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalinstitution',
+                name='website',
+                field=models.URLField(blank=True, max_length=300, verbose_name='website'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='role',
+                field=models.CharField(choices=[('develops', 'Develops'), ('implements', 'Implements'), ('treats', 'Treats patients'), ('trial_site', 'Trial site'), ('designated_centre', 'Designated centre'), ('authorises', 'Authorises treatment requests')], max_length=20, verbose_name='role'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='since',
+                field=models.PositiveSmallIntegerField(blank=True, help_text='The year the role began, when known.', null=True, verbose_name='since'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='therapy',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalprogramme',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='city',
+                field=models.CharField(blank=True, db_index=True, max_length=120, verbose_name='city'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='country',
+                field=models.CharField(blank=True, db_index=True, help_text='Two-letter ISO code: ES, US.', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter ISO 3166 country code in capitals, for example ES or US.', code='invalid_country_code')], verbose_name='country'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='kind',
+                field=models.CharField(choices=[('hospital', 'Hospital'), ('childrens_hospital', "Children's hospital"), ('research_centre', 'Research centre'), ('regulator', 'Regulator'), ('ministry', 'Ministry or health authority'), ('company', 'Company'), ('publisher', 'Publisher')], db_index=True, max_length=20, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='latitude',
+                field=models.DecimalField(blank=True, decimal_places=5, help_text="Degrees north (negative south), -90 to 90, e.g. 40.41650 for Madrid. City level is enough: it places the institution's marker on the maps. Give both coordinates or neither.", max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='longitude',
+                field=models.DecimalField(blank=True, decimal_places=5, help_text='Degrees east (negative west), -180 to 180, e.g. -3.70256 for Madrid.', max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='name',
+                field=models.CharField(max_length=250, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='name_en',
+                field=models.CharField(max_length=250, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='name_es',
+                field=models.CharField(max_length=250, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='region',
+                field=models.CharField(blank=True, db_index=True, help_text='e.g. Community of Madrid, Catalonia.', max_length=120, verbose_name='region'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='slug',
+                field=models.SlugField(max_length=250, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='institution',
+                name='website',
+                field=models.URLField(blank=True, max_length=300, verbose_name='website'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='institution',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='role',
+                field=models.CharField(choices=[('develops', 'Develops'), ('implements', 'Implements'), ('treats', 'Treats patients'), ('trial_site', 'Trial site'), ('designated_centre', 'Designated centre'), ('authorises', 'Authorises treatment requests')], max_length=20, verbose_name='role'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='since',
+                field=models.PositiveSmallIntegerField(blank=True, help_text='The year the role began, when known.', null=True, verbose_name='since'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='therapy',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='programme',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+        ]),
     ]

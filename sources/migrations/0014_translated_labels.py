@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from genetx.migration_operations import AlterFieldLabels
+
 
 class Migration(migrations.Migration):
 
@@ -12,565 +14,568 @@ class Migration(migrations.Migration):
         ('therapies', '0009_trial_translations'),
     ]
 
+    # Labels only: no SQL (see AlterFieldLabels).
     operations = [
-        migrations.AlterField(
-            model_name='author',
-            name='position',
-            field=models.PositiveSmallIntegerField(help_text='1 for the first author.', verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='author',
-            name='source',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authors', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='author',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='claim',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='sources.claim', verbose_name='claim'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='locator',
-            field=models.CharField(blank=True, help_text="Where in the source: p. 329, section 'CAR-T'.", max_length=100, verbose_name='locator'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=1, help_text="Order among the claim's sources.", verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='quote',
-            field=models.TextField(blank=True, help_text='The supporting words, quoted exactly.', verbose_name='quote'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='source',
-            field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='citation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='as_of',
-            field=models.DateField(blank=True, help_text='The date the figure describes or was reported.', null=True, verbose_name='as of'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='as_of_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='as of precision'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='condition',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='therapies.condition', verbose_name='condition'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='event_date',
-            field=models.DateField(blank=True, help_text='When the claim is about a dated event (a plan, an approval), its date. Dated claims appear on the timeline.', null=True, verbose_name='event date'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='event_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='event date precision'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='institution',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='measure',
-            field=models.SlugField(blank=True, help_text='For a figure: what it measures, shared by every figure of the same measure (e.g. spain-car-t-requests) so a newer one can supersede an older one.', max_length=120, verbose_name='measure'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='measure_name',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='measure_name_en',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='measure_name_es',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='programme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='hospitals.programme', verbose_name='programme'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='qualifier',
-            field=models.CharField(blank=True, choices=[('', 'exactly'), ('more_than', 'more than'), ('less_than', 'less than'), ('about', 'about')], default='', max_length=10, verbose_name='qualifier'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='review_note',
-            field=models.TextField(blank=True, help_text='Why the claim needs review or is disputed; readers see it.', verbose_name='review note'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='review_status',
-            field=models.CharField(choices=[('verified', 'Verified'), ('needs_review', 'Needs review'), ('disputed', 'Disputed'), ('superseded', 'Superseded')], db_index=True, default='verified', help_text='Needs review and Disputed are shown to readers as such.', max_length=16, verbose_name='review status'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='slug',
-            field=models.SlugField(help_text='A stable key for this claim, used in imports.', max_length=120, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='statement',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='statement_en',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='statement_es',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='superseded_by',
-            field=models.ForeignKey(blank=True, help_text='A newer claim or figure that replaces this one; the old one stays as history. Only a published claim supersedes a published one: a draft successor takes effect when it is published, never before. Set Review status to Superseded too.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='sources.claim', verbose_name='superseded by'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='therapy',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='unit',
-            field=models.CharField(blank=True, choices=[('percent', '%'), ('count', 'count'), ('patients', 'patients'), ('months', 'months'), ('years', 'years'), ('eur', 'EUR'), ('usd', 'USD')], max_length=10, verbose_name='unit'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='value',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='The number, when the claim is a figure.', max_digits=14, null=True, verbose_name='value'),
-        ),
-        migrations.AlterField(
-            model_name='claim',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalauthor',
-            name='position',
-            field=models.PositiveSmallIntegerField(help_text='1 for the first author.', verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='historicalauthor',
-            name='source',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalauthor',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='claim',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.claim', verbose_name='claim'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='locator',
-            field=models.CharField(blank=True, help_text="Where in the source: p. 329, section 'CAR-T'.", max_length=100, verbose_name='locator'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=1, help_text="Order among the claim's sources.", verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='quote',
-            field=models.TextField(blank=True, help_text='The supporting words, quoted exactly.', verbose_name='quote'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcitation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='as_of',
-            field=models.DateField(blank=True, help_text='The date the figure describes or was reported.', null=True, verbose_name='as of'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='as_of_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='as of precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='condition',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition', verbose_name='condition'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='event_date',
-            field=models.DateField(blank=True, help_text='When the claim is about a dated event (a plan, an approval), its date. Dated claims appear on the timeline.', null=True, verbose_name='event date'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='event_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='event date precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='measure',
-            field=models.SlugField(blank=True, help_text='For a figure: what it measures, shared by every figure of the same measure (e.g. spain-car-t-requests) so a newer one can supersede an older one.', max_length=120, verbose_name='measure'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='measure_name',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='measure_name_en',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='measure_name_es',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='programme',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.programme', verbose_name='programme'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='qualifier',
-            field=models.CharField(blank=True, choices=[('', 'exactly'), ('more_than', 'more than'), ('less_than', 'less than'), ('about', 'about')], default='', max_length=10, verbose_name='qualifier'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='review_note',
-            field=models.TextField(blank=True, help_text='Why the claim needs review or is disputed; readers see it.', verbose_name='review note'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='review_status',
-            field=models.CharField(choices=[('verified', 'Verified'), ('needs_review', 'Needs review'), ('disputed', 'Disputed'), ('superseded', 'Superseded')], db_index=True, default='verified', help_text='Needs review and Disputed are shown to readers as such.', max_length=16, verbose_name='review status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='slug',
-            field=models.SlugField(help_text='A stable key for this claim, used in imports.', max_length=120, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='statement',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='statement_en',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='statement_es',
-            field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='superseded_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A newer claim or figure that replaces this one; the old one stays as history. Only a published claim supersedes a published one: a draft successor takes effect when it is published, never before. Set Review status to Superseded too.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.claim', verbose_name='superseded by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='therapy',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='unit',
-            field=models.CharField(blank=True, choices=[('percent', '%'), ('count', 'count'), ('patients', 'patients'), ('months', 'months'), ('years', 'years'), ('eur', 'EUR'), ('usd', 'USD')], max_length=10, verbose_name='unit'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='value',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='The number, when the claim is a figure.', max_digits=14, null=True, verbose_name='value'),
-        ),
-        migrations.AlterField(
-            model_name='historicalclaim',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='accessed',
-            field=models.DateField(blank=True, help_text='When the URL was last read.', null=True, verbose_name='accessed'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='issue',
-            field=models.CharField(blank=True, max_length=20, verbose_name='issue'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='issued',
-            field=models.DateField(blank=True, help_text='Publication date. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='issued'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='issued_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], help_text='How much of the publication date is known.', max_length=5, verbose_name='issued precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='key',
-            field=models.SlugField(help_text='A short stable citation key, e.g. catala-2022. Used in URLs and imports.', max_length=80, verbose_name='key'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='kind',
-            field=models.CharField(choices=[('journal_article', 'Journal article'), ('news_article', 'News article'), ('web_article', 'Web article'), ('press_release', 'Press release'), ('report', 'Report'), ('book', 'Book'), ('database', 'Database or registry'), ('attribution', 'Attribution without a full reference')], help_text='What kind of work this is.', max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='language',
-            field=models.CharField(blank=True, help_text='Language of the work as a code: en, es, ...', max_length=12, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='note',
-            field=models.TextField(blank=True, help_text='Editorial note shown with the reference.', verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='original_title',
-            field=models.CharField(blank=True, help_text="The title in the work's own language when it is not English.", max_length=500, verbose_name='original title'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='pages',
-            field=models.CharField(blank=True, help_text='e.g. 327-332', max_length=40, verbose_name='pages'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='publisher',
-            field=models.CharField(blank=True, max_length=300, verbose_name='publisher'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='reported_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="For an attribution without a full reference: the source that makes it (e.g. the article that says 'a study in The Lancet').", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='reported by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='title',
-            field=models.CharField(blank=True, help_text='The title in English as cited. Leave empty when the title is not known.', max_length=500, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='volume',
-            field=models.CharField(blank=True, max_length=20, verbose_name='volume'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='accessed',
-            field=models.DateField(blank=True, help_text='When the URL was last read.', null=True, verbose_name='accessed'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='institution',
-            field=models.ForeignKey(blank=True, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='issue',
-            field=models.CharField(blank=True, max_length=20, verbose_name='issue'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='issued',
-            field=models.DateField(blank=True, help_text='Publication date. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='issued'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='issued_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], help_text='How much of the publication date is known.', max_length=5, verbose_name='issued precision'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='key',
-            field=models.SlugField(help_text='A short stable citation key, e.g. catala-2022. Used in URLs and imports.', max_length=80, unique=True, verbose_name='key'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='kind',
-            field=models.CharField(choices=[('journal_article', 'Journal article'), ('news_article', 'News article'), ('web_article', 'Web article'), ('press_release', 'Press release'), ('report', 'Report'), ('book', 'Book'), ('database', 'Database or registry'), ('attribution', 'Attribution without a full reference')], help_text='What kind of work this is.', max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='language',
-            field=models.CharField(blank=True, help_text='Language of the work as a code: en, es, ...', max_length=12, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='note',
-            field=models.TextField(blank=True, help_text='Editorial note shown with the reference.', verbose_name='note'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='original_title',
-            field=models.CharField(blank=True, help_text="The title in the work's own language when it is not English.", max_length=500, verbose_name='original title'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='pages',
-            field=models.CharField(blank=True, help_text='e.g. 327-332', max_length=40, verbose_name='pages'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='publisher',
-            field=models.CharField(blank=True, max_length=300, verbose_name='publisher'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='reported_by',
-            field=models.ForeignKey(blank=True, help_text="For an attribution without a full reference: the source that makes it (e.g. the article that says 'a study in The Lancet').", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attributions', to='sources.source', verbose_name='reported by'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='title',
-            field=models.CharField(blank=True, help_text='The title in English as cited. Leave empty when the title is not known.', max_length=500, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='volume',
-            field=models.CharField(blank=True, max_length=20, verbose_name='volume'),
-        ),
+        AlterFieldLabels([
+            migrations.AlterField(
+                model_name='author',
+                name='position',
+                field=models.PositiveSmallIntegerField(help_text='1 for the first author.', verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='author',
+                name='source',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authors', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='author',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='claim',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='sources.claim', verbose_name='claim'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='locator',
+                field=models.CharField(blank=True, help_text="Where in the source: p. 329, section 'CAR-T'.", max_length=100, verbose_name='locator'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='position',
+                field=models.PositiveSmallIntegerField(default=1, help_text="Order among the claim's sources.", verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='quote',
+                field=models.TextField(blank=True, help_text='The supporting words, quoted exactly.', verbose_name='quote'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='source',
+                field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='citation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='as_of',
+                field=models.DateField(blank=True, help_text='The date the figure describes or was reported.', null=True, verbose_name='as of'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='as_of_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='as of precision'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='condition',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='therapies.condition', verbose_name='condition'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='event_date',
+                field=models.DateField(blank=True, help_text='When the claim is about a dated event (a plan, an approval), its date. Dated claims appear on the timeline.', null=True, verbose_name='event date'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='event_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='event date precision'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='institution',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='measure',
+                field=models.SlugField(blank=True, help_text='For a figure: what it measures, shared by every figure of the same measure (e.g. spain-car-t-requests) so a newer one can supersede an older one.', max_length=120, verbose_name='measure'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='measure_name',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='measure_name_en',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='measure_name_es',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='programme',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='hospitals.programme', verbose_name='programme'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='qualifier',
+                field=models.CharField(blank=True, choices=[('', 'exactly'), ('more_than', 'more than'), ('less_than', 'less than'), ('about', 'about')], default='', max_length=10, verbose_name='qualifier'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='review_note',
+                field=models.TextField(blank=True, help_text='Why the claim needs review or is disputed; readers see it.', verbose_name='review note'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='review_status',
+                field=models.CharField(choices=[('verified', 'Verified'), ('needs_review', 'Needs review'), ('disputed', 'Disputed'), ('superseded', 'Superseded')], db_index=True, default='verified', help_text='Needs review and Disputed are shown to readers as such.', max_length=16, verbose_name='review status'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='slug',
+                field=models.SlugField(help_text='A stable key for this claim, used in imports.', max_length=120, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='statement',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='statement_en',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='statement_es',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='superseded_by',
+                field=models.ForeignKey(blank=True, help_text='A newer claim or figure that replaces this one; the old one stays as history. Only a published claim supersedes a published one: a draft successor takes effect when it is published, never before. Set Review status to Superseded too.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='sources.claim', verbose_name='superseded by'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='therapy',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='unit',
+                field=models.CharField(blank=True, choices=[('percent', '%'), ('count', 'count'), ('patients', 'patients'), ('months', 'months'), ('years', 'years'), ('eur', 'EUR'), ('usd', 'USD')], max_length=10, verbose_name='unit'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='value',
+                field=models.DecimalField(blank=True, decimal_places=2, help_text='The number, when the claim is a figure.', max_digits=14, null=True, verbose_name='value'),
+            ),
+            migrations.AlterField(
+                model_name='claim',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalauthor',
+                name='position',
+                field=models.PositiveSmallIntegerField(help_text='1 for the first author.', verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='historicalauthor',
+                name='source',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='historicalauthor',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='claim',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.claim', verbose_name='claim'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='locator',
+                field=models.CharField(blank=True, help_text="Where in the source: p. 329, section 'CAR-T'.", max_length=100, verbose_name='locator'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='position',
+                field=models.PositiveSmallIntegerField(default=1, help_text="Order among the claim's sources.", verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='quote',
+                field=models.TextField(blank=True, help_text='The supporting words, quoted exactly.', verbose_name='quote'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='source',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcitation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='as_of',
+                field=models.DateField(blank=True, help_text='The date the figure describes or was reported.', null=True, verbose_name='as of'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='as_of_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='as of precision'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='condition',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition', verbose_name='condition'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='event_date',
+                field=models.DateField(blank=True, help_text='When the claim is about a dated event (a plan, an approval), its date. Dated claims appear on the timeline.', null=True, verbose_name='event date'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='event_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='event date precision'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='measure',
+                field=models.SlugField(blank=True, help_text='For a figure: what it measures, shared by every figure of the same measure (e.g. spain-car-t-requests) so a newer one can supersede an older one.', max_length=120, verbose_name='measure'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='measure_name',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='measure_name_en',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='measure_name_es',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200, null=True, verbose_name='measure name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='programme',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.programme', verbose_name='programme'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='qualifier',
+                field=models.CharField(blank=True, choices=[('', 'exactly'), ('more_than', 'more than'), ('less_than', 'less than'), ('about', 'about')], default='', max_length=10, verbose_name='qualifier'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='review_note',
+                field=models.TextField(blank=True, help_text='Why the claim needs review or is disputed; readers see it.', verbose_name='review note'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='review_status',
+                field=models.CharField(choices=[('verified', 'Verified'), ('needs_review', 'Needs review'), ('disputed', 'Disputed'), ('superseded', 'Superseded')], db_index=True, default='verified', help_text='Needs review and Disputed are shown to readers as such.', max_length=16, verbose_name='review status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='slug',
+                field=models.SlugField(help_text='A stable key for this claim, used in imports.', max_length=120, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='statement',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='statement_en',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='statement_es',
+                field=models.TextField(help_text='The claim in one or two plain sentences.', null=True, verbose_name='statement'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='superseded_by',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='A newer claim or figure that replaces this one; the old one stays as history. Only a published claim supersedes a published one: a draft successor takes effect when it is published, never before. Set Review status to Superseded too.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.claim', verbose_name='superseded by'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='therapy',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='unit',
+                field=models.CharField(blank=True, choices=[('percent', '%'), ('count', 'count'), ('patients', 'patients'), ('months', 'months'), ('years', 'years'), ('eur', 'EUR'), ('usd', 'USD')], max_length=10, verbose_name='unit'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='value',
+                field=models.DecimalField(blank=True, decimal_places=2, help_text='The number, when the claim is a figure.', max_digits=14, null=True, verbose_name='value'),
+            ),
+            migrations.AlterField(
+                model_name='historicalclaim',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='accessed',
+                field=models.DateField(blank=True, help_text='When the URL was last read.', null=True, verbose_name='accessed'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='issue',
+                field=models.CharField(blank=True, max_length=20, verbose_name='issue'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='issued',
+                field=models.DateField(blank=True, help_text='Publication date. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='issued'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='issued_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], help_text='How much of the publication date is known.', max_length=5, verbose_name='issued precision'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='key',
+                field=models.SlugField(help_text='A short stable citation key, e.g. catala-2022. Used in URLs and imports.', max_length=80, verbose_name='key'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='kind',
+                field=models.CharField(choices=[('journal_article', 'Journal article'), ('news_article', 'News article'), ('web_article', 'Web article'), ('press_release', 'Press release'), ('report', 'Report'), ('book', 'Book'), ('database', 'Database or registry'), ('attribution', 'Attribution without a full reference')], help_text='What kind of work this is.', max_length=20, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='language',
+                field=models.CharField(blank=True, help_text='Language of the work as a code: en, es, ...', max_length=12, verbose_name='language'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='note',
+                field=models.TextField(blank=True, help_text='Editorial note shown with the reference.', verbose_name='note'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='original_title',
+                field=models.CharField(blank=True, help_text="The title in the work's own language when it is not English.", max_length=500, verbose_name='original title'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='pages',
+                field=models.CharField(blank=True, help_text='e.g. 327-332', max_length=40, verbose_name='pages'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='publisher',
+                field=models.CharField(blank=True, max_length=300, verbose_name='publisher'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='reported_by',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="For an attribution without a full reference: the source that makes it (e.g. the article that says 'a study in The Lancet').", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='reported by'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='title',
+                field=models.CharField(blank=True, help_text='The title in English as cited. Leave empty when the title is not known.', max_length=500, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalsource',
+                name='volume',
+                field=models.CharField(blank=True, max_length=20, verbose_name='volume'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='accessed',
+                field=models.DateField(blank=True, help_text='When the URL was last read.', null=True, verbose_name='accessed'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='institution',
+                field=models.ForeignKey(blank=True, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='issue',
+                field=models.CharField(blank=True, max_length=20, verbose_name='issue'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='issued',
+                field=models.DateField(blank=True, help_text='Publication date. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='issued'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='issued_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], help_text='How much of the publication date is known.', max_length=5, verbose_name='issued precision'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='key',
+                field=models.SlugField(help_text='A short stable citation key, e.g. catala-2022. Used in URLs and imports.', max_length=80, unique=True, verbose_name='key'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='kind',
+                field=models.CharField(choices=[('journal_article', 'Journal article'), ('news_article', 'News article'), ('web_article', 'Web article'), ('press_release', 'Press release'), ('report', 'Report'), ('book', 'Book'), ('database', 'Database or registry'), ('attribution', 'Attribution without a full reference')], help_text='What kind of work this is.', max_length=20, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='language',
+                field=models.CharField(blank=True, help_text='Language of the work as a code: en, es, ...', max_length=12, verbose_name='language'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='note',
+                field=models.TextField(blank=True, help_text='Editorial note shown with the reference.', verbose_name='note'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='original_title',
+                field=models.CharField(blank=True, help_text="The title in the work's own language when it is not English.", max_length=500, verbose_name='original title'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='pages',
+                field=models.CharField(blank=True, help_text='e.g. 327-332', max_length=40, verbose_name='pages'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='publisher',
+                field=models.CharField(blank=True, max_length=300, verbose_name='publisher'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='reported_by',
+                field=models.ForeignKey(blank=True, help_text="For an attribution without a full reference: the source that makes it (e.g. the article that says 'a study in The Lancet').", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attributions', to='sources.source', verbose_name='reported by'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='title',
+                field=models.CharField(blank=True, help_text='The title in English as cited. Leave empty when the title is not known.', max_length=500, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='source',
+                name='volume',
+                field=models.CharField(blank=True, max_length=20, verbose_name='volume'),
+            ),
+        ]),
     ]

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from genetx.migration_operations import AlterFieldLabels
+
 
 class Migration(migrations.Migration):
 
@@ -12,820 +14,823 @@ class Migration(migrations.Migration):
         ('therapies', '0009_trial_translations'),
     ]
 
+    # Labels only: no SQL (see AlterFieldLabels).
     operations = [
-        migrations.AlterField(
-            model_name='condition',
-            name='category',
-            field=models.CharField(choices=[('genetic', 'Genetic disorder'), ('haematological_cancer', 'Haematological cancer'), ('neurodegenerative', 'Neurodegenerative disease'), ('other', 'Other')], db_index=True, max_length=24, verbose_name='category'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='name',
-            field=models.CharField(max_length=200, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='name_en',
-            field=models.CharField(max_length=200, null=True, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='name_es',
-            field=models.CharField(max_length=200, null=True, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='parent',
-            field=models.ForeignKey(blank=True, help_text='A broader condition this one belongs to (haemophilia A under haemophilia).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='therapies.condition', verbose_name='parent'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='slug',
-            field=models.SlugField(max_length=200, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='condition',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='category',
-            field=models.CharField(choices=[('genetic', 'Genetic disorder'), ('haematological_cancer', 'Haematological cancer'), ('neurodegenerative', 'Neurodegenerative disease'), ('other', 'Other')], db_index=True, max_length=24, verbose_name='category'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='name',
-            field=models.CharField(db_index=True, max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='name_en',
-            field=models.CharField(db_index=True, max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='name_es',
-            field=models.CharField(db_index=True, max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='parent',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A broader condition this one belongs to (haemophilia A under haemophilia).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition', verbose_name='parent'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='slug',
-            field=models.SlugField(max_length=200, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='summary',
-            field=models.TextField(blank=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='summary_en',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='summary_es',
-            field=models.TextField(blank=True, null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcondition',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='delivery',
-            field=models.CharField(choices=[('in_vivo', 'In vivo'), ('ex_vivo', 'Ex vivo'), ('both', 'In vivo or ex vivo')], help_text="In vivo: the gene is delivered inside the body. Ex vivo: the patient's cells are modified outside the body and given back.", max_length=10, verbose_name='delivery'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='description_en',
-            field=models.TextField(blank=True, null=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='description_es',
-            field=models.TextField(blank=True, null=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='name',
-            field=models.CharField(db_index=True, max_length=120, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='name_en',
-            field=models.CharField(db_index=True, max_length=120, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='name_es',
-            field=models.CharField(db_index=True, max_length=120, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='slug',
-            field=models.SlugField(max_length=120, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicalmodality',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='agency',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The regulator or ministry that decided.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='agency'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='date',
-            field=models.DateField(verbose_name='date'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='indication',
-            field=models.TextField(help_text='For whom, as the decision words it.', verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='indication_en',
-            field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='indication_es',
-            field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='kind',
-            field=models.CharField(choices=[('approval', 'Approval'), ('accelerated_approval', 'Accelerated approval'), ('conditional_approval', 'Conditional approval'), ('hospital_exemption', 'Hospital exemption'), ('designation', 'Designation'), ('refusal', 'Refusal'), ('withdrawal', 'Withdrawal')], max_length=24, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Where the decision is documented.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='therapy',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregulatorydecision',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='approach',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='approach'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='brand_name',
-            field=models.CharField(blank=True, max_length=120, verbose_name='brand name'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='development_status',
-            field=models.CharField(blank=True, choices=[('', 'Not stated'), ('research', 'Research'), ('clinical_trial', 'Clinical trial'), ('approved', 'Approved'), ('in_use', 'In clinical use'), ('withdrawn', 'Withdrawn')], db_index=True, default='', max_length=16, verbose_name='development status'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='kind',
-            field=models.CharField(choices=[('approach', 'Therapeutic approach'), ('product', 'Medicine or investigational product'), ('hospital', 'Hospital treatment programme')], default='product', help_text='An approach (CAR-T therapy) groups many products; a product is one medicine; a hospital programme is a treatment a hospital has put in place.', max_length=10, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='mechanism',
-            field=models.TextField(blank=True, help_text='How it works.', verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='mechanism_en',
-            field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='mechanism_es',
-            field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='modality',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.modality', verbose_name='modality'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='name',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='name_en',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='name_es',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='slug',
-            field=models.SlugField(max_length=200, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='summary',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='summary_en',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='summary_es',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltherapy',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='acronym',
-            field=models.CharField(blank=True, help_text="The trial's short name, e.g. EMBARK.", max_length=60, verbose_name='acronym'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='completion_date',
-            field=models.DateField(blank=True, help_text='Study completion date, as the registry gives it.', null=True, verbose_name='completion date'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='completion_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='completion date precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='enrolment',
-            field=models.PositiveIntegerField(blank=True, help_text='Number of participants.', null=True, verbose_name='enrolment'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='phase',
-            field=models.CharField(blank=True, choices=[('', 'Not stated'), ('early_phase_1', 'Early phase 1'), ('phase_1', 'Phase 1'), ('phase_1_2', 'Phase 1/2'), ('phase_2', 'Phase 2'), ('phase_2_3', 'Phase 2/3'), ('phase_3', 'Phase 3'), ('phase_4', 'Phase 4'), ('not_applicable', 'Not applicable')], db_index=True, max_length=16, verbose_name='phase'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='slug',
-            field=models.SlugField(help_text="Used in the trial's address, e.g. embark.", max_length=120, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='sponsor',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='sponsor'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='start_date',
-            field=models.DateField(blank=True, help_text='When the first participant was enrolled. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='start date'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='start_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='start date precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='summary',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='summary_en',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='summary_es',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='title',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='title_en',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='title_es',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrial',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialcitation',
-            name='locator',
-            field=models.CharField(blank=True, help_text='Where in the source: a section, a page.', max_length=100, verbose_name='locator'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialcitation',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=1, help_text="Order among the trial's sources.", verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialcitation',
-            name='source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialcitation',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial', verbose_name='trial'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialcitation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialsite',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The hospital or centre; its country is the site's country.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialsite',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial', verbose_name='trial'),
-        ),
-        migrations.AlterField(
-            model_name='historicaltrialsite',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='delivery',
-            field=models.CharField(choices=[('in_vivo', 'In vivo'), ('ex_vivo', 'Ex vivo'), ('both', 'In vivo or ex vivo')], help_text="In vivo: the gene is delivered inside the body. Ex vivo: the patient's cells are modified outside the body and given back.", max_length=10, verbose_name='delivery'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='description_en',
-            field=models.TextField(blank=True, null=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='description_es',
-            field=models.TextField(blank=True, null=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='name',
-            field=models.CharField(max_length=120, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='name_en',
-            field=models.CharField(max_length=120, null=True, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='name_es',
-            field=models.CharField(max_length=120, null=True, unique=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='slug',
-            field=models.SlugField(max_length=120, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='modality',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='agency',
-            field=models.ForeignKey(help_text='The regulator or ministry that decided.', on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='hospitals.institution', verbose_name='agency'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='date',
-            field=models.DateField(verbose_name='date'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='indication',
-            field=models.TextField(help_text='For whom, as the decision words it.', verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='indication_en',
-            field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='indication_es',
-            field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='kind',
-            field=models.CharField(choices=[('approval', 'Approval'), ('accelerated_approval', 'Accelerated approval'), ('conditional_approval', 'Conditional approval'), ('hospital_exemption', 'Hospital exemption'), ('designation', 'Designation'), ('refusal', 'Refusal'), ('withdrawal', 'Withdrawal')], max_length=24, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='source',
-            field=models.ForeignKey(help_text='Where the decision is documented.', on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='therapy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='therapies.therapy', verbose_name='therapy'),
-        ),
-        migrations.AlterField(
-            model_name='regulatorydecision',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='approach',
-            field=models.ForeignKey(blank=True, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='therapies.therapy', verbose_name='approach'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='brand_name',
-            field=models.CharField(blank=True, max_length=120, verbose_name='brand name'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='conditions',
-            field=models.ManyToManyField(blank=True, related_name='therapies', to='therapies.condition', verbose_name='conditions'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='development_status',
-            field=models.CharField(blank=True, choices=[('', 'Not stated'), ('research', 'Research'), ('clinical_trial', 'Clinical trial'), ('approved', 'Approved'), ('in_use', 'In clinical use'), ('withdrawn', 'Withdrawn')], db_index=True, default='', max_length=16, verbose_name='development status'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='kind',
-            field=models.CharField(choices=[('approach', 'Therapeutic approach'), ('product', 'Medicine or investigational product'), ('hospital', 'Hospital treatment programme')], default='product', help_text='An approach (CAR-T therapy) groups many products; a product is one medicine; a hospital programme is a treatment a hospital has put in place.', max_length=10, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='mechanism',
-            field=models.TextField(blank=True, help_text='How it works.', verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='mechanism_en',
-            field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='mechanism_es',
-            field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='modality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='therapies', to='therapies.modality', verbose_name='modality'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='name',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='name_en',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='name_es',
-            field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='slug',
-            field=models.SlugField(max_length=200, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='summary',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='summary_en',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='summary_es',
-            field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='therapy',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='acronym',
-            field=models.CharField(blank=True, help_text="The trial's short name, e.g. EMBARK.", max_length=60, verbose_name='acronym'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='completion_date',
-            field=models.DateField(blank=True, help_text='Study completion date, as the registry gives it.', null=True, verbose_name='completion date'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='completion_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='completion date precision'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='conditions',
-            field=models.ManyToManyField(blank=True, help_text='The conditions it studies.', related_name='trials', to='therapies.condition', verbose_name='conditions'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='enrolment',
-            field=models.PositiveIntegerField(blank=True, help_text='Number of participants.', null=True, verbose_name='enrolment'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='phase',
-            field=models.CharField(blank=True, choices=[('', 'Not stated'), ('early_phase_1', 'Early phase 1'), ('phase_1', 'Phase 1'), ('phase_1_2', 'Phase 1/2'), ('phase_2', 'Phase 2'), ('phase_2_3', 'Phase 2/3'), ('phase_3', 'Phase 3'), ('phase_4', 'Phase 4'), ('not_applicable', 'Not applicable')], db_index=True, max_length=16, verbose_name='phase'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='slug',
-            field=models.SlugField(help_text="Used in the trial's address, e.g. embark.", max_length=120, unique=True, verbose_name='slug'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='sponsor',
-            field=models.ForeignKey(blank=True, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sponsored_trials', to='hospitals.institution', verbose_name='sponsor'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='start_date',
-            field=models.DateField(blank=True, help_text='When the first participant was enrolled. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='start date'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='start_date_precision',
-            field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='start date precision'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='summary',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='summary_en',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='summary_es',
-            field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='therapies',
-            field=models.ManyToManyField(blank=True, help_text='The therapies it tests.', related_name='trials', to='therapies.therapy', verbose_name='therapies'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='title',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='title_en',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='title_es',
-            field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='trial',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='trialcitation',
-            name='locator',
-            field=models.CharField(blank=True, help_text='Where in the source: a section, a page.', max_length=100, verbose_name='locator'),
-        ),
-        migrations.AlterField(
-            model_name='trialcitation',
-            name='position',
-            field=models.PositiveSmallIntegerField(default=1, help_text="Order among the trial's sources.", verbose_name='position'),
-        ),
-        migrations.AlterField(
-            model_name='trialcitation',
-            name='source',
-            field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='trial_citations', to='sources.source', verbose_name='source'),
-        ),
-        migrations.AlterField(
-            model_name='trialcitation',
-            name='trial',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='therapies.trial', verbose_name='trial'),
-        ),
-        migrations.AlterField(
-            model_name='trialcitation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
-        migrations.AlterField(
-            model_name='trialsite',
-            name='institution',
-            field=models.ForeignKey(help_text="The hospital or centre; its country is the site's country.", on_delete=django.db.models.deletion.PROTECT, related_name='trial_sites', to='hospitals.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='trialsite',
-            name='trial',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='therapies.trial', verbose_name='trial'),
-        ),
-        migrations.AlterField(
-            model_name='trialsite',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
-        ),
+        AlterFieldLabels([
+            migrations.AlterField(
+                model_name='condition',
+                name='category',
+                field=models.CharField(choices=[('genetic', 'Genetic disorder'), ('haematological_cancer', 'Haematological cancer'), ('neurodegenerative', 'Neurodegenerative disease'), ('other', 'Other')], db_index=True, max_length=24, verbose_name='category'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='name',
+                field=models.CharField(max_length=200, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='name_en',
+                field=models.CharField(max_length=200, null=True, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='name_es',
+                field=models.CharField(max_length=200, null=True, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='parent',
+                field=models.ForeignKey(blank=True, help_text='A broader condition this one belongs to (haemophilia A under haemophilia).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='therapies.condition', verbose_name='parent'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='slug',
+                field=models.SlugField(max_length=200, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='condition',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='category',
+                field=models.CharField(choices=[('genetic', 'Genetic disorder'), ('haematological_cancer', 'Haematological cancer'), ('neurodegenerative', 'Neurodegenerative disease'), ('other', 'Other')], db_index=True, max_length=24, verbose_name='category'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='name',
+                field=models.CharField(db_index=True, max_length=200, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='name_en',
+                field=models.CharField(db_index=True, max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='name_es',
+                field=models.CharField(db_index=True, max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='parent',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='A broader condition this one belongs to (haemophilia A under haemophilia).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition', verbose_name='parent'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='slug',
+                field=models.SlugField(max_length=200, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='summary',
+                field=models.TextField(blank=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='summary_en',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='summary_es',
+                field=models.TextField(blank=True, null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicalcondition',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='delivery',
+                field=models.CharField(choices=[('in_vivo', 'In vivo'), ('ex_vivo', 'Ex vivo'), ('both', 'In vivo or ex vivo')], help_text="In vivo: the gene is delivered inside the body. Ex vivo: the patient's cells are modified outside the body and given back.", max_length=10, verbose_name='delivery'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='description',
+                field=models.TextField(blank=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='description_en',
+                field=models.TextField(blank=True, null=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='description_es',
+                field=models.TextField(blank=True, null=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='name',
+                field=models.CharField(db_index=True, max_length=120, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='name_en',
+                field=models.CharField(db_index=True, max_length=120, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='name_es',
+                field=models.CharField(db_index=True, max_length=120, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='slug',
+                field=models.SlugField(max_length=120, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicalmodality',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='agency',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='The regulator or ministry that decided.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='agency'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='date',
+                field=models.DateField(verbose_name='date'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='indication',
+                field=models.TextField(help_text='For whom, as the decision words it.', verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='indication_en',
+                field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='indication_es',
+                field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='kind',
+                field=models.CharField(choices=[('approval', 'Approval'), ('accelerated_approval', 'Accelerated approval'), ('conditional_approval', 'Conditional approval'), ('hospital_exemption', 'Hospital exemption'), ('designation', 'Designation'), ('refusal', 'Refusal'), ('withdrawal', 'Withdrawal')], max_length=24, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='source',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='Where the decision is documented.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='therapy',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='historicalregulatorydecision',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='approach',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy', verbose_name='approach'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='brand_name',
+                field=models.CharField(blank=True, max_length=120, verbose_name='brand name'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='development_status',
+                field=models.CharField(blank=True, choices=[('', 'Not stated'), ('research', 'Research'), ('clinical_trial', 'Clinical trial'), ('approved', 'Approved'), ('in_use', 'In clinical use'), ('withdrawn', 'Withdrawn')], db_index=True, default='', max_length=16, verbose_name='development status'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='kind',
+                field=models.CharField(choices=[('approach', 'Therapeutic approach'), ('product', 'Medicine or investigational product'), ('hospital', 'Hospital treatment programme')], default='product', help_text='An approach (CAR-T therapy) groups many products; a product is one medicine; a hospital programme is a treatment a hospital has put in place.', max_length=10, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='mechanism',
+                field=models.TextField(blank=True, help_text='How it works.', verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='mechanism_en',
+                field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='mechanism_es',
+                field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='modality',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.modality', verbose_name='modality'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='name',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='name_en',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='name_es',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='slug',
+                field=models.SlugField(max_length=200, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='summary',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='summary_en',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='summary_es',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltherapy',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='acronym',
+                field=models.CharField(blank=True, help_text="The trial's short name, e.g. EMBARK.", max_length=60, verbose_name='acronym'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='completion_date',
+                field=models.DateField(blank=True, help_text='Study completion date, as the registry gives it.', null=True, verbose_name='completion date'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='completion_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='completion date precision'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='created_at',
+                field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='enrolment',
+                field=models.PositiveIntegerField(blank=True, help_text='Number of participants.', null=True, verbose_name='enrolment'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='phase',
+                field=models.CharField(blank=True, choices=[('', 'Not stated'), ('early_phase_1', 'Early phase 1'), ('phase_1', 'Phase 1'), ('phase_1_2', 'Phase 1/2'), ('phase_2', 'Phase 2'), ('phase_2_3', 'Phase 2/3'), ('phase_3', 'Phase 3'), ('phase_4', 'Phase 4'), ('not_applicable', 'Not applicable')], db_index=True, max_length=16, verbose_name='phase'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='slug',
+                field=models.SlugField(help_text="Used in the trial's address, e.g. embark.", max_length=120, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='sponsor',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='sponsor'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='start_date',
+                field=models.DateField(blank=True, help_text='When the first participant was enrolled. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='start date'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='start_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='start date precision'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='summary',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='summary_en',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='summary_es',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='title',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='title_en',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='title_es',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='updated_at',
+                field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrial',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialcitation',
+                name='locator',
+                field=models.CharField(blank=True, help_text='Where in the source: a section, a page.', max_length=100, verbose_name='locator'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialcitation',
+                name='position',
+                field=models.PositiveSmallIntegerField(default=1, help_text="Order among the trial's sources.", verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialcitation',
+                name='source',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialcitation',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial', verbose_name='trial'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialcitation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialsite',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="The hospital or centre; its country is the site's country.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialsite',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial', verbose_name='trial'),
+            ),
+            migrations.AlterField(
+                model_name='historicaltrialsite',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='delivery',
+                field=models.CharField(choices=[('in_vivo', 'In vivo'), ('ex_vivo', 'Ex vivo'), ('both', 'In vivo or ex vivo')], help_text="In vivo: the gene is delivered inside the body. Ex vivo: the patient's cells are modified outside the body and given back.", max_length=10, verbose_name='delivery'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='description',
+                field=models.TextField(blank=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='description_en',
+                field=models.TextField(blank=True, null=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='description_es',
+                field=models.TextField(blank=True, null=True, verbose_name='description'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='name',
+                field=models.CharField(max_length=120, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='name_en',
+                field=models.CharField(max_length=120, null=True, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='name_es',
+                field=models.CharField(max_length=120, null=True, unique=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='slug',
+                field=models.SlugField(max_length=120, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='modality',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='agency',
+                field=models.ForeignKey(help_text='The regulator or ministry that decided.', on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='hospitals.institution', verbose_name='agency'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='date',
+                field=models.DateField(verbose_name='date'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='indication',
+                field=models.TextField(help_text='For whom, as the decision words it.', verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='indication_en',
+                field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='indication_es',
+                field=models.TextField(help_text='For whom, as the decision words it.', null=True, verbose_name='indication'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='kind',
+                field=models.CharField(choices=[('approval', 'Approval'), ('accelerated_approval', 'Accelerated approval'), ('conditional_approval', 'Conditional approval'), ('hospital_exemption', 'Hospital exemption'), ('designation', 'Designation'), ('refusal', 'Refusal'), ('withdrawal', 'Withdrawal')], max_length=24, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='source',
+                field=models.ForeignKey(help_text='Where the decision is documented.', on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='therapy',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='therapies.therapy', verbose_name='therapy'),
+            ),
+            migrations.AlterField(
+                model_name='regulatorydecision',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='approach',
+                field=models.ForeignKey(blank=True, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='therapies.therapy', verbose_name='approach'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='brand_name',
+                field=models.CharField(blank=True, max_length=120, verbose_name='brand name'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='conditions',
+                field=models.ManyToManyField(blank=True, related_name='therapies', to='therapies.condition', verbose_name='conditions'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='development_status',
+                field=models.CharField(blank=True, choices=[('', 'Not stated'), ('research', 'Research'), ('clinical_trial', 'Clinical trial'), ('approved', 'Approved'), ('in_use', 'In clinical use'), ('withdrawn', 'Withdrawn')], db_index=True, default='', max_length=16, verbose_name='development status'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='kind',
+                field=models.CharField(choices=[('approach', 'Therapeutic approach'), ('product', 'Medicine or investigational product'), ('hospital', 'Hospital treatment programme')], default='product', help_text='An approach (CAR-T therapy) groups many products; a product is one medicine; a hospital programme is a treatment a hospital has put in place.', max_length=10, verbose_name='kind'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='mechanism',
+                field=models.TextField(blank=True, help_text='How it works.', verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='mechanism_en',
+                field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='mechanism_es',
+                field=models.TextField(blank=True, help_text='How it works.', null=True, verbose_name='mechanism'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='modality',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='therapies', to='therapies.modality', verbose_name='modality'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='name',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='name_en',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='name_es',
+                field=models.CharField(help_text='The name readers know it by.', max_length=200, null=True, verbose_name='name'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='slug',
+                field=models.SlugField(max_length=200, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='summary',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='summary_en',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='summary_es',
+                field=models.TextField(help_text='What it is, in two or three plain sentences.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='therapy',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='acronym',
+                field=models.CharField(blank=True, help_text="The trial's short name, e.g. EMBARK.", max_length=60, verbose_name='acronym'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='completion_date',
+                field=models.DateField(blank=True, help_text='Study completion date, as the registry gives it.', null=True, verbose_name='completion date'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='completion_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='completion date precision'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='conditions',
+                field=models.ManyToManyField(blank=True, help_text='The conditions it studies.', related_name='trials', to='therapies.condition', verbose_name='conditions'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='created_at',
+                field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='enrolment',
+                field=models.PositiveIntegerField(blank=True, help_text='Number of participants.', null=True, verbose_name='enrolment'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='phase',
+                field=models.CharField(blank=True, choices=[('', 'Not stated'), ('early_phase_1', 'Early phase 1'), ('phase_1', 'Phase 1'), ('phase_1_2', 'Phase 1/2'), ('phase_2', 'Phase 2'), ('phase_2_3', 'Phase 2/3'), ('phase_3', 'Phase 3'), ('phase_4', 'Phase 4'), ('not_applicable', 'Not applicable')], db_index=True, max_length=16, verbose_name='phase'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='published_at',
+                field=models.DateTimeField(blank=True, editable=False, help_text='Set on first publication and kept when the record is republished.', null=True, verbose_name='published at'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='slug',
+                field=models.SlugField(help_text="Used in the trial's address, e.g. embark.", max_length=120, unique=True, verbose_name='slug'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='sponsor',
+                field=models.ForeignKey(blank=True, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sponsored_trials', to='hospitals.institution', verbose_name='sponsor'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='start_date',
+                field=models.DateField(blank=True, help_text='When the first participant was enrolled. Enter the first day of the month or year when only those are known, and set the precision.', null=True, verbose_name='start date'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='start_date_precision',
+                field=models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5, verbose_name='start date precision'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='status',
+                field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], db_index=True, default='draft', help_text='Draft and In review are visible to staff only; Published is public.', max_length=16, verbose_name='status'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='summary',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='summary_en',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='summary_es',
+                field=models.TextField(blank=True, help_text='What the trial tests, in plain words.', null=True, verbose_name='summary'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='therapies',
+                field=models.ManyToManyField(blank=True, help_text='The therapies it tests.', related_name='trials', to='therapies.therapy', verbose_name='therapies'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='title',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='title_en',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='title_es',
+                field=models.CharField(help_text="The trial's title as its registry gives it (brief title).", max_length=500, null=True, verbose_name='title'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='updated_at',
+                field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+            ),
+            migrations.AlterField(
+                model_name='trial',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='trialcitation',
+                name='locator',
+                field=models.CharField(blank=True, help_text='Where in the source: a section, a page.', max_length=100, verbose_name='locator'),
+            ),
+            migrations.AlterField(
+                model_name='trialcitation',
+                name='position',
+                field=models.PositiveSmallIntegerField(default=1, help_text="Order among the trial's sources.", verbose_name='position'),
+            ),
+            migrations.AlterField(
+                model_name='trialcitation',
+                name='source',
+                field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='trial_citations', to='sources.source', verbose_name='source'),
+            ),
+            migrations.AlterField(
+                model_name='trialcitation',
+                name='trial',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='therapies.trial', verbose_name='trial'),
+            ),
+            migrations.AlterField(
+                model_name='trialcitation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+            migrations.AlterField(
+                model_name='trialsite',
+                name='institution',
+                field=models.ForeignKey(help_text="The hospital or centre; its country is the site's country.", on_delete=django.db.models.deletion.PROTECT, related_name='trial_sites', to='hospitals.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='trialsite',
+                name='trial',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='therapies.trial', verbose_name='trial'),
+            ),
+            migrations.AlterField(
+                model_name='trialsite',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.', verbose_name='version'),
+            ),
+        ]),
     ]
