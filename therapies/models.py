@@ -259,6 +259,12 @@ class TherapyQuerySet(PublishableQuerySet):
             .prefetch_related(Prefetch("conditions", queryset=Condition.objects.published()))
         )
 
+    def for_mentions(self):
+        """Published therapies with their modality: what a one-line mention on another
+        record's page shows (name, modality, summary), without the conditions a list row
+        shows."""
+        return self.published().select_related("modality")
+
     def for_detail(self):
         """Published therapies with everything the detail page shows, no query per row."""
         return self.published().with_detail_related()

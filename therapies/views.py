@@ -125,7 +125,7 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
         context = super().get_context_data(**kwargs)
         condition = self.object
         limit = self.related_limit
-        own = Therapy.objects.for_listing().for_condition(condition)
+        own = Therapy.objects.for_mentions().for_condition(condition)
         therapies, therapy_count = first_and_count(own, limit)
         # What is recorded on the published parent condition (haemophilia, for haemophilia
         # A) shows here too, marked as such, after the condition's own records and within
@@ -133,7 +133,7 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
         parent = condition.parent if condition.parent_id and condition.parent.is_published else None
         inherited_therapies = Therapy.objects.none()
         if parent is not None:
-            inherited_therapies = Therapy.objects.for_listing().recorded_on_parent_of(
+            inherited_therapies = Therapy.objects.for_mentions().recorded_on_parent_of(
                 condition, besides=own.values("pk")
             )
             inherited, inherited_count = first_and_count(

@@ -128,7 +128,8 @@ PAGES = {
     ),
     "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
     "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
-    "condition-detail": (lambda w: w.condition.get_absolute_url(), 10),
+    # Its therapies are one-line mentions (for_mentions): no conditions prefetched for them.
+    "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
     # The map adds two: the filtered institutions' places, then their roles.
     "institution-list": (lambda w: reverse("hospitals:institution-list"), 8),
     "institution-detail": (lambda w: w.institution.get_absolute_url(), 11),
