@@ -8,6 +8,9 @@ reads the citations and sources the view prefetched.
 
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+
 from .citations import apa_html
 
 
@@ -31,6 +34,21 @@ class Reference:
     @property
     def html(self):
         return apa_html(self.source)
+
+    @property
+    def backlinks_html(self):
+        """The links back to each place the source is cited: ↑1 ↑2 ...
+
+        Written here rather than as a template loop: a claims list page has a hundred or so,
+        and the loop with its translated label per link was a fifth of the page's time.
+        """
+        label = gettext("back to citation")
+        return format_html_join(
+            "",
+            ' <a href="#{}"><span aria-hidden="true">↑</span>'
+            '<span class="visually-hidden">{} </span>{}</a>',
+            ((anchor, label, number) for number, anchor in enumerate(self.backlinks, 1)),
+        )
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import bibtexparser
 import pytest
@@ -215,6 +216,29 @@ def test_claim_list_markers_link_to_its_reference_list(client):
     body = client.get(CLAIM_LIST).content.decode()
     assert sorted(set(marker_targets(body))) == ["ref-1", "ref-2"]
     assert body.count('<li id="ref-') == 2
+
+
+def test_each_reference_links_back_to_every_place_it_is_cited(client):
+    """The back-links under a reference: one per citation, numbered from 1 for each source,
+    each to a marker on the page, with a label read aloud in the page's language."""
+    shared = make_source(title="Shared source")
+    make_claim(sources=[shared])
+    make_claim(sources=[shared, make_source(title="Second")])
+    for url, label in ((CLAIM_LIST, "back to citation"), ("/es" + CLAIM_LIST, "volver a la cita")):
+        body = client.get(url).content.decode()
+        backlinks = re.findall(
+            r'<a href="#(cite-[0-9-]+)"><span aria-hidden="true">↑</span>'
+            r'<span class="visually-hidden">([^<]+) </span>([0-9]+)</a>',
+            body,
+        )
+        assert [(anchor, number) for anchor, _, number in backlinks] == [
+            ("cite-1-1", "1"),
+            ("cite-1-2", "2"),
+            ("cite-2-1", "1"),
+        ]
+        assert {text for _, text, _ in backlinks} == {label}
+        for anchor, _, _ in backlinks:
+            assert f'id="{anchor}"' in body
 
 
 def test_claim_exports_have_published_rows_only(client):
