@@ -40,6 +40,29 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+# What makes pytest-django create the test database: a django_db mark or one of these.
+_ASKS_FOR_DATABASE = {"db", "transactional_db", "live_server"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Ask for the test database when only read-only browser tests are selected.
+
+    pytest-django creates it only if a selected test asks (after -k and -m have deselected).
+    Read-only browser modules reach it through `reading_server` instead, so run on their own
+    they found no tables. Then the first of them carries a django_db mark, which asks; in a
+    run with any other database test nothing changes.
+    """
+    if any(
+        item.get_closest_marker("django_db") or _ASKS_FOR_DATABASE & set(item.fixturenames)
+        for item in items
+    ):
+        return
+    reading = [item for item in items if "reading_server" in getattr(item, "fixturenames", ())]
+    if reading:
+        reading[0].add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Chromium for the whole session."""
