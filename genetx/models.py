@@ -8,7 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -31,6 +32,25 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", _("Year")
     MONTH = "month", _("Month")
     DAY = "day", _("Day")
+
+
+def per_row_count(rows, to_row: str, *, distinct: str = ""):
+    """How many of `rows` point at each outer row through `to_row`, as an expression to
+    annotate a list's rows with (0 for none).
+
+    A correlated subquery: PostgreSQL runs it after the sort and LIMIT, for the rows a page
+    shows, where a join and GROUP BY first counted for every row of the table (an
+    institution list page: 148 ms at 100,000 therapies). Sorting by the count still counts
+    every row, as it must. `distinct` counts distinct values of that field instead of rows.
+    """
+    counted = (
+        rows.filter(**{to_row: OuterRef("pk")})
+        .order_by()
+        .values(to_row)
+        .annotate(count=Count(distinct, distinct=True) if distinct else Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
 
 
 class PublishableQuerySet(models.QuerySet):

@@ -3,12 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from genetx.links import record_url
-from genetx.models import Publishable, PublishableQuerySet, Status
+from genetx.models import Publishable, PublishableQuerySet, Status, per_row_count
 
 from .validators import validate_country_code, validate_ror_id
 
@@ -21,12 +21,10 @@ class InstitutionQuerySet(PublishableQuerySet):
         ).distinct()
 
     def with_programme_count(self):
-        """Annotate programme_count: published programmes of each institution."""
-        return self.annotate(
-            programme_count=Count(
-                "programmes", filter=Q(programmes__status=Status.PUBLISHED), distinct=True
-            )
-        )
+        """Annotate programme_count: published programmes of each institution, counted for
+        the rows shown (genetx.models.per_row_count)."""
+        published = Programme.objects.filter(status=Status.PUBLISHED)
+        return self.annotate(programme_count=per_row_count(published, "institution"))
 
     def for_listing(self):
         """Published institutions with their programme counts."""
@@ -142,6 +140,9 @@ class Institution(Publishable):
         verbose_name_plural = _("institutions")
         permissions = [("publish_institution", "Can publish, unpublish and archive institutions")]
         ordering = ["name"]
+        # The list's default order: a page read in order instead of every institution sorted
+        # (django-modeltranslation adds one per language, on name_en and name_es).
+        indexes = [models.Index(fields=["status", "name"])]
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(
@@ -287,6 +288,11 @@ class Programme(Publishable):
         verbose_name_plural = _("programmes")
         permissions = [("publish_programme", "Can publish, unpublish and archive programmes")]
         ordering = ["institution__name", "role"]
+        # An institution's published programmes counted from the index alone (the
+        # institution list's count column, genetx.models.per_row_count).
+        indexes = [
+            models.Index(fields=["institution", "status"], name="programme_institution_status")
+        ]
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(

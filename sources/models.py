@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from genetx.models import (
     Status,
     Versioned,
     partial_date_constraints,
+    per_row_count,
 )
 
 from .validators import normalise_doi, validate_doi
@@ -35,16 +36,8 @@ class SourceQuerySet(PublishableQuerySet):
         A correlated subquery rather than a join and GROUP BY: a page of the list then
         counts for its own rows only, instead of grouping every source before the LIMIT.
         """
-        cited = (
-            Citation.objects.filter(source=OuterRef("pk"), claim__status=Status.PUBLISHED)
-            .order_by()
-            .values("source")
-            .annotate(count=Count("claim", distinct=True))
-            .values("count")
-        )
-        return self.annotate(
-            citation_count=Coalesce(Subquery(cited), Value(0), output_field=IntegerField())
-        )
+        cited = Citation.objects.filter(claim__status=Status.PUBLISHED)
+        return self.annotate(citation_count=per_row_count(cited, "source", distinct="claim"))
 
     def for_listing(self):
         """Published sources with what a list row shows, in one query per page."""

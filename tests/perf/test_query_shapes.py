@@ -3,12 +3,19 @@ timeouts at 100,000 therapies). No timings: the statements themselves are checke
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from genetx.listing import crosses_many
 from sources.models import Claim, Source
-from tests.factories import make_condition, make_source, make_therapy
+from tests.factories import (
+    make_condition,
+    make_institution,
+    make_programme,
+    make_source,
+    make_therapy,
+)
 from therapies.models import Therapy
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +166,25 @@ def test_the_condition_list_counts_therapies_for_the_rows_it_shows(client):
     shown = dict(Condition.objects.for_listing().values_list("pk", "therapy_count"))
     assert shown == grouped
     assert shown[rare.pk] == 2
+
+
+def test_the_institution_list_counts_programmes_for_the_rows_it_shows(client):
+    """The same for the institution list's programme counts (148 ms -> 1.5 ms of SQL at
+    100,000 therapies, with the list read in order from its index)."""
+    from hospitals.models import Institution
+
+    busy = make_institution(slug="busy", name="Busy hospital")
+    make_programme(institution=busy, role="develops")
+    make_programme(institution=busy, role="treats")
+    make_programme(institution=busy, role="trial_site", status="draft")
+    make_institution(slug="quiet", name="Quiet hospital")
+    (listing,) = [sql for sql in statements(client, "/institutions/") if "programme_count" in sql]
+    assert "GROUP BY" not in listing.split("programme_count")[-1]
+    grouped = dict(
+        Institution.objects.published()
+        .annotate(n=Count("programmes", filter=Q(programmes__status="published")))
+        .values_list("pk", "n")
+    )
+    shown = dict(Institution.objects.for_listing().values_list("pk", "programme_count"))
+    assert shown == grouped
+    assert shown[busy.pk] == 2
