@@ -230,10 +230,24 @@ class Condition(Publishable):
         return f"https://www.orpha.net/en/disease/detail/{number}" if number else ""
 
 
+def _linked_to_condition(links, to: str, condition):
+    """The `to` ids of condition links (therapy or trial) to this condition or a direct
+    sub-condition of it, as a subquery.
+
+    Written as one OR across the join to the condition (and DISTINCT over whole rows), it
+    made PostgreSQL read every link: ~40 ms at 100,000 therapies for each of a condition
+    page's four queries over its therapies and programmes. These are two indexed lookups.
+    """
+    conditions = Condition.objects.filter(Q(pk=condition.pk) | Q(parent=condition.pk))
+    return links.objects.filter(condition__in=conditions.values("pk")).values(to)
+
+
 class TherapyQuerySet(PublishableQuerySet):
     def for_condition(self, condition):
         """Therapies for this condition or any of its direct sub-conditions."""
-        return self.filter(Q(conditions=condition) | Q(conditions__parent=condition)).distinct()
+        return self.filter(
+            pk__in=_linked_to_condition(Therapy.conditions.through, "therapy", condition)
+        )
 
     def recorded_on_parent_of(self, condition, *, besides=()):
         """Therapies recorded on this condition's parent (haemophilia, for haemophilia A)
@@ -580,7 +594,9 @@ class TrialQuerySet(PublishableQuerySet):
 
     def for_condition(self, condition):
         """Trials of this condition or any of its direct sub-conditions."""
-        return self.filter(Q(conditions=condition) | Q(conditions__parent=condition)).distinct()
+        return self.filter(
+            pk__in=_linked_to_condition(Trial.conditions.through, "trial", condition)
+        )
 
     def at_institution(self, institution):
         """Trials this institution sponsors or is a site of."""
