@@ -133,10 +133,30 @@ def stacked_chart(
     counts: dict[tuple[str, str], int],
     *,
     row_header: str,
+    others: str = "",
 ) -> Chart:
-    """Rows (years, say) of bars split by series (agencies): counts[(row, series)]."""
+    """Rows (years, say) of bars split by series (agencies): counts[(row, series)].
+
+    Series that grow with the content (agencies) name `others` ("Other agencies"): with
+    more of them than colours, the largest keep theirs and the rest are added up as that
+    one last series. A legend and table of hundreds of agencies is unreadable, and the
+    chart grew with the corpus (800 KB of HTML on the home page at 100,000 therapies).
+    Series from a small fixed set (kinds of timeline event) need no `others`.
+    """
+    totals: dict[str, int] = {}
+    for (_, name), value in counts.items():
+        totals[name] = totals.get(name, 0) + value
+    if others and len(totals) > SERIES_COLOURS:
+        largest = sorted(totals, key=lambda name: (-totals[name], name))[: SERIES_COLOURS - 1]
+        merged: dict[tuple[str, str], int] = {}
+        for (label, name), value in counts.items():
+            cell = (label, name if name in largest else others)
+            merged[cell] = merged.get(cell, 0) + value
+        counts = merged
+        series = [*sorted(largest), others]
+    else:
+        series = sorted(totals)
     row_labels = sorted({row for row, _ in counts})
-    series = sorted({name for _, name in counts})
     rows = []
     for label in row_labels:
         segments = [

@@ -75,5 +75,6 @@ def decisions_by_year_and_agency() -> Chart:
         gettext("decisions"),
         counts,
         row_header=gettext("Year"),
+        others=gettext("Other agencies"),
     )
     return chart

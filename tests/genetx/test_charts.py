@@ -116,6 +116,25 @@ def test_bars_scale_to_the_largest_value_and_skip_empty_groups():
     assert b.x == a.width and b.width == 3 * a.width
 
 
+def test_a_stacked_chart_adds_up_the_smallest_series_past_its_colours():
+    """Eight agencies: the five with most decisions over all years (Agency 1 has 1 + 5) keep
+    their own series, alphabetically, and the other three are one last series; rows,
+    totals and cells still add up."""
+    counts = {("2023", f"Agency {n}"): n for n in range(1, 9)} | {("2024", "Agency 1"): 5}
+    chart = stacked_chart("d", "D", "decisions", counts, row_header="Year", others="Others")
+    assert chart.key == "d"
+    assert chart.series == [*(f"Agency {n}" for n in (1, 5, 6, 7, 8)), "Others"]
+    first, second = chart.rows
+    assert first.cells == [1, 5, 6, 7, 8, 2 + 3 + 4]
+    assert second.cells == [5, 0, 0, 0, 0, 0]
+    assert chart.total == sum(counts.values())
+    assert [label for _, label in chart.legend][-1] == "Others"
+    # Six series or fewer, or no name for the rest: every series is kept.
+    few = {("2023", f"Agency {n}"): n for n in range(1, 7)}
+    assert len(stacked_chart("d", "D", "d", few, row_header="Y", others="O").series) == 6
+    assert len(stacked_chart("d", "D", "d", counts, row_header="Y").series) == 8
+
+
 def test_chart_labels_are_escaped(client):
     make_therapy(modality=make_modality(name="<script>alert(1)</script>"))
     body = client.get(reverse("home")).content.decode()
