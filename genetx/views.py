@@ -36,6 +36,8 @@ class HomeView(TemplateView):
     # The page must not grow with the corpus: the conditions with most therapies, then a
     # link to the full list sorted the same way.
     condition_limit = 12
+    # The same for modalities: those with most therapies, listed by name.
+    modality_limit = 12
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -59,11 +61,19 @@ class HomeView(TemplateView):
             # at 10,000 therapies): computed once per content version.
             **per_version(
                 "home",
-                (self.figure_limit, self.update_limit, self.condition_limit),
+                (self.figure_limit, self.update_limit, self.condition_limit, self.modality_limit),
                 self.site_figures,
             ),
         )
         return context
+
+    def modalities(self) -> tuple[list, bool]:
+        """The modalities in use with most therapies, by name, and whether there are more."""
+        most = list(
+            Modality.objects.in_use().order_by("-therapy_count", "name")[: self.modality_limit + 1]
+        )
+        shown = sorted(most[: self.modality_limit], key=lambda modality: modality.name)
+        return shown, len(most) > self.modality_limit
 
     def site_figures(self) -> dict:
         """What the page shows from the database."""
@@ -77,6 +87,7 @@ class HomeView(TemplateView):
                 if source.pk not in numbers:
                     numbers[source.pk] = (len(numbers) + 1, source)
                 claim.references.append(numbers[source.pk])
+        modalities, more_modalities = self.modalities()
         return {
             "figures": figures,
             "figure_references": sorted(numbers.values(), key=lambda pair: pair[0]),
@@ -84,7 +95,8 @@ class HomeView(TemplateView):
             # The page must not grow with the corpus: the conditions with most therapies,
             # then a link to the full list sorted the same way.
             "conditions": list(Condition.objects.most_treated()[: self.condition_limit]),
-            "modalities": list(Modality.objects.in_use()),
+            "modalities": modalities,
+            "more_modalities": more_modalities,
             "charts": [
                 therapies_by_modality(Therapy.objects.published()),
                 therapies_by_development(Therapy.objects.published()),

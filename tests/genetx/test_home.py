@@ -259,3 +259,20 @@ def test_every_page_has_a_favicon_and_claims_in_the_main_navigation(client):
     html = client.get(reverse("sources:claim-list")).content.decode()
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
     assert 'aria-current="page">Claims</a>' in html
+
+
+def test_the_home_page_lists_the_modalities_with_most_therapies_by_name(client):
+    """Like conditions, modalities must not make the page grow with the corpus: the twelve
+    with most therapies, in name order, then a way to all of them."""
+    for n in range(13):
+        modality = make_modality(name=f"Modality {n:02d}")
+        for _ in range(1 if n == 0 else 2):
+            make_therapy(modality=modality)
+    response = get_home(client)
+    shown = [modality.name for modality in response.context["modalities"]]
+    assert shown == [f"Modality {n:02d}" for n in range(1, 13)]
+    assert "All modalities, in the therapy list" in response.content.decode()
+    assert (
+        "Modality 00"
+        not in response.content.decode().split("by-modality-heading")[1].split("</section>")[0]
+    )
