@@ -258,6 +258,37 @@ def test_an_incomplete_or_stale_catalogue_is_refused(tmp_path):
     assert "out of date" in "\n".join(catalogue_problems(copy))
 
 
+def test_a_plural_entry_missing_a_form_of_the_header_is_refused(tmp_path):
+    """Spanish has three plural forms in Django's formula (1; millions; the rest): an entry
+    with two shows English for 73 participants."""
+    po = polib.pofile(str(CATALOGUE))
+    entry = next(e for e in po if e.msgid == "%(count)s participant")
+    del entry.msgstr_plural[2]
+    copy = tmp_path / "django.po"
+    po.save(str(copy))
+    po.save_as_mofile(str(tmp_path / "django.mo"))
+    problems = "\n".join(catalogue_problems(copy))
+    assert "a plural form is missing (the header asks for 3): '%(count)s participant'" in problems
+
+
+@pytest.mark.parametrize(
+    "count, text",
+    [
+        (1, "1 participante"),
+        (2, "2 participantes"),
+        (73, "73 participantes"),
+        (10**6, "1000000 participantes"),
+    ],
+)
+def test_every_spanish_plural_form_is_spanish(count, text):
+    with translation.override("es"):
+        assert (
+            translation.ngettext("%(count)s participant", "%(count)s participants", count)
+            % {"count": count}
+            == text
+        )
+
+
 def test_content_shows_in_spanish_and_falls_back_to_english_marked_lang_en(client):
     translated = make_therapy(name="Gene therapy", slug="translated", summary="In English.")
     translated.name_es = "Terapia génica"

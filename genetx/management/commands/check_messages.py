@@ -7,6 +7,7 @@ the .po's translations. The .mo is committed so that a machine with only Python 
 gettext) serves every language; this check, run in CI, keeps it current.
 """
 
+import re
 from pathlib import Path
 
 import polib
@@ -27,6 +28,12 @@ def _translations(entries) -> dict:
     return found
 
 
+def plural_forms(po) -> list[int]:
+    """The plural form indexes the catalogue's Plural-Forms header asks each entry for."""
+    found = re.search(r"nplurals\s*=\s*(\d+)", po.metadata.get("Plural-Forms", ""))
+    return list(range(int(found.group(1)) if found else 2))
+
+
 def catalogue_problems(po_path: Path) -> list[str]:
     """What is wrong with one .po and its .mo, in words; empty when nothing is."""
     problems = []
@@ -35,9 +42,17 @@ def catalogue_problems(po_path: Path) -> list[str]:
         problems.append(f"{po_path}: untranslated: {entry.msgid!r}")
     for entry in po.fuzzy_entries():
         problems.append(f"{po_path}: fuzzy: {entry.msgid!r}")
+    forms = plural_forms(po)
     for entry in po.translated_entries():
-        if entry.msgid_plural and not all(entry.msgstr_plural.values()):
-            problems.append(f"{po_path}: a plural form is missing: {entry.msgid!r}")
+        if entry.msgid_plural and (
+            not all(entry.msgstr_plural.values()) or sorted(entry.msgstr_plural) != forms
+        ):
+            # gettext picks the form by the header's formula; a form the entry lacks
+            # falls back to English for every count that picks it.
+            problems.append(
+                f"{po_path}: a plural form is missing (the header asks for {len(forms)}): "
+                f"{entry.msgid!r}"
+            )
     mo_path = po_path.with_suffix(".mo")
     if not mo_path.exists():
         problems.append(f"{mo_path}: missing; run `make messages`")
