@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +78,69 @@ class StudyPreview:
     @property
     def can_import(self) -> bool:
         return not self.errors and self.existing is None
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, text) pairs as the editor reads them: field names and choices in the
+        admin's language, dates to their precision, links by name; empty fields left out."""
+        trial = Trial(**self.values)
+        texts = {
+            "phase": trial.get_phase_display(),
+            "overall_status": trial.get_overall_status_display(),
+            "start_date": _dated(trial.start_date_display, trial.get_start_date_kind_display()),
+            "completion_date": _dated(
+                trial.completion_date_display, trial.get_completion_date_kind_display()
+            ),
+            "enrolment": trial.enrolment_display,
+            "conditions": ", ".join(str(c) for c in self.conditions),
+            "sponsor": str(self.sponsor or ""),
+        }
+        rows = []
+        for name in PREVIEW_FIELDS:
+            text = texts[name] if name in texts else self.values.get(name) or ""
+            if text:
+                rows.append((_label(name), str(text)))
+        if self.sites:
+            rows.append((gettext("Sites"), ", ".join(str(site) for site in self.sites)))
+        return rows
+
+    def error_rows(self) -> list[tuple[str, str]]:
+        """The unreadable fields, each under its label."""
+        return [(_label(name), message) for name, message in self.errors.items()]
+
+    def unmatched_rows(self) -> list[tuple[str, str]]:
+        """Names the study gives that GeneTx has no record of, under their field's label."""
+        return [
+            (gettext("Sites") if name == "sites" else _label(name), "; ".join(names))
+            for name, names in self.unmatched.items()
+        ]
+
+
+# The preview's rows, in the order of the trial form.
+PREVIEW_FIELDS = (
+    "nct_number",
+    "eudract_number",
+    "euct_number",
+    "acronym",
+    "title",
+    "slug",
+    "summary",
+    "phase",
+    "overall_status",
+    "start_date",
+    "completion_date",
+    "enrolment",
+    "conditions",
+    "sponsor",
+)
+
+
+def _label(name: str) -> str:
+    return capfirst(Trial._meta.get_field(name).verbose_name)
+
+
+def _dated(date: str, kind: str) -> str:
+    """14 March 2025 (actual)."""
+    return f"{date} ({kind.lower()})" if date and kind else date
 
 
 def read_study_file(upload) -> dict:

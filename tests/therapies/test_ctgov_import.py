@@ -222,6 +222,81 @@ def test_the_admin_previews_a_study_then_creates_a_draft_trial(client, editor):
     assert "Draft trial" in response.content.decode()
 
 
+def preview_table(body: str) -> dict[str, str]:
+    """The preview table's rows, label: text."""
+    import re
+    from html import unescape
+
+    table = body.split('id="study-preview"', 1)[1].split("</table>", 1)[0]
+    return {
+        unescape(label): unescape(text)
+        for label, text in re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', table)
+    }
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        (
+            "en",
+            {
+                "ClinicalTrials.gov number": "NCT04309981",
+                "Acronym": "CARTBCMA-HCB-01",
+                "Phase": "Phase 1/2",
+                "Start date": "27 May 2020 (actual)",
+                "Enrolment": "73 participants (actual)",
+                "Conditions": "Multiple myeloma",
+            },
+        ),
+        (
+            "es",
+            {
+                "Número de ClinicalTrials.gov": "NCT04309981",
+                "Fase": "Fase 1/2",
+                "Fecha de inicio": "27 de mayo de 2020 (real)",
+                "Participantes": "73 participantes (real)",
+            },
+        ),
+    ],
+)
+def test_the_admin_preview_names_fields_and_values_in_the_editors_language(
+    client, editor, language, expected
+):
+    """The editor reads labels and choices, not the importer's field keys and codes."""
+    from django.urls import reverse
+
+    make_condition(name="Multiple myeloma")
+    client.force_login(editor)
+    client.cookies["django_language"] = language
+    path = STUDIES / "NCT04309981.json"
+    response = client.post(
+        reverse("admin:therapies_trial_import"), {"file": upload(path.name, path.read_bytes())}
+    )
+    rows = preview_table(response.content.decode())
+    assert rows.items() >= expected.items(), rows
+    # No row is labelled with a field key or shows a stored code.
+    assert not {"nct_number", "start_date_precision", "phase"} & set(rows)
+    assert not {"phase_1_2", "actual", "day"} & set(rows.values())
+
+
+def test_the_admin_preview_labels_unreadable_and_unmatched_fields(client, editor):
+    from django.urls import reverse
+
+    data = json.loads((STUDIES / "NCT05096221.json").read_text())
+    data["protocolSection"]["designModule"]["phases"] = ["PHASE9"]
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:therapies_trial_import"),
+        {"file": upload("study.json", json.dumps(data).encode())},
+    )
+    body = response.content.decode()
+    errors = body.split('id="study-errors"', 1)[1].split("</ul>", 1)[0]
+    assert "<li>Phase: Unknown phases PHASE9.</li>" in errors
+    unmatched = body.split('id="study-unmatched"', 1)[1].split("</ul>", 1)[0]
+    assert "<li>Sites: Unrecorded Hospital</li>" in unmatched
+    assert "Create the draft trial" not in body
+
+
 @pytest.mark.parametrize(
     "content", [b'{"protocolSection": ', b"[]", b"\x00\x01"], ids=["cut", "shape", "binary"]
 )
