@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
@@ -99,7 +100,8 @@ class Chip:
 def _too_many(values) -> None:
     if len(values) > MAX_FACET_VALUES:
         raise forms.ValidationError(
-            f"Choose at most {MAX_FACET_VALUES} values.", code="too_many_values"
+            gettext("Choose at most %(count)s values.") % {"count": MAX_FACET_VALUES},
+            code="too_many_values",
         )
 
 
@@ -143,11 +145,14 @@ class TextValuesField(forms.Field):
         for item in value:
             if len(item) > self.max_length:
                 raise forms.ValidationError(
-                    f"Each value may have at most {self.max_length} characters.",
+                    gettext("Each value may have at most %(count)s characters.")
+                    % {"count": self.max_length},
                     code="max_length",
                 )
             if "\x00" in item:
-                raise forms.ValidationError("Null characters are not allowed.", code="null")
+                raise forms.ValidationError(
+                    gettext("Null characters are not allowed."), code="null"
+                )
 
     def run_validators(self, value):
         for item in value:

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from genetx.listing import (
@@ -33,7 +34,8 @@ class YearsField(TextValuesField):
         for text in super().clean(value):
             if not text.isdigit() or not EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year:
                 raise forms.ValidationError(
-                    f"Enter years from {EARLIEST_DATE.year} to {LATEST_DATE.year}.",
+                    gettext("Enter years from %(first)s to %(last)s.")
+                    % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year},
                     code="invalid_year",
                 )
             years.append(int(text))

@@ -124,6 +124,40 @@ def test_too_many_values_of_one_facet_are_refused(client, therapies):
     assert f"Choose at most {MAX_FACET_VALUES} values." in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path, query, english, spanish",
+    [
+        (
+            THERAPY_LIST,
+            "&".join(f"region=r{n}" for n in range(MAX_FACET_VALUES + 1)),
+            f"Choose at most {MAX_FACET_VALUES} values.",
+            f"Elija como máximo {MAX_FACET_VALUES} valores.",
+        ),
+        (
+            THERAPY_LIST,
+            "region=" + "x" * 121,
+            "at most 120 characters",
+            "como máximo 120 caracteres",
+        ),
+        (
+            THERAPY_LIST,
+            "region=a%00b",
+            "Null characters are not allowed.",
+            "No se admiten caracteres nulos.",
+        ),
+        ("/sources/", "year=1066", "Enter years from", "Indique años de"),
+    ],
+    ids=["too-many", "too-long", "null", "year"],
+)
+def test_a_refused_filter_value_is_explained_in_the_pages_language(
+    client, therapies, path, query, english, spanish
+):
+    response = client.get(f"/es{path}?{query}")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert spanish in body and english not in body
+
+
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
 @pytest.mark.parametrize(
     "path,param",
