@@ -132,7 +132,25 @@ class ConditionQuerySet(PublishableQuerySet):
 
     def for_listing(self):
         """Published conditions with their parent and therapy counts."""
-        return self.published().select_related("parent").with_shown_therapy_count()
+        return self.for_rows().with_shown_therapy_count()
+
+    def for_rows(self):
+        """Published conditions with their parent: list rows whose therapy counts come
+        from published_therapy_counts() (the condition list's pages)."""
+        return self.published().select_related("parent")
+
+    def published_therapy_counts(self) -> dict[int, int]:
+        """{condition id: published therapies} for every condition with any, in one
+        grouped scan of the links: what the condition list keeps per content version, so a
+        page of rows runs no count (at 100,000 therapies a popular condition has thousands
+        of links, and counting them per row was most of the page's time)."""
+        links = Therapy.conditions.through.objects.filter(therapy__status=Status.PUBLISHED)
+        return dict(
+            links.order_by()
+            .values("condition")
+            .annotate(count=Count("*"))
+            .values_list("condition", "count")
+        )
 
     def for_detail(self):
         """Published conditions with their parent and published sub-conditions."""

@@ -127,7 +127,9 @@ PAGES = {
         13,
     ),
     "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
-    "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
+    # The first request of a content version also counts every condition's therapies
+    # (one grouped scan); the version's later pages reuse those counts.
+    "condition-list": (lambda w: reverse("therapies:condition-list"), 5),
     # Its therapies are one-line mentions (for_mentions): no conditions prefetched for them.
     "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
     # The map adds two: the filtered institutions' places, then their roles.

@@ -1,6 +1,8 @@
 """The SQL of list pages has the shape that keeps it fast on big tables (issue: statement
 timeouts at 100,000 therapies). No timings: the statements themselves are checked."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
@@ -150,15 +152,16 @@ def test_list_facet_counts_can_read_an_index_alone(client, url, table):
 
 
 def test_the_condition_list_counts_therapies_for_the_rows_it_shows(client):
-    """A correlated count, not a GROUP BY over every condition's links before the LIMIT;
-    the counts are those the grouped count gives."""
+    """Sorted by the count, a correlated count, not a GROUP BY over every condition's links
+    before the LIMIT; the counts are those the grouped count gives."""
     from therapies.models import Condition
 
     rare = make_condition(slug="rare-one", name="Rare one")
     make_therapy(slug="a", conditions=[rare])
     make_therapy(slug="b", conditions=[rare])
     make_therapy(slug="draft", conditions=[rare], status="draft")
-    (listing,) = [sql for sql in statements(client, "/conditions/") if "therapy_count" in sql]
+    sql = statements(client, "/conditions/?sort=therapies")
+    (listing,) = [statement for statement in sql if "therapy_count" in statement]
     assert "GROUP BY" not in listing.split("therapy_count")[-1]
     grouped = dict(
         Condition.objects.published().with_therapy_count().values_list("pk", "therapy_count")
@@ -166,6 +169,39 @@ def test_the_condition_list_counts_therapies_for_the_rows_it_shows(client):
     shown = dict(Condition.objects.for_listing().values_list("pk", "therapy_count"))
     assert shown == grouped
     assert shown[rare.pk] == 2
+
+
+def links_read(sql: list[str]) -> list[str]:
+    return [statement for statement in sql if '"therapies_therapy_conditions"' in statement]
+
+
+def test_the_condition_lists_pages_count_therapies_once_per_content_version(client):
+    """Sorted by name (the default), a page's rows carry counts from one grouped scan kept
+    per content version: the next page, or the same page again, reads no link."""
+    from therapies.models import Condition
+
+    rare = make_condition(slug="rare-one", name="Rare one")
+    make_condition(slug="untreated", name="Untreated")
+    for slug in ("a", "b"):
+        make_therapy(slug=slug, conditions=[rare])
+    make_therapy(slug="draft", conditions=[rare], status="draft")
+    first = statements(client, "/conditions/")
+    assert len(links_read(first)) == 1
+    assert not any("therapy_count" in statement for statement in first)
+    assert links_read(statements(client, "/conditions/")) == []
+    assert links_read(statements(client, "/conditions/?category=genetic")) == []
+    response = client.get("/conditions/")
+    shown = {c.pk: c.therapy_count for c in response.context["object_list"]}
+    expected = dict(Condition.objects.for_listing().values_list("pk", "therapy_count"))
+    assert shown == expected and shown[rare.pk] == 2
+    # A therapy published later is counted on the next request.
+    make_therapy(slug="c", conditions=[rare])
+    response = client.get("/conditions/")
+    assert {c.pk: c.therapy_count for c in response.context["object_list"]}[rare.pk] == 3
+    # The downloads count in SQL, as the sort by count does.
+    body = b"".join(client.get("/conditions/?format=json").streaming_content)
+    rows = json.loads(body)["results"]
+    assert {row["name"]: row["therapies"] for row in rows} == {"Rare one": 3, "Untreated": 0}
 
 
 def test_the_institution_list_counts_programmes_for_the_rows_it_shows(client):
