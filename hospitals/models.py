@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from genetx.links import record_url
-from genetx.models import Publishable, PublishableQuerySet, Status, per_row_count
+from genetx.models import ListedFromParent, Publishable, PublishableQuerySet, Status, per_row_count
 
 from .validators import validate_country_code, validate_ror_id
 
@@ -255,7 +255,7 @@ class ProgrammeRole(models.TextChoices):
     AUTHORISES = "authorises", _("Authorises treatment requests")
 
 
-class Programme(Publishable):
+class Programme(ListedFromParent, Publishable):
     """What an institution does with a therapy: develops it, gives it, trials it, ..."""
 
     Role = ProgrammeRole

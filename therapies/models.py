@@ -15,6 +15,7 @@ from genetx import dates
 from genetx.links import record_url
 from genetx.models import (
     DatePrecision,
+    ListedFromParent,
     Publishable,
     PublishableQuerySet,
     Status,
@@ -339,7 +340,7 @@ class TherapyDevelopment(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Therapy(Publishable):
+class Therapy(ListedFromParent, Publishable):
     Kind = TherapyKind
 
     Development = TherapyDevelopment
@@ -666,7 +667,7 @@ class TrialQuerySet(PublishableQuerySet):
         return self.get(slug=slug)
 
 
-class Trial(Publishable):
+class Trial(ListedFromParent, Publishable):
     """A clinical trial as its registries record it, cited like a claim."""
 
     Phase = TrialPhase
