@@ -88,10 +88,20 @@ def test_facet_counts_count_rows_without_distinct_unless_a_join_repeats_them(cli
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full-text search")
 def test_search_computes_the_spelling_key_once_per_query(client):
     """genetx_spelling() calls unaccent(), which is only STABLE: inline, PostgreSQL
-    recomputed it for every row compared (a common term's count read 6x slower)."""
+    recomputed it for every row compared (a common term's count read 6x slower). A query
+    that folds to ASCII carries its key as a constant, whose frequency the planner reads
+    from the documents' statistics: a term nearly every claim holds then gets its first
+    candidates from a few rows in order, not from a bitmap of every match (400,000 claims:
+    70 -> 0.3 ms; measured, not testable here without statistics other tests would see)."""
     make_source(title="Haemophilia gene therapy")
+    make_source(title="Æsir")
     sql = statements(client, reverse("search") + "?q=hemofilia")
-    searched = [s for s in sql if "genetx_spelling" in s]
+    searched = [s for s in sql if "@@" in s]
+    assert searched
+    assert not any("genetx_spelling" in s for s in searched)
+    assert all("websearch_to_tsquery('simple'::regconfig, 'hemofili')" in s for s in searched)
+    sql = statements(client, reverse("search") + "?q=%C3%A6sir")
+    searched = [s for s in sql if "@@" in s]
     assert searched
     assert all("(SELECT genetx_spelling(" in s for s in searched)
 
