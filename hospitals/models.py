@@ -229,6 +229,18 @@ class ProgrammeQuerySet(PublishableQuerySet):
                 therapy__in=Therapy.objects.published().for_condition(condition).values("pk"),
             )
             .select_related("institution", "therapy")
+            # The columns a condition page shows of its up to 100 programmes.
+            .only(
+                "role",
+                "since",
+                "institution__name",
+                "institution__slug",
+                "institution__city",
+                "institution__region",
+                "institution__country",
+                "therapy__name",
+                "therapy__slug",
+            )
             .order_by("institution__name", "therapy__name", "role")
         )
 
@@ -239,6 +251,17 @@ class ProgrammeQuerySet(PublishableQuerySet):
             self.published()
             .filter(institution=institution, therapy__status=Status.PUBLISHED)
             .select_related("therapy__modality")
+            # The columns an institution page shows: up to 100 rows of three records each,
+            # whose dates and bookkeeping columns were most of the rows' reading time.
+            .only(
+                "role",
+                "since",
+                "summary",
+                "institution",
+                "therapy__name",
+                "therapy__slug",
+                "therapy__modality__name",
+            )
             .order_by("role", "pk")
         )
 

@@ -287,8 +287,12 @@ class TherapyQuerySet(PublishableQuerySet):
     def for_mentions(self):
         """Published therapies with their modality: what a one-line mention on another
         record's page shows (name, modality, summary), without the conditions a list row
-        shows."""
-        return self.published().select_related("modality")
+        shows; only those columns, since a condition page mentions up to 100)."""
+        return (
+            self.published()
+            .select_related("modality")
+            .only("name", "slug", "summary", "modality__name")
+        )
 
     def for_detail(self):
         """Published therapies with everything the detail page shows, no query per row."""
