@@ -612,8 +612,15 @@ def _matches_shape(field: str, length: int, dashes: tuple[int, ...], prefix: str
 
 class TrialQuerySet(PublishableQuerySet):
     def for_therapy(self, therapy):
-        """Trials testing this therapy, or, for an approach, any of its products."""
-        return self.filter(Q(therapies=therapy) | Q(therapies__approach=therapy)).distinct()
+        """Trials testing this therapy, or, for an approach, any of its products.
+
+        The therapy and its products, then their trial links: two indexed lookups. As one
+        OR across the join to the therapy (with DISTINCT over whole rows) PostgreSQL read
+        every trial's links, as condition pages once did (_linked_to_condition).
+        """
+        therapies = Therapy.objects.filter(Q(pk=therapy.pk) | Q(approach=therapy.pk))
+        links = Trial.therapies.through.objects.filter(therapy__in=therapies.values("pk"))
+        return self.filter(pk__in=links.values("trial"))
 
     def for_condition(self, condition):
         """Trials of this condition or any of its direct sub-conditions."""

@@ -236,6 +236,28 @@ def test_the_institution_list_counts_programmes_for_the_rows_it_shows(client):
     assert shown[busy.pk] == 2
 
 
+def test_a_therapys_trials_are_found_by_indexed_lookups():
+    """Trials of a therapy, or of an approach's products: two indexed lookups, not one OR
+    across the join with DISTINCT over whole rows. The same trials, each once."""
+    from tests.factories import make_trial
+    from therapies.models import Trial
+
+    approach = make_therapy(slug="car-t", kind="approach")
+    product = make_therapy(slug="ari0002h", approach=approach)
+    other = make_therapy(slug="other")
+    on_both = make_trial(slug="both", therapies=[approach, product])
+    on_product = make_trial(slug="product-only", therapies=[product])
+    make_trial(slug="elsewhere", therapies=[other])
+    found = Trial.objects.for_therapy(approach)
+    sql = str(found.query)
+    assert "DISTINCT" not in sql and " OR " not in sql.split(" IN ")[0]
+    assert sorted(trial.pk for trial in found) == sorted([on_both.pk, on_product.pk])
+    assert sorted(Trial.objects.for_therapy(product).values_list("pk", flat=True)) == sorted(
+        [on_both.pk, on_product.pk]
+    )
+    assert list(Trial.objects.for_therapy(other).values_list("slug", flat=True)) == ["elsewhere"]
+
+
 @pytest.mark.parametrize("model", ["therapy", "trial"])
 def test_a_condition_pages_records_are_found_by_indexed_lookups(model):
     """Therapies and trials of a condition or its direct sub-conditions: two indexed
