@@ -192,9 +192,6 @@ TEMPLATES = [
 # postgres://... for PostgreSQL through psycopg 3.
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASE_POOL = env_bool("DATABASE_POOL", default=False)
-# Server-side parameter binding: psycopg sends parameters apart from the SQL, so PostgreSQL
-# prepares a statement a connection runs five times and skips planning it again.
-DATABASE_SERVER_SIDE_BINDING = env_bool("DATABASE_SERVER_SIDE_BINDING", default=False)
 # Timeouts, so a hung or unreachable database gives a quick 503 instead of a frozen worker
 # (see "Failure modes" in the README). libpq waits at least 2 s for a connection.
 DATABASE_CONNECT_TIMEOUT = max(2, round(env_seconds("DATABASE_CONNECT_TIMEOUT", 3)))
@@ -223,7 +220,6 @@ def database_config(url: str) -> dict:
         statement = f"-c statement_timeout={round(timeout * 1000)}"
         given = options.get("options", "")
         options["options"] = f"{given} {statement}" if given else statement
-        options.setdefault("server_side_binding", DATABASE_SERVER_SIDE_BINDING)
         if DATABASE_POOL:
             # psycopg's pool keeps connections warm inside each worker; Django requires
             # CONN_MAX_AGE = 0 with it because the pool owns connection lifetime. Waiting for
