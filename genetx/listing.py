@@ -520,6 +520,10 @@ class FacetedListView(FilterView):
             "facets", lambda: self.filterset.facet_views(self.facet_base_queryset())
         )
         context["chips"] = self.filterset.chips(context["facets"], self.request.GET)
+        # The facets' checkboxes are drawn once per content version and filter combination
+        # ({% per_version %} in includes/facet_form.html): they show the facet counts and
+        # the selected values, which the filter values determine. Invalid filters draw none.
+        context["facets_key"] = self.filter_key() if self.filterset.is_valid() else None
         # Filters without counts (a yes/no choice, say) still appear in the form.
         counted = {facet.param for facet in self.filterset.facets} | {"q", "sort"}
         form = self.filterset.form

@@ -93,3 +93,37 @@ def test_the_home_page_draws_its_charts_once(client, monkeypatch):
     assert "fragment:chart" in drawn
     assert len(drawn) == after_first  # the second request drew nothing
     assert again.content == first.content
+
+
+def test_a_lists_facet_checkboxes_are_drawn_once_per_filter_combination(client, monkeypatch):
+    """The same HTML as drawn afresh; another filter combination or language, or a save,
+    draws its own; a page number or sort reuses it (the counts do not depend on them)."""
+    from genetx import cache
+
+    make_therapy(slug="one", name="One")
+    make_therapy(slug="two", name="Two")
+    drawn = []
+    original = cache.per_version
+
+    def spy(name, parts, compute):
+        return original(name, parts, lambda: drawn.append((name, parts)) or compute())
+
+    monkeypatch.setattr(cache, "per_version", spy)
+
+    def facets_drawn(url):
+        before = len(drawn)
+        body = client.get(url).content.decode()
+        return [d for d in drawn[before:] if d[0] == "fragment:facet-choices"], body
+
+    new, first = facets_drawn("/therapies/")
+    assert len(new) == 1
+    assert facets_drawn("/therapies/")[0] == []
+    assert facets_drawn("/therapies/?sort=newest")[0] == []
+    monkeypatch.setattr(cache, "_bump_pending", True)  # renders every time, as before
+    assert facets_drawn("/therapies/")[1] == first
+    monkeypatch.setattr(cache, "_bump_pending", False)
+    assert len(facets_drawn("/therapies/?development=approved")[0]) == 1
+    assert len(facets_drawn("/es/therapies/")[0]) == 1
+    make_therapy(slug="three", name="Three")
+    new, body = facets_drawn("/therapies/")
+    assert len(new) == 1 and body != first
