@@ -370,6 +370,8 @@ class Revision(Versioned):
     page_cache_exempt = True
 
     class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         ordering = ["-updated_at"]
         constraints = [
             models.CheckConstraint(
@@ -483,6 +485,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

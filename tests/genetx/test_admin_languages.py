@@ -414,3 +414,15 @@ def test_an_unknown_email_language_is_refused_at_startup():
         cwd=settings.BASE_DIR,
     )
     assert result.returncode != 0 and "GENETX_EMAIL_LANGUAGE" in result.stderr
+
+
+def test_the_admin_index_names_genetxs_own_models_in_spanish(client):
+    """Revisions and import jobs had no verbose names, so Django's English ones showed."""
+    from tests.factories import make_user
+
+    admin = make_user(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    in_spanish(client)
+    body = client.get(INDEX).content.decode()
+    assert ">Revisiones<" in body and ">Importaciones<" in body
+    assert ">Revisions<" not in body and ">Import jobs<" not in body
