@@ -44,3 +44,22 @@ def test_a_common_term_ranks_candidates_and_keeps_exact_counts_and_pages(monkeyp
     # Every record is reachable by paging, and the first page's hits are matches.
     assert {hit.title for hit in hits[:7]} == {f"Vectorgene {n}" for n in range(7)}
     assert all(hit.title.startswith("Vectorgene") for hit in first)
+
+
+def test_the_candidates_reach_the_ranked_query_as_one_array(monkeypatch):
+    # 300 candidates written as `id IN (%s, %s, ...)` were 300 parameters that Django
+    # prepared and psycopg quoted one by one, on every type of every common-term search.
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    for number in range(5):
+        make_therapy(name=f"Capsidgene {number}", summary="A capsidgene vector.")
+    engine = search.PostgresSearch("capsidgene")
+    engine.counts()
+    with CaptureQueriesContext(connection) as queries:
+        titles = [hit.title for hit in engine.hits("therapies")[:3]]
+    ranked = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert len(ranked) == 1
+    assert '"therapies_therapy"."id" = ANY(' in ranked[0]
+    assert " IN (" not in ranked[0]
+    assert len(titles) == 3 and all(title.startswith("Capsidgene") for title in titles)
