@@ -264,7 +264,7 @@ class ClaimListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return Claim.objects.for_listing()
+        return Claim.objects.for_list_page()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -281,3 +281,19 @@ def test_a_condition_pages_records_are_found_by_indexed_lookups(model):
     assert list(
         queryset.for_condition(child).values_list("pk", flat=True).order_by("pk")
     ) == sorted([both.pk, only_child.pk])
+
+
+def test_the_claim_list_joins_only_the_subject_its_rows_show(client):
+    """A claim-list row names the therapy a claim is about, nothing else: joining every
+    subject (condition, institution, programme with its institution and therapy) made a
+    seven-table join that PostgreSQL took 6.5 ms to plan and 0.5 ms to run."""
+    from tests.factories import make_claim
+
+    therapy = make_therapy(slug="named", name="Named therapy")
+    make_claim(slug="about-it", therapy=therapy)
+    sql = statements(client, "/claims/")
+    (listing,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id"')]
+    assert '"therapies_therapy"' in listing
+    for subject in ("therapies_condition", "hospitals_institution", "hospitals_programme"):
+        assert subject not in listing, subject
+    assert "Named therapy" in client.get("/claims/").content.decode()
