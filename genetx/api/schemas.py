@@ -24,7 +24,16 @@ from sources import citations
 
 def absolute(context: dict | None, path: str) -> str:
     request = (context or {}).get("request")
-    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+    if request is None:
+        return settings.SITE_URL + path
+    if not (path.startswith("/") and path.isascii()):
+        return request.build_absolute_uri(path)
+    # build_absolute_uri() re-reads the host and re-quotes the path for each of the 200-odd
+    # links of an API page; an already quoted path only needs the request's origin.
+    origin = getattr(request, "_genetx_origin", None)
+    if origin is None:
+        origin = request._genetx_origin = request.build_absolute_uri("/")[:-1]
+    return origin + path
 
 
 def api_url(context, name: str, **kwargs) -> str:

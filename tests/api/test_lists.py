@@ -54,6 +54,24 @@ def test_therapy_list_shows_published_therapies_with_their_links(client):
     assert [c["slug"] for c in row["conditions"]] == ["dmd"]
 
 
+def test_links_carry_the_requests_own_scheme_and_host_once_read(client, settings):
+    # The origin is read once per response (genetx.api.schemas.absolute): every link of
+    # the page still names the host and scheme the request came by.
+    settings.ALLOWED_HOSTS = ["api.example.org"]
+    condition = make_condition(slug="dmd")
+    make_therapy(slug="one", conditions=[condition])
+    make_therapy(slug="two", conditions=[condition])
+    response = client.get("/api/v1/therapies", secure=True, headers={"host": "api.example.org"})
+    links = [
+        link
+        for row in response.json()["results"]
+        for link in (row["url"], row["html_url"], row["conditions"][0]["url"])
+    ]
+    assert len(links) == 6
+    assert all(link.startswith("https://api.example.org/") for link in links), links
+    assert "https://api.example.org/api/v1/conditions/dmd" in links
+
+
 def test_repeated_filter_matches_any_of_its_values(client):
     car_t, aav, other = make_modality(slug="car-t"), make_modality(slug="aav"), make_modality()
     make_therapy(slug="one", modality=car_t, kind="product")
