@@ -1,6 +1,7 @@
 """The publishing base every public content model shares."""
 
 import datetime
+import functools
 import uuid
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.db import models, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -100,7 +103,26 @@ class StaleRecord(Exception):
         )
 
 
-class Versioned(models.Model):
+@functools.cache
+def _choice_labels(field) -> dict:
+    """A field's choices as {value: label}, the labels still lazy (translated when shown)."""
+    return {make_hashable(value): label for value, label in field.flatchoices}
+
+
+class ChoiceLabels:
+    """get_<field>_display() from a mapping built once per field.
+
+    Django's own builds a dict of every choice on each call, and hashing each lazy label
+    translates it: a list of 100 programmes translated 100 x 5 role names to show 100.
+    """
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        label = _choice_labels(field).get(make_hashable(value), value)
+        return force_str(label, strings_only=True)
+
+
+class Versioned(ChoiceLabels, models.Model):
     """A version number every save checks and raises, so no save overwrites a newer one.
 
     The check is one UPDATE (``... SET version = n + 1 WHERE pk = ... AND version = n``):
