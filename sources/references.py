@@ -8,7 +8,7 @@ reads the citations and sources the view prefetched.
 
 from dataclasses import dataclass, field
 
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from .citations import apa_html
@@ -49,6 +49,39 @@ class Reference:
             '<span class="visually-hidden">{} </span>{}</a>',
             ((anchor, label, number) for number, anchor in enumerate(self.backlinks, 1)),
         )
+
+
+def reference_items_html(references) -> str:
+    """The <li> of each numbered reference: the APA reference, what kind of evidence it is,
+    a link to the source's page and links back to each place it is cited.
+
+    Written here rather than as a template loop, like backlinks_html: the loop's variables
+    and translation tags, per reference, were half a claim list page's template time.
+    """
+    about = gettext("About this source")
+    cited_at = gettext("Cited at:")
+    return format_html_join(
+        "\n",
+        '<li id="{}" value="{}">\n'
+        '      <span class="reference">{}</span>\n'
+        '      <span class="evidence-kind">{}</span>\n'
+        '      <span class="reference-links"><a href="{}">{}</a>{}</span>\n'
+        "    </li>",
+        (
+            (
+                reference.anchor,
+                reference.number,
+                reference.html,
+                gettext("Evidence: %(kind)s.") % {"kind": reference.source.evidence_kind},
+                reference.source.get_absolute_url(),
+                about,
+                format_html(" · {}{}", cited_at, reference.backlinks_html)
+                if reference.backlinks
+                else "",
+            )
+            for reference in references
+        ),
+    )
 
 
 @dataclass

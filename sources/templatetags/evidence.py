@@ -1,4 +1,4 @@
-"""Template helpers for evidence pages: JSON-LD blocks."""
+"""Template helpers for evidence pages: JSON-LD blocks, references."""
 
 import json
 
@@ -29,3 +29,11 @@ def apa(source):
     from sources.citations import apa_html
 
     return apa_html(source)
+
+
+@register.filter
+def reference_items(references):
+    """The numbered references' list items (see sources.references)."""
+    from sources.references import reference_items_html
+
+    return reference_items_html(references)

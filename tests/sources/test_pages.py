@@ -241,6 +241,24 @@ def test_each_reference_links_back_to_every_place_it_is_cited(client):
             assert f'id="{anchor}"' in body
 
 
+def test_each_reference_says_its_kind_of_evidence_and_links_to_its_source(client):
+    """A reference's entry (sources.references.reference_items_html): the APA text
+    escaped, the kind of evidence, the source's page and the back-links, in the page's
+    language."""
+    source = make_source(title="<script>alert(1)</script> trial", key="hostile-key")
+    make_claim(sources=[source])
+    for prefix, evidence, about, cited in (
+        ("", "Evidence: Peer-reviewed journal article.", "About this source", "Cited at:"),
+        ("/es", "Evidencia: ", "Sobre esta fuente", "Citada en:"),
+    ):
+        body = client.get(prefix + CLAIM_LIST).content.decode()
+        (entry,) = re.findall(r'<li id="ref-1" value="1">(.*?)</li>', body, re.S)
+        assert "<script>" not in entry and "&lt;script&gt;" in entry
+        assert f'<span class="evidence-kind">{evidence}' in entry
+        assert f'<a href="{prefix}/sources/hostile-key/">{about}</a> · {cited}' in entry
+        assert '<a href="#cite-1-1">' in entry
+
+
 def test_claim_exports_have_published_rows_only(client):
     make_figure(value=85.5, unit="percent", statement="Approved share.")
     make_claim(statement="Draft claim.", status=Status.DRAFT)
