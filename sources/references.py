@@ -51,6 +51,27 @@ class Reference:
         )
 
 
+def markers_html(markers) -> str:
+    """The superscript markers [1][2] of one statement, each linking to its reference and
+    naming where in the source (the locator) as its title.
+
+    A function rather than an included template: a claim list includes it for every
+    claim and every earlier figure, and the include cost more than the markers."""
+    return format_html_join(
+        "",
+        '<sup class="ref-marker" id="{}"><a href="#ref-{}"{}>[{}]</a></sup>',
+        (
+            (
+                marker.anchor,
+                marker.number,
+                format_html(' title="{}"', marker.locator) if marker.locator else "",
+                marker.number,
+            )
+            for marker in markers
+        ),
+    )
+
+
 def reference_items_html(references) -> str:
     """The <li> of each numbered reference: the APA reference, what kind of evidence it is,
     a link to the source's page and links back to each place it is cited.

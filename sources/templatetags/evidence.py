@@ -37,3 +37,11 @@ def reference_items(references):
     from sources.references import reference_items_html
 
     return reference_items_html(references)
+
+
+@register.filter
+def markers(markers):
+    """A statement's reference markers [1][2] (see sources.references)."""
+    from sources.references import markers_html
+
+    return markers_html(markers)

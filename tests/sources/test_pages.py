@@ -259,6 +259,20 @@ def test_each_reference_says_its_kind_of_evidence_and_links_to_its_source(client
         assert '<a href="#cite-1-1">' in entry
 
 
+def test_a_marker_names_its_reference_and_where_in_the_source(client):
+    """Markers (sources.references.markers_html): [n] linking to the reference, its own
+    id for the back-link, the locator as an escaped title, none without one."""
+    first, second = make_source(title="First"), make_source(title="Second")
+    claim = make_claim(sources=[first, second])
+    claim.citations.filter(source=first).update(locator='p. 3" onmouseover="alert(1)')
+    body = client.get(CLAIM_LIST).content.decode()
+    assert (
+        '<sup class="ref-marker" id="cite-1-1"><a href="#ref-1" '
+        'title="p. 3&quot; onmouseover=&quot;alert(1)">[1]</a></sup>'
+        '<sup class="ref-marker" id="cite-2-1"><a href="#ref-2">[2]</a></sup>'
+    ) in body
+
+
 def test_claim_exports_have_published_rows_only(client):
     make_figure(value=85.5, unit="percent", statement="Approved share.")
     make_claim(statement="Draft claim.", status=Status.DRAFT)
