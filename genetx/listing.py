@@ -438,6 +438,30 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def with_unique_order(queryset):
+    """The queryset in its own order, then by primary key where that order can tie.
+
+    Pages are cut by OFFSET: when rows tie on the order (two decisions of one day, two
+    therapies of one name), PostgreSQL returns them as its plan happens to read them, which
+    can differ between the queries of page 1 and page 2, so a row showed on both and
+    another on neither.
+    """
+    query = queryset.query
+    order = list(query.order_by)
+    if not order and query.default_ordering:
+        order = list(queryset.model._meta.ordering)
+    if order and isinstance(order[-1], str):
+        name = order[-1].lstrip("-")
+        if name in {"pk", "id"}:
+            return queryset
+        try:
+            if queryset.model._meta.get_field(name).unique:
+                return queryset
+        except FieldDoesNotExist:
+            pass
+    return queryset.order_by(*order, "pk")
+
+
 class FacetedListView(FilterView):
     """A filtered, faceted, sorted, paginated list with CSV and JSON downloads."""
 
@@ -505,6 +529,9 @@ class FacetedListView(FilterView):
         if not self.filterset.is_valid():
             return compute()
         return per_version(name, self.filter_key(), compute)
+
+    def paginate_queryset(self, queryset, page_size):
+        return super().paginate_queryset(with_unique_order(queryset), page_size)
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(

@@ -541,6 +541,12 @@ class RegulatoryDecision(Versioned):
         verbose_name = _("regulatory decision")
         verbose_name_plural = _("regulatory decisions")
         ordering = ["-date"]
+        indexes = [
+            # The decision list's order, newest first with the id breaking ties
+            # (genetx.listing.with_unique_order): without it PostgreSQL joined and sorted
+            # every decision for each page (100 ms at 10,000 decisions).
+            models.Index(fields=["-date", "id"], name="decision_list_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=RegulatoryDecisionKind.values), name="decision_kind_valid"

@@ -104,3 +104,18 @@ def test_decision_list_query_count_does_not_grow(client, django_assert_num_queri
     # one aggregate per facet (4).
     with django_assert_num_queries(7):
         assert client.get(DECISIONS, {"kind": "approval"}).status_code == 200
+
+
+def test_decisions_of_one_day_each_appear_on_exactly_one_page(client):
+    # 25 decisions of the same day over two pages of 20: ordered by date alone, the rows
+    # that tie could be read in a different order for page 2 than for page 1.
+    fda = make_institution(name="FDA", slug="fda", kind="regulator", country="US")
+    made = {
+        make_decision(agency=fda, therapy=make_therapy(slug=f"same-day-{n}")).pk for n in range(25)
+    }
+    shown = []
+    for page in (1, 2):
+        response = client.get(DECISIONS, {"page": page})
+        shown += [decision.pk for decision in response.context["object_list"]]
+    assert sorted(shown) == sorted(made)
+    assert shown == sorted(made)
