@@ -309,6 +309,7 @@ def test_paged_lists_break_ties_by_primary_key(client):
     make_decision()
     make_therapy(slug="one-name", name="Same name")
     make_claim()
+
     def page_query(url: str, table: str) -> str:
         (query,) = [
             s
