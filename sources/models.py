@@ -726,6 +726,10 @@ class Claim(Publishable):
             models.Index(fields=["measure", "as_of"]),
             # The default order (claim list, citing claims of a source): read a page in order.
             models.Index(fields=["-event_date", "-as_of", "slug"], name="claim_list_order"),
+            # "Oldest first" cannot read that one backwards (its slug would run the other
+            # way): without its own, PostgreSQL sorted every claim for each page (2.3 s at
+            # 400,000 claims).
+            models.Index(fields=["event_date", "as_of", "slug"], name="claim_list_oldest"),
             # The claim list's facet counts and total read these narrow indexes alone
             # (index-only scans) instead of the wide rows: 93-138 ms -> 8-18 ms each at
             # 40,000 claims, and no longer past the statement timeout at 400,000.

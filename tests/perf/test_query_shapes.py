@@ -325,3 +325,23 @@ def test_paged_lists_break_ties_by_primary_key(client):
     assert therapies.endswith('"therapies_therapy"."id" ASC')
     claims = page_query("/claims/", "sources_claim")
     assert claims.endswith('"sources_claim"."slug" ASC')
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_the_claim_lists_orders_are_read_from_an_index(client, sort):
+    """Each of the claim list's date orders has an index that reads a page in order:
+    "oldest first" could not read the newest-first index backwards (its slug runs the
+    other way), so PostgreSQL sorted every claim for each page (2.3 s at 400,000 claims).
+    With sorting ruled out, the page's plan is an index scan."""
+    from tests.factories import make_claim
+
+    make_claim()
+    sql = statements(client, f"/claims/?sort={sort}")
+    (page,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id"') and " LIMIT " in s]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + page)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Sort" not in plan.replace("Incremental Sort", ""), plan
+    assert "Index Scan" in plan, plan
