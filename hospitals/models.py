@@ -145,7 +145,11 @@ class Institution(Publishable):
         ordering = ["name"]
         # The list's default order: a page read in order instead of every institution sorted
         # (django-modeltranslation adds one per language, on name_en and name_es).
-        indexes = [models.Index(fields=["status", "name"])]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            # "Newest first", as for therapies.
+            models.Index(fields=["-published_at"], name="institution_newest"),
+        ]
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(
