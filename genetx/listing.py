@@ -395,7 +395,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         for text in selected:
             if boolean:
                 condition |= Q(**{facet.value: text == "true"})
-            elif number and text.lstrip("-").isdigit():
+            elif number and text.isascii() and text.lstrip("-").isdigit():
                 condition |= Q(**{facet.value: int(text)})
             else:
                 # Text filters match case-insensitively (a country code, say), so does this.

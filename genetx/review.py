@@ -215,7 +215,7 @@ class RevisionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         revision = (
             Revision.objects.for_queue().filter(pk=revision_id).first()
-            if str(revision_id).isdigit()
+            if str(revision_id).isascii() and str(revision_id).isdigit()
             else None
         )
         if revision is None or revision.model is None:

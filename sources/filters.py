@@ -32,7 +32,10 @@ class YearsField(TextValuesField):
     def clean(self, value):
         years = []
         for text in super().clean(value):
-            if not text.isdigit() or not EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year:
+            # ASCII digits only: "²" is a digit to str.isdigit() but not a number to int().
+            if not (text.isascii() and text.isdigit()) or not (
+                EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year
+            ):
                 raise forms.ValidationError(
                     gettext("Enter years from %(first)s to %(last)s.")
                     % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year},

@@ -371,7 +371,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
     month_number = None
     if month:
         month_number = MONTHS.get(month.lower().strip(". ")) or (
-            int(month) if month.isdigit() and 1 <= int(month) <= 12 else None
+            int(month) if month.isascii() and month.isdigit() and 1 <= int(month) <= 12 else None
         )
         if month_number is None:
             row.refuse(

@@ -44,6 +44,13 @@ def test_a_field_naming_a_plain_string_is_still_expanded():
     assert row.values["issued_precision"] == "month"
 
 
+def test_a_month_in_superscript_digits_is_refused_with_a_message():
+    # "²" is a digit to str.isdigit() but not a number to int(): it raised ValueError.
+    [row] = parse_bibtex("@article{k, title = {T}, year = {2024}, month = {²}}\n")
+    assert row.values["issued"] is None
+    assert any("is not a month" in message for message in row.errors.get("issued", []))
+
+
 def test_too_many_entries_are_refused(settings):
     settings.IMPORT_MAX_ENTRIES = 3
     text = "".join(f"@misc{{k{n}, title = {{T{n}}}}}\n" for n in range(4))
