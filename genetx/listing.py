@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
-from genetx.text import MAX_QUERY_LENGTH
+from genetx.text import MAX_QUERY_LENGTH, is_integer
 
 from . import throttle
 from .cache import per_version
@@ -395,7 +395,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         for text in selected:
             if boolean:
                 condition |= Q(**{facet.value: text == "true"})
-            elif number and text.isascii() and text.lstrip("-").isdigit():
+            elif number and is_integer(text):
                 condition |= Q(**{facet.value: int(text)})
             else:
                 # Text filters match case-insensitively (a country code, say), so does this.

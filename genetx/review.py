@@ -31,6 +31,7 @@ from genetx.services import (
     revision_submit,
     revision_unschedule,
 )
+from genetx.text import is_integer
 
 # "could not be approved": the action named in a refusal, by the form's action value.
 ACTION_PARTICIPLES = {
@@ -215,7 +216,7 @@ class RevisionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         revision = (
             Revision.objects.for_queue().filter(pk=revision_id).first()
-            if str(revision_id).isascii() and str(revision_id).isdigit()
+            if is_integer(str(revision_id))
             else None
         )
         if revision is None or revision.model is None:

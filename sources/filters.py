@@ -17,6 +17,7 @@ from genetx.listing import (
     TextValuesFilter,
 )
 from genetx.models import EARLIEST_DATE, LATEST_DATE, Status
+from genetx.text import is_integer
 from therapies.models import Therapy
 
 from .models import Claim, ClaimReview, Source, SourceKind, language_name
@@ -32,10 +33,7 @@ class YearsField(TextValuesField):
     def clean(self, value):
         years = []
         for text in super().clean(value):
-            # ASCII digits only: "²" is a digit to str.isdigit() but not a number to int().
-            if not (text.isascii() and text.isdigit()) or not (
-                EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year
-            ):
+            if not is_integer(text) or not (EARLIEST_DATE.year <= int(text) <= LATEST_DATE.year):
                 raise forms.ValidationError(
                     gettext("Enter years from %(first)s to %(last)s.")
                     % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year},

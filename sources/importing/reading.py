@@ -17,6 +17,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from genetx.imports import ImportFileError, check_entry_count, check_field_size, read_bounded
 from genetx.models import DatePrecision
+from genetx.text import is_integer
 from sources.models import SourceKind
 
 BIBTEX_KINDS = {
@@ -371,7 +372,7 @@ def _set_issued(row: SourceRow, year: str, month: str, day: str) -> None:
     month_number = None
     if month:
         month_number = MONTHS.get(month.lower().strip(". ")) or (
-            int(month) if month.isascii() and month.isdigit() and 1 <= int(month) <= 12 else None
+            int(month) if is_integer(month) and 1 <= int(month) <= 12 else None
         )
         if month_number is None:
             row.refuse(
