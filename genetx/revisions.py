@@ -35,9 +35,10 @@ from django.utils.translation import gettext
 
 from .translation_sync import english_copy, set_stored_value, stored_value
 
-# Never part of a revision's changes: publishing state and audit columns move by their own
-# routes (publish actions, saves), not by applying a proposed edit.
-NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version"}
+# Never part of a revision's changes: publishing state, audit columns and counts kept on the
+# row move by their own routes (publish actions, saves, sources.signals), not by applying a
+# proposed edit.
+NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version", "citation_count"}
 # Long text (any TextField, and CharFields longer than this) is compared word by word.
 LONG_TEXT = 80
 

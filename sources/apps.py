@@ -6,3 +6,8 @@ class SourcesConfig(AppConfig):
     name = "sources"
     verbose_name = _("Sources")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

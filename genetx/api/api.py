@@ -415,7 +415,7 @@ _list_endpoint(
 
 
 def _source(**lookup):
-    return get_object_or_404(Source.objects.for_detail().with_citation_count(), **lookup)
+    return get_object_or_404(Source.objects.for_detail(), **lookup)
 
 
 _detail_endpoints(sources, "/sources", "source", schemas.SourceDetail, _source, "A source")

@@ -158,7 +158,9 @@ class Command(BaseCommand):
             raise CommandError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE}.")
         existing = Modality.objects.filter(slug=f"{PREFIX}modality-1").first()
         if delete:
-            self._delete()
+            with transaction.atomic():
+                self._delete()
+                Source.objects.recount_citations()  # demo sources synthetic claims cited
             bump_content_version()
             self.stdout.write("Deleted the synthetic corpus.")
             return
@@ -170,6 +172,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._delete()
             counts = Builder(seed=seed, sizes=Sizes(scale), out=self.stdout).build()
+            # bulk_create sends no post_save signal, so the sources' counts are made here.
+            Source.objects.recount_citations()
         self._analyze()
         # bulk_create sends no post_save signal, so tell the page cache explicitly.
         bump_content_version()

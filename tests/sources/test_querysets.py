@@ -42,13 +42,6 @@ def test_cited_is_sources_that_some_claim_cites_listed_once():
     assert list(Source.objects.cited()) == [cited]
 
 
-def test_citation_count_counts_published_claims_only():
-    source = make_source()
-    make_claim(sources=[source])
-    make_claim(sources=[source], status="draft")
-    assert Source.objects.with_citation_count().get(pk=source.pk).citation_count == 1
-
-
 def test_source_listing_is_published_sources_with_authors_in_three_queries(
     django_assert_num_queries,
 ):

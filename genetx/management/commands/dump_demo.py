@@ -45,22 +45,24 @@ class Command(BaseCommand):
                 output=str(output_dir / name),
                 verbosity=0,
             )
-            _drop_versions(output_dir / name)
+            _drop_counters(output_dir / name)
             _drop_english_copies(output_dir / name)
             self.stdout.write(f"Wrote {output_dir / name}")
 
 
-# The first field of every versioned model, as dumpdata writes it.
-_VERSION_LINE = re.compile(r'^    "version": \d+,\n', re.MULTILINE)
+# Counters, as dumpdata writes them (neither is a model's last field, so each ends in a comma).
+_COUNTER_LINE = re.compile(r'^    "(?:version|citation_count)": \d+,\n', re.MULTILINE)
 
 
-def _drop_versions(path: Path) -> None:
-    """Leave the save counter (genetx.models.Versioned) out of the demo files.
+def _drop_counters(path: Path) -> None:
+    """Leave the save counter (genetx.models.Versioned) and a source's citation count out
+    of the demo files.
 
-    It counts saves in one database, for conflict detection; the demo has no such past,
-    and records it loads start at version 1.
+    The save counter counts saves in one database, for conflict detection; the demo has no
+    such past, and records it loads start at version 1. The citation count is made from the
+    claims as they load (sources.signals).
     """
-    path.write_text(_VERSION_LINE.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
+    path.write_text(_COUNTER_LINE.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _drop_english_copies(path: Path) -> None:
