@@ -1,11 +1,23 @@
-"""The timeline: dated events from claims, regulatory decisions and source publications."""
+"""The timeline: dated events from claims, regulatory decisions, source publications and
+clinical trials.
 
+Entries are ordered by date, then kind (claims before the decisions and publications that
+document them), then id, and read a page at a time by keyset: a page reads at most
+`limit + 1` rows of each kind after (or before) a cursor and merges them, so it costs the
+same few queries however long the timeline grows. The public page and the API both read
+it this way; the whole timeline at 100,000 therapies was 100 MB of HTML in 100 s.
+"""
+
+import base64
+import binascii
 import datetime
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -194,15 +206,106 @@ KINDS = [
         trial_completion_event,
     ),
 ]
+KIND_KEYS = tuple(kind.key for kind in KINDS)
+# Where each kind sorts among the entries of one day.
+ORDER = {kind.key: position for position, kind in enumerate(KINDS)}
+
+# An entry's place in the timeline: (date, ORDER of its kind, id).
+Cursor = tuple[datetime.date, int, int]
 
 
-def events() -> list[Event]:
-    """Every dated public event, oldest first; a fixed number of queries."""
-    found = [kind.event(row) for kind in KINDS for row in kind.rows()]
-    # Within one day, claims come before the decisions and publications that document them.
-    order = {str(kind.label): position for position, kind in enumerate(KINDS)}
-    found.sort(key=lambda event: (event.date, order[str(event.kind)], event.title))
-    return found
+@dataclass
+class Entry:
+    cursor: Cursor
+    kind: EventKind
+    event: Event
+
+
+def encode(cursor: Cursor) -> str:
+    """A cursor as an opaque, URL-safe token (the API's and the page's links carry it)."""
+    date, order, pk = cursor
+    raw = json.dumps([date.isoformat(), KINDS[order].key, pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode(token: str) -> Cursor:
+    """The cursor a token stands for; ValueError for anything this code did not write."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        date, kind, pk = json.loads(raw)
+        if kind not in ORDER or isinstance(pk, bool) or not isinstance(pk, int):
+            raise ValueError(kind)
+        return datetime.date.fromisoformat(date), ORDER[kind], pk
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise ValueError("The cursor is not one this list gave out.") from None
+
+
+def year_start(year: int) -> Cursor:
+    """A cursor just before the first entry of the year: read after it to start there."""
+    return datetime.date(year, 1, 1), -1, 0
+
+
+def _after(kind: EventKind, cursor: Cursor) -> Q:
+    """This kind's rows that sort after the cursor's entry."""
+    date, cursor_order, pk = cursor
+    field, order = kind.date_field, ORDER[kind.key]
+    if order > cursor_order:
+        return Q(**{f"{field}__gte": date})
+    if order < cursor_order:
+        return Q(**{f"{field}__gt": date})
+    return Q(**{f"{field}__gt": date}) | Q(**{field: date, "pk__gt": pk})
+
+
+def _before(kind: EventKind, cursor: Cursor) -> Q:
+    """This kind's rows that sort before the cursor's entry."""
+    date, cursor_order, pk = cursor
+    field, order = kind.date_field, ORDER[kind.key]
+    if order < cursor_order:
+        return Q(**{f"{field}__lte": date})
+    if order > cursor_order:
+        return Q(**{f"{field}__lt": date})
+    return Q(**{f"{field}__lt": date}) | Q(**{field: date, "pk__lt": pk})
+
+
+def entries(
+    *, limit: int, after: Cursor | None = None, before: Cursor | None = None, kinds=KINDS
+) -> tuple[list[Entry], bool]:
+    """Up to `limit` entries in timeline order: the first ones, those after `after`, or
+    the last ones before `before`; and whether more lie beyond them in the direction read."""
+    found = []
+    for kind in kinds:
+        rows = kind.rows()
+        if before is not None:
+            rows = rows.filter(_before(kind, before)).order_by(f"-{kind.date_field}", "-pk")
+        else:
+            rows = rows.order_by(kind.date_field, "pk")
+            if after is not None:
+                rows = rows.filter(_after(kind, after))
+        for row in rows[: limit + 1]:
+            cursor = (getattr(row, kind.date_field), ORDER[kind.key], row.pk)
+            found.append(Entry(cursor, kind, kind.event(row)))
+    found.sort(key=lambda entry: entry.cursor, reverse=before is not None)
+    shown = found[:limit]
+    if before is not None:
+        shown.reverse()
+    return shown, len(found) > limit
+
+
+def counts_by_year() -> dict[tuple[int, int], int]:
+    """How many entries each year has of each kind, {(year, ORDER of the kind): n}: one
+    grouped count per kind (the year index and the chart; keep it per content version,
+    genetx.cache.per_version)."""
+    counts = {}
+    for kind in KINDS:
+        rows = (
+            kind.rows()
+            .prefetch_related(None)
+            .order_by()
+            .values_list(ExtractYear(kind.date_field))
+            .annotate(n=Count("pk"))
+        )
+        counts.update({(year, ORDER[kind.key]): n for year, n in rows})
+    return counts
 
 
 def by_year(found: list[Event]) -> list[Year]:
@@ -212,19 +315,14 @@ def by_year(found: list[Event]) -> list[Year]:
     ]
 
 
-def events_per_year(years: list[Year]):
-    """The timeline's events per year as a chart, split by kind of event (no query)."""
+def events_per_year(counts: dict[tuple[int, int], int]):
+    """The timeline's entries per year as a chart, split by kind of entry (no query)."""
     from genetx.charts import stacked_chart
 
-    counts: dict[tuple[str, str], int] = {}
-    for year in years:
-        for event in year.events:
-            key = (str(year.year), str(event.kind))
-            counts[key] = counts.get(key, 0) + 1
     return stacked_chart(
         "events",
         gettext("Timeline events per year"),
         gettext("events"),
-        counts,
+        {(str(year), str(KINDS[order].label)): n for (year, order), n in counts.items()},
         row_header=gettext("Year"),
     )

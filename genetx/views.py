@@ -20,6 +20,8 @@ from therapies.models import Condition, Modality, Therapy
 
 from . import health, search, throttle, timeline
 from .cache import per_version, query_params
+from .models import EARLIEST_DATE, LATEST_DATE
+from .text import is_integer
 from .updates import latest_updates
 
 # What a 503 tells clients to wait before trying again: a database restart or failover.
@@ -161,18 +163,76 @@ class SearchView(ListView):
 
 
 class TimelineView(TemplateView):
-    """Dated events by year: claims about events, regulatory decisions, publications."""
+    """Dated entries by year, oldest first: claims about events, regulatory decisions,
+    publications, trial starts and completions; a page of entries at a time.
+
+    Pages are read by keyset (genetx.timeline): ?after= and ?before= carry the cursor of
+    the entry a page continues from, and ?from=<year> starts at a year, which the year
+    index links to. A link this site did not write gives the first page, a message and
+    status 400.
+    """
 
     template_name = "genetx/timeline.html"
-    cache_query_params = frozenset()
+    cache_query_params = frozenset({"after", "before", "from"})
+    page_size = 200
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.position = self._position(request.GET)
+            self.invalid = False
+        except ValueError:
+            self.position, self.invalid = {}, True
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if self.invalid else 200)
+
+    @staticmethod
+    def _position(params) -> dict:
+        if "before" in params:
+            return {"before": timeline.decode(params["before"])}
+        if "after" in params:
+            return {"after": timeline.decode(params["after"])}
+        if "from" in params:
+            year = params["from"]
+            if not is_integer(year) or not EARLIEST_DATE.year <= int(year) <= LATEST_DATE.year:
+                raise ValueError(year)
+            return {"from": int(year), "after": timeline.year_start(int(year))}
+        return {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        years = timeline.by_year(timeline.events())
+        counts = per_version("timeline-years", (), timeline.counts_by_year)
+        per_year: dict[int, int] = {}
+        for (year, _), n in sorted(counts.items()):
+            per_year[year] = per_year.get(year, 0) + n
+        total = sum(per_year.values())
+        position = self.position
+        shown, more = timeline.entries(
+            limit=self.page_size, after=position.get("after"), before=position.get("before")
+        )
+        if "before" in position:
+            earlier, later = more, True
+        else:
+            earlier = "after" in position and (
+                "from" not in position or any(year < position["from"] for year in per_year)
+            )
+            later = more
+        # One page holds it all: the year index jumps within the page, as it always did.
+        paged = total > self.page_size or bool(position)
         context.update(
-            years=years,
-            event_count=sum(len(year.events) for year in years),
-            chart=timeline.events_per_year(years),
+            years=timeline.by_year([entry.event for entry in shown]),
+            year_index=[
+                {
+                    "year": year,
+                    "url": f"?from={year}#year-{year}" if paged else f"#year-{year}",
+                }
+                for year in per_year
+            ],
+            event_count=total,
+            chart=timeline.events_per_year(counts),
+            invalid=self.invalid,
+            earlier_url=f"?before={timeline.encode(shown[0].cursor)}" if earlier and shown else "",
+            later_url=f"?after={timeline.encode(shown[-1].cursor)}" if later and shown else "",
+            start_url=reverse("timeline") if position else "",
         )
         return context
 

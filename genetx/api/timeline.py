@@ -1,18 +1,8 @@
-"""The timeline in the API: the public timeline's entries, a keyset page at a time.
+"""The timeline in the API: the public timeline's entries, a keyset page at a time
+(genetx.timeline reads them, for the public page too)."""
 
-Entries come from three tables (dated claims, regulatory decisions, dated sources), ordered
-by date, then kind (claims before the decisions and publications that document them), then
-id. A page reads at most `limit + 1` rows of each kind after the cursor and merges them, so
-it costs the same few queries however long the timeline grows.
-"""
-
-import base64
-import binascii
-import datetime
-import json
 from typing import Literal
 
-from django.db.models import Q
 from django.urls import reverse
 from ninja import Field, Schema
 
@@ -21,8 +11,7 @@ from genetx import timeline
 from .querying import MAX_VALUES, ApiInputError, next_link
 from .schemas import absolute
 
-KIND_KEYS = tuple(kind.key for kind in timeline.KINDS)
-_ORDER = {kind.key: position for position, kind in enumerate(timeline.KINDS)}
+KIND_KEYS = timeline.KIND_KEYS
 # The API address of each kind's record.
 _RECORD_URL = {
     "event": lambda record: reverse("api:claim", kwargs={"slug": record.slug}),
@@ -39,62 +28,24 @@ class TimelineQuery(Schema):
     )
 
 
-def _encode(date: datetime.date, kind: str, pk: int) -> str:
-    raw = json.dumps([date.isoformat(), kind, pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime.date, int, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        date, kind, pk = json.loads(raw)
-        if kind not in _ORDER or isinstance(pk, bool) or not isinstance(pk, int):
-            raise ValueError(kind)
-        return datetime.date.fromisoformat(date), _ORDER[kind], pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
-        raise ApiInputError({"cursor": ["The cursor is not one this list gave out."]}) from None
-
-
-def _after(kind, order: int, cursor) -> Q:
-    """This kind's rows that sort after the cursor's entry."""
-    date, cursor_order, pk = cursor
-    field = kind.date_field
-    if order > cursor_order:
-        return Q(**{f"{field}__gte": date})
-    if order < cursor_order:
-        return Q(**{f"{field}__gt": date})
-    return Q(**{f"{field}__gt": date}) | Q(**{field: date, "pk__gt": pk})
-
-
 def timeline_page(request, query: TimelineQuery, page) -> dict:
-    cursor = _decode(page.cursor) if page.cursor else None
+    try:
+        cursor = timeline.decode(page.cursor) if page.cursor else None
+    except ValueError as error:
+        raise ApiInputError({"cursor": [str(error)]}) from None
     wanted = set(query.kind) or set(KIND_KEYS)
-    found = []
-    for kind in timeline.KINDS:
-        if kind.key not in wanted:
-            continue
-        order = _ORDER[kind.key]
-        rows = kind.rows().order_by(kind.date_field, "pk")
-        if cursor is not None:
-            rows = rows.filter(_after(kind, order, cursor))
-        for row in rows[: page.limit + 1]:
-            event = kind.event(row)
-            found.append(((event.date, order, row.pk), kind.key, event))
-    found.sort(key=lambda item: item[0])
-    shown = found[: page.limit]
-    next_url = None
-    if len(found) > page.limit:
-        (date, _, pk), key, _ = shown[-1]
-        next_url = next_link(request, cursor=_encode(date, key, pk))
+    kinds = [kind for kind in timeline.KINDS if kind.key in wanted]
+    shown, more = timeline.entries(limit=page.limit, after=cursor, kinds=kinds)
+    next_url = next_link(request, cursor=timeline.encode(shown[-1].cursor)) if more else None
     results = [
         {
-            "date": event.datetime_attr,
-            "kind": key,
-            "title": event.title,
-            "url": absolute({"request": request}, _RECORD_URL[key](event.record)),
-            "html_url": absolute({"request": request}, event.url),
-            "sources": event.sources,
+            "date": entry.event.datetime_attr,
+            "kind": entry.kind.key,
+            "title": entry.event.title,
+            "url": absolute({"request": request}, _RECORD_URL[entry.kind.key](entry.event.record)),
+            "html_url": absolute({"request": request}, entry.event.url),
+            "sources": entry.event.sources,
         }
-        for _, key, event in shown
+        for entry in shown
     ]
     return {"next": next_url, "results": results}

@@ -98,3 +98,111 @@ def test_unpublished_records_stay_off_the_timeline(client):
 
 def test_empty_timeline_says_so(client):
     assert "No dated events have been published yet." in get_timeline(client).content.decode()
+
+
+# Pages ---------------------------------------------------------------------------------
+# The whole timeline at 100,000 therapies was 100 MB of HTML, built in 100 s: it is read a
+# page at a time (genetx.timeline.entries), and these tests use pages of three entries.
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    from genetx.views import TimelineView
+
+    monkeypatch.setattr(TimelineView, "page_size", 3)
+
+
+def dated_claims(years) -> list[str]:
+    """One claim per year in `years` (their sources are undated attributions, so that each
+    page holds the claims alone); the statements, in timeline order."""
+    statements = []
+    reporter = make_source(title="Reporter", issued=None, issued_precision="")
+    for n, year in enumerate(years):
+        statement = f"Event {n} of {year}."
+        attribution = make_source(
+            kind="attribution", reported_by=reporter, issued=None, issued_precision=""
+        )
+        make_claim(
+            statement=statement,
+            event_date=datetime.date(year, 1, 1),
+            event_date_precision="year",
+            sources=[attribution],
+        )
+        statements.append(statement)
+    return statements
+
+
+def shown(response) -> list[str]:
+    return [event.title for event in all_events(response)]
+
+
+def follow(client, response, rel: str):
+    import re
+
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', response.content.decode())
+    if not found:
+        return None
+    page = client.get(reverse("timeline") + found.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200
+    return page
+
+
+def test_a_long_timeline_is_read_a_page_at_a_time_each_entry_once(client, small_pages):
+    statements = dated_claims([2018, 2018, 2019, 2020, 2020, 2020, 2021])
+    page = get_timeline(client)
+    seen = []
+    while page is not None:
+        assert len(shown(page)) <= 3
+        seen += shown(page)
+        page = follow(client, page, "next")
+    assert seen == statements
+
+
+def test_earlier_entries_lead_back_to_the_page_before(client, small_pages):
+    statements = dated_claims([2018, 2018, 2019, 2020, 2020, 2020, 2021])
+    first = get_timeline(client)
+    assert 'rel="prev"' not in first.content.decode()
+    last = follow(client, follow(client, first, "next"), "next")
+    assert shown(last) == statements[6:]
+    back = follow(client, last, "prev")
+    assert shown(back) == statements[3:6]
+    assert shown(follow(client, back, "prev")) == statements[:3]
+
+
+def test_the_year_index_starts_a_page_at_its_year(client, small_pages):
+    statements = dated_claims([2018, 2018, 2019, 2020, 2020, 2020, 2021])
+    html = get_timeline(client).content.decode()
+    assert 'href="?from=2020#year-2020"' in html
+    page = client.get(reverse("timeline"), {"from": "2020"})
+    assert shown(page) == statements[3:6]
+    assert shown(follow(client, page, "prev")) == statements[:3]
+    # The index and the chart count the whole timeline, not the page.
+    assert [year["year"] for year in page.context["year_index"]] == [2018, 2019, 2020, 2021]
+    assert page.context["event_count"] == 7
+
+
+def test_a_timeline_that_fits_on_one_page_has_no_page_links(client):
+    dated_claims([2018, 2019])
+    html = get_timeline(client).content.decode()
+    assert 'href="#year-2018"' in html
+    assert 'rel="next"' not in html and 'rel="prev"' not in html
+    assert "?from=" not in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "not-a-cursor"},
+        {"before": "eyJ4Ijoy"},
+        {"after": "WyIyMDIwLTAxLTAxIiwiZXZlbnQiLHRydWVd"},  # ["2020-01-01","event",true]
+        {"from": "²"},
+        {"from": "99999"},
+        {"from": "-1"},
+    ],
+)
+def test_a_link_the_site_did_not_write_shows_the_start_with_a_message(client, params):
+    statements = dated_claims([2018, 2019])
+    response = client.get(reverse("timeline"), params)
+    assert response.status_code == 400
+    assert "not one this site gave out" in response.content.decode()
+    assert shown(response) == statements

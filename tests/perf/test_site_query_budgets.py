@@ -26,8 +26,11 @@ pytestmark = pytest.mark.django_db
 HOME_QUERIES = 14
 # Timeline: dated claims, their citations with sources, those sources' authors (3);
 # decisions, their sources' authors (2); dated sources, their authors (2); trial starts and
-# completions, each with their citations and the cited sources' authors (3 + 3).
+# completions, each with their citations and the cited sources' authors (3 + 3). The
+# first request of a content version also counts each kind's entries per year (5), for the
+# year index and the chart.
 TIMELINE_QUERIES = 13
+TIMELINE_YEAR_COUNTS = 5
 # Search, all types, on PostgreSQL, the first time in a content version: per type the
 # full-text count that decides whether typo matching is needed (6) and the count that
 # reads it (6), then the best hits of each type that has any (6); on other databases one
@@ -88,8 +91,10 @@ def test_home_query_budget(client, django_assert_num_queries, size, language):
 @pytest.mark.parametrize("size", [2, 12])
 def test_timeline_query_budget(client, django_assert_num_queries, size, language):
     build_site(size)
-    with django_assert_num_queries(TIMELINE_QUERIES):
+    with django_assert_num_queries(TIMELINE_QUERIES + TIMELINE_YEAR_COUNTS):
         assert client.get(reverse("timeline")).status_code == 200
+    with django_assert_num_queries(TIMELINE_QUERIES):
+        assert client.get(reverse("timeline") + "?from=2020").status_code == 200
 
 
 @pytest.mark.parametrize("size", [2, 12])
