@@ -33,12 +33,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from .counts import is_kept_count
 from .translation_sync import english_copy, set_stored_value, stored_value
 
-# Never part of a revision's changes: publishing state, audit columns and counts kept on the
-# row move by their own routes (publish actions, saves, sources.signals), not by applying a
-# proposed edit.
-NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version", "citation_count"}
+# Never part of a revision's changes: publishing state and audit columns move by their own
+# routes (publish actions, saves), not by applying a proposed edit; nor do the counts kept on
+# rows (genetx.counts), which the signals make.
+NOT_REVISED = {"status", "published_at", "created_at", "updated_at", "version"}
 # Long text (any TextField, and CharFields longer than this) is compared word by word.
 LONG_TEXT = 80
 
@@ -56,7 +57,11 @@ def stored_fields(model) -> list[models.Field]:
 
 def revised_fields(model) -> list[models.Field]:
     """The concrete fields a revision may change (no primary key, status or audit columns)."""
-    return [f for f in stored_fields(model) if f.name not in NOT_REVISED]
+    return [f for f in stored_fields(model) if _revised(f)]
+
+
+def _revised(model_field) -> bool:
+    return model_field.name not in NOT_REVISED and not is_kept_count(model_field)
 
 
 def field_values(instance, fields=None) -> dict:
@@ -152,11 +157,7 @@ def _capture_formset(formset, previous: dict | None) -> dict | None:
             continue
         values = field_values(instance, fields)
         stored_values = field_values(stored, fields)
-        if any(
-            not _same(values[f.name], stored_values[f.name])
-            for f in fields
-            if f.name not in NOT_REVISED
-        ):
+        if any(not _same(values[f.name], stored_values[f.name]) for f in fields if _revised(f)):
             changed.append({"pk": instance.pk, "version": stored.version, "fields": values})
     if not (changed or new or deleted):
         return None

@@ -10,8 +10,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from genetx.counts import keep_count
 from genetx.links import record_url
-from genetx.models import ListedFromParent, Publishable, PublishableQuerySet, Status, per_row_count
+from genetx.models import ListedFromParent, Publishable, PublishableQuerySet, Status
 
 from .validators import validate_country_code, validate_ror_id
 
@@ -23,15 +24,9 @@ class InstitutionQuerySet(PublishableQuerySet):
             programmes__therapy=therapy, programmes__status=Status.PUBLISHED
         ).distinct()
 
-    def with_programme_count(self):
-        """Annotate programme_count: published programmes of each institution, counted for
-        the rows shown (genetx.models.per_row_count)."""
-        published = Programme.objects.filter(status=Status.PUBLISHED)
-        return self.annotate(programme_count=per_row_count(published, "institution"))
-
     def for_listing(self):
-        """Published institutions with their programme counts."""
-        return self.published().with_programme_count()
+        """Published institutions (each row keeps its programme count)."""
+        return self.published()
 
     def for_detail(self):
         """Published institutions with published programmes and their therapies."""
@@ -87,6 +82,12 @@ class Institution(Publishable):
 
     name = models.CharField(max_length=250, verbose_name=_("name"))
     slug = models.SlugField(max_length=250, unique=True, verbose_name=_("slug"))
+    programme_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("How many published programmes it runs; kept up to date on every save."),
+        verbose_name=_("programme count"),
+    )
     kind = models.CharField(max_length=20, choices=Kind, db_index=True, verbose_name=_("kind"))
     city = models.CharField(max_length=120, blank=True, db_index=True, verbose_name=_("city"))
     region = models.CharField(
@@ -149,6 +150,8 @@ class Institution(Publishable):
             models.Index(fields=["status", "name"]),
             # "Newest first", as for therapies.
             models.Index(fields=["-published_at"], name="institution_newest"),
+            # "Most programmes first", likewise.
+            models.Index(fields=["-programme_count"], name="institution_most_programmes"),
         ]
         constraints = [
             *Publishable._meta.constraints,
@@ -354,3 +357,13 @@ class Programme(ListedFromParent, Publishable):
 
     def get_absolute_url(self):
         return self.institution.get_absolute_url() + f"#programme-{self.pk}"
+
+
+# What the institution list shows and sorts "Most programmes" by (hospitals.signals keeps
+# it).
+PROGRAMME_COUNT = keep_count(
+    model=Institution,
+    field="programme_count",
+    counted=lambda: Programme.objects.filter(status=Status.PUBLISHED),
+    to_row="institution",
+)

@@ -1,12 +1,9 @@
-"""Keep Source.citation_count true on every write path.
+"""Keep Source.citation_count true on every write path (genetx.counts says why signals).
 
-Signals rather than calls in the admin or the services, for the reason genetx.cache gives
-for the page cache: a citation or a claim's status changes through forms, inlines, actions,
-revisions going live, imports, fixtures and the shell. Bulk writes send no signals: the
-code that makes them (the benchmark corpus) calls Source.objects.recount_citations().
+Bulk writes send no signals: the code that makes them (the benchmark corpus) recounts.
 """
 
-from .models import Citation, Claim, Source
+from .models import CITATION_COUNT, Citation, Claim, Source
 
 
 def remember_source(sender, instance, **kwargs) -> None:
@@ -14,22 +11,22 @@ def remember_source(sender, instance, **kwargs) -> None:
     instance._stored_source_id = instance.source_id if instance.pk else None
 
 
-def citation_written(sender, instance, raw=False, **kwargs) -> None:
+def citation_written(sender, instance, **kwargs) -> None:
     """post_save and post_delete of a citation: its source, and the one it left."""
     sources = {instance.source_id, getattr(instance, "_stored_source_id", None)} - {None}
-    Source.objects.filter(pk__in=sources).recount_citations()
+    CITATION_COUNT.recount(Source.objects.filter(pk__in=sources))
     instance._stored_source_id = instance.source_id
 
 
-def claim_saved(sender, instance, raw=False, **kwargs) -> None:
+def claim_saved(sender, instance, **kwargs) -> None:
     """post_save of a claim: its status may have changed, so recount what it cites."""
-    Source.objects.filter(citations__claim=instance).recount_citations()
+    CITATION_COUNT.recount(Source.objects.filter(citations__claim=instance))
 
 
-def source_saved(sender, instance, raw=False, **kwargs) -> None:
+def source_saved(sender, instance, **kwargs) -> None:
     """post_save of a source: save() wrote the count it read, which a claim published
     since may have changed."""
-    Source.objects.filter(pk=instance.pk).recount_citations()
+    CITATION_COUNT.recount(Source.objects.filter(pk=instance.pk))
 
 
 def connect() -> None:

@@ -6,3 +6,8 @@ class TherapiesConfig(AppConfig):
     name = "therapies"
     verbose_name = _("Therapies")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from genetx import dates
+from genetx.counts import keep_count
 from genetx.links import record_url
 from genetx.models import (
     DatePrecision,
@@ -21,7 +22,6 @@ from genetx.models import (
     Status,
     Versioned,
     partial_date_constraints,
-    per_row_count,
 )
 from sources.models import CitingQuerySet, SourceReferenceQuerySet
 
@@ -98,64 +98,20 @@ class Modality(Versioned):
         return (self.slug,)
 
 
-def _published_therapy_links():
-    """Condition-therapy links of published therapies: what the condition list counts."""
-    return Therapy.conditions.through.objects.filter(therapy__status=Status.PUBLISHED)
-
-
 class ConditionQuerySet(PublishableQuerySet):
-    def with_therapy_count(self):
-        """Annotate therapy_count: published therapies for each condition.
-
-        Not DISTINCT: a therapy is linked to a condition at most once, and a distinct count
-        made PostgreSQL sort every link (on disk, at thousands of therapies) instead of
-        hashing. Annotate before any filter across another many-valued relation.
-        """
-        return self.annotate(
-            therapy_count=Count("therapies", filter=Q(therapies__status=Status.PUBLISHED))
-        )
-
     def most_treated(self):
         """Published conditions with published therapies, most therapies first; only the
         name and slug (grouping whole rows made PostgreSQL sort them on disk)."""
         return (
             self.published()
-            .only("name", "slug")
-            .with_therapy_count()
+            .only("name", "slug", "therapy_count")
             .filter(therapy_count__gt=0)
             .order_by("-therapy_count", "name")
         )
 
-    def with_shown_therapy_count(self):
-        """therapy_count as with_therapy_count(), counted per row by a correlated subquery.
-
-        For pages of rows (genetx.models.per_row_count): the GROUP BY joined and sorted
-        every condition's links first (60 ms at 10,000 therapies, on every uncached list
-        page).
-        """
-        return self.annotate(therapy_count=per_row_count(_published_therapy_links(), "condition"))
-
     def for_listing(self):
-        """Published conditions with their parent and therapy counts."""
-        return self.for_rows().with_shown_therapy_count()
-
-    def for_rows(self):
-        """Published conditions with their parent: list rows whose therapy counts come
-        from published_therapy_counts() (the condition list's pages)."""
+        """Published conditions with their parent (each row keeps its therapy count)."""
         return self.published().select_related("parent")
-
-    def published_therapy_counts(self) -> dict[int, int]:
-        """{condition id: published therapies} for every condition with any, in one
-        grouped scan of the links: what the condition list keeps per content version, so a
-        page of rows runs no count (at 100,000 therapies a popular condition has thousands
-        of links, and counting them per row was most of the page's time)."""
-        return dict(
-            _published_therapy_links()
-            .order_by()
-            .values("condition")
-            .annotate(count=Count("*"))
-            .values_list("condition", "count")
-        )
 
     def for_detail(self):
         """Published conditions with their parent and published sub-conditions."""
@@ -183,6 +139,12 @@ class Condition(Publishable):
 
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
+    therapy_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("How many published therapies it has; kept up to date on every save."),
+        verbose_name=_("therapy count"),
+    )
     category = models.CharField(
         max_length=24, choices=Category, db_index=True, verbose_name=_("category")
     )
@@ -221,6 +183,9 @@ class Condition(Publishable):
         verbose_name_plural = _("conditions")
         permissions = [("publish_condition", "Can publish, unpublish and archive conditions")]
         ordering = ["name"]
+        # "Most therapies first" reads a page in order (the name breaks ties, in the
+        # reader's language) rather than count and sort them all.
+        indexes = [models.Index(fields=["-therapy_count"], name="condition_most_therapies")]
         constraints = [
             *Publishable._meta.constraints,
             models.CheckConstraint(
@@ -1080,3 +1045,13 @@ class TrialCitation(Versioned):
         return (self.trial.slug, self.source.key)
 
     natural_key.dependencies = ["therapies.trial", "sources.source"]
+
+
+# What the condition list shows and sorts "Most therapies" by: links to published
+# therapies (therapies.signals keeps it).
+THERAPY_COUNT = keep_count(
+    model=Condition,
+    field="therapy_count",
+    counted=lambda: Therapy.conditions.through.objects.filter(therapy__status=Status.PUBLISHED),
+    to_row="condition",
+)

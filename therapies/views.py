@@ -1,4 +1,3 @@
-from genetx.cache import per_version
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
 from genetx.pages import EvidenceMixin, PreviewDetailView, TrialsMixin, first_and_count
@@ -102,26 +101,7 @@ class ConditionListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        if self.counts_in_sql():
-            return Condition.objects.for_listing().order_by("name")
-        return Condition.objects.for_rows().order_by("name")
-
-    def counts_in_sql(self) -> bool:
-        """Sorting by the count, and the downloads, read each row's count in SQL; a page
-        sorted otherwise takes its rows' counts from the table kept per content version."""
-        return self.request.GET.get("sort") == "therapies" or "format" in self.request.GET
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, rows, has_other_pages = super().paginate_queryset(queryset, page_size)
-        if not self.counts_in_sql():
-            counts = per_version(
-                "condition-therapy-counts", (), Condition.objects.published_therapy_counts
-            )
-            rows = list(rows)
-            for condition in rows:
-                condition.therapy_count = counts.get(condition.pk, 0)
-            page.object_list = rows
-        return paginator, page, rows, has_other_pages
+        return Condition.objects.for_listing().order_by("name")
 
 
 class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView):

@@ -291,7 +291,7 @@ _list_endpoint(
 
 
 def _condition(**lookup):
-    condition = get_object_or_404(Condition.objects.for_detail().with_therapy_count(), **lookup)
+    condition = get_object_or_404(Condition.objects.for_detail(), **lookup)
     condition.therapies_shown = list(Therapy.objects.published().for_condition(condition))
     condition.claims_shown = _claims_about(Claim.objects.about_condition(condition))
     return condition
@@ -359,9 +359,7 @@ _list_endpoint(
 
 
 def _institution(**lookup):
-    institution = get_object_or_404(
-        Institution.objects.for_detail().with_programme_count(), **lookup
-    )
+    institution = get_object_or_404(Institution.objects.for_detail(), **lookup)
     institution.claims_shown = _claims_about(Claim.objects.about_institution(institution))
     return institution
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from genetx.cache import bump_content_version
+from genetx.counts import recount_all
 from genetx.models import DatePrecision, Status
 from hospitals.models import Institution, Programme
 from sources.models import Author, Citation, Claim, Source
@@ -160,7 +161,7 @@ class Command(BaseCommand):
         if delete:
             with transaction.atomic():
                 self._delete()
-                Source.objects.recount_citations()  # demo sources synthetic claims cited
+                recount_all()  # demo records the synthetic ones cited or linked
             bump_content_version()
             self.stdout.write("Deleted the synthetic corpus.")
             return
@@ -172,8 +173,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._delete()
             counts = Builder(seed=seed, sizes=Sizes(scale), out=self.stdout).build()
-            # bulk_create sends no post_save signal, so the sources' counts are made here.
-            Source.objects.recount_citations()
+            # bulk_create sends no post_save signal, so the kept counts are made here.
+            recount_all()
         self._analyze()
         # bulk_create sends no post_save signal, so tell the page cache explicitly.
         bump_content_version()

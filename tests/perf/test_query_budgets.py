@@ -127,9 +127,8 @@ PAGES = {
         13,
     ),
     "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
-    # The first request of a content version also counts every condition's therapies
-    # (one grouped scan); the version's later pages reuse those counts.
-    "condition-list": (lambda w: reverse("therapies:condition-list"), 5),
+    # Each row keeps its therapy count (genetx.counts): no count is made for the page.
+    "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
     # Its therapies are one-line mentions (for_mentions): no conditions prefetched for them.
     "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
     # The map adds two: the filtered institutions' places, then their roles.

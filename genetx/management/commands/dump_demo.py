@@ -50,19 +50,20 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {output_dir / name}")
 
 
-# Counters, as dumpdata writes them (neither is a model's last field, so each ends in a comma).
-_COUNTER_LINE = re.compile(r'^    "(?:version|citation_count)": \d+,\n', re.MULTILINE)
-
-
 def _drop_counters(path: Path) -> None:
-    """Leave the save counter (genetx.models.Versioned) and a source's citation count out
-    of the demo files.
+    """Leave the save counter (genetx.models.Versioned) and the counts kept on rows
+    (genetx.counts) out of the demo files.
 
     The save counter counts saves in one database, for conflict detection; the demo has no
-    such past, and records it loads start at version 1. The citation count is made from the
-    claims as they load (sources.signals).
+    such past, and records it loads start at version 1. The kept counts are made from the
+    records as they load (the apps' signals). None is a model's last field, so each line as
+    dumpdata writes it ends in a comma.
     """
-    path.write_text(_COUNTER_LINE.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
+    from genetx.counts import KEPT_COUNTS
+
+    names = ["version", *sorted({count.field for count in KEPT_COUNTS})]
+    line = re.compile(r'^    "(?:' + "|".join(names) + r')": \d+,\n', re.MULTILINE)
+    path.write_text(line.sub("", path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _drop_english_copies(path: Path) -> None:

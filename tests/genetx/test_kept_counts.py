@@ -1,5 +1,6 @@
-"""Source.citation_count: how many published claims cite a source, kept on the row so the
-source list can sort by it from an index. Every write path must keep it true."""
+"""Counts kept on rows (genetx.counts), so that lists sort by them from an index: how many
+published claims cite a source, published therapies a condition has, published programmes
+an institution runs. Every write path must keep them true."""
 
 import io
 import threading
@@ -11,11 +12,21 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from genetx.counts import KEPT_COUNTS
 from genetx.models import Revision, Status
 from genetx.services import publishable_publish, publishable_unpublish, revision_approve
+from hospitals.models import Institution, Programme
 from sources.models import Citation, Claim, Source
 from tests.adminforms import form_data
-from tests.factories import make_claim, make_source
+from tests.factories import (
+    make_claim,
+    make_condition,
+    make_institution,
+    make_programme,
+    make_source,
+    make_therapy,
+)
+from therapies.models import Condition, Therapy
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +35,17 @@ def count(source) -> int:
     return Source.objects.values_list("citation_count", flat=True).get(pk=source.pk)
 
 
+def all_true() -> bool:
+    return not any(kept.miscounted(kept.model._base_manager.all()).exists() for kept in KEPT_COUNTS)
+
+
 def test_only_published_claims_count_each_once():
     source = make_source()
     make_claim(sources=[source])
     make_claim(sources=[source, make_source()])
     make_claim(sources=[source], status="draft")
     assert count(source) == 2
-    assert not Source.objects.miscounted().exists()
+    assert all_true()
 
 
 def test_publishing_and_unpublishing_a_claim_moves_the_count(publisher):
@@ -87,24 +102,31 @@ def test_an_edit_of_a_published_claim_counts_when_it_goes_live(client, editor, p
 
 def test_the_demo_is_loaded_with_true_counts():
     call_command("load_demo", stdout=io.StringIO())
-    cited = Source.objects.get(key="catala-2022")
-    assert cited.citation_count > 0
-    assert not Source.objects.miscounted().exists()
+    assert Source.objects.get(key="catala-2022").citation_count > 0
+    assert Condition.objects.filter(therapy_count__gt=0).exists()
+    assert Institution.objects.filter(programme_count__gt=0).exists()
+    assert all_true()
 
 
-def test_the_command_reports_and_repairs_a_count_written_behind_djangos_back():
+def test_the_command_reports_and_repairs_counts_written_behind_djangos_back():
     source = make_source(key="drifted")
     make_claim(sources=[source])
+    condition = make_condition(slug="drifted-too")
+    make_therapy(conditions=[condition])
     Source.objects.filter(pk=source.pk).update(citation_count=7)  # as raw SQL would
-    with pytest.raises(CommandError, match="1 source\\(s\\) with a wrong citation count: drifted"):
-        call_command("recount_citations", "--check", stdout=io.StringIO())
+    Condition.objects.filter(pk=condition.pk).update(therapy_count=0)
+    with pytest.raises(CommandError) as refused:
+        call_command("recount", "--check", stdout=io.StringIO())
+    assert "sources.source.citation_count of drifted" in str(refused.value)
+    assert "therapies.condition.therapy_count of drifted-too" in str(refused.value)
     assert count(source) == 7  # --check changes nothing
     out = io.StringIO()
-    call_command("recount_citations", stdout=out)
-    assert "1 source(s) corrected" in out.getvalue()
+    call_command("recount", stdout=out)
+    assert "sources.source.citation_count: 1 corrected." in out.getvalue()
+    assert "therapies.condition.therapy_count: 1 corrected." in out.getvalue()
     assert count(source) == 1
-    call_command("recount_citations", "--check", stdout=out)
-    assert "right" in out.getvalue()
+    call_command("recount", "--check", stdout=out)
+    assert "Every kept count is right." in out.getvalue()
 
 
 def test_the_list_sorts_by_the_stored_count(client):
@@ -157,3 +179,75 @@ def test_two_claims_published_at_once_are_both_counted():
     first.join()
     second.join()
     assert count(source) == 2
+
+
+# Therapies of a condition -------------------------------------------------------------
+
+
+def therapies_of(condition) -> int:
+    return Condition.objects.values_list("therapy_count", flat=True).get(pk=condition.pk)
+
+
+def test_linking_unlinking_and_clearing_conditions_recount_them(publisher):
+    first, second = make_condition(), make_condition()
+    therapy = make_therapy(conditions=[first])
+    assert (therapies_of(first), therapies_of(second)) == (1, 0)
+    therapy.conditions.add(second)
+    assert therapies_of(second) == 1
+    therapy.conditions.remove(first)
+    assert therapies_of(first) == 0
+    second.therapies.add(make_therapy())  # from the condition's side
+    assert therapies_of(second) == 2
+    therapy.conditions.clear()
+    assert therapies_of(second) == 1
+    make_therapy(conditions=[first], status="draft")
+    assert therapies_of(first) == 0  # drafts are not counted
+    assert all_true()
+
+
+def test_publishing_unpublishing_and_deleting_a_therapy_recount_its_conditions(publisher):
+    condition = make_condition()
+    therapy = make_therapy(conditions=[condition], status="draft")
+    publishable_publish(obj=therapy, user=publisher)
+    assert therapies_of(condition) == 1
+    publishable_unpublish(obj=Therapy.objects.get(pk=therapy.pk), user=publisher)
+    assert therapies_of(condition) == 0
+    other = make_therapy(conditions=[condition])
+    assert therapies_of(condition) == 1
+    other.delete()
+    assert therapies_of(condition) == 0
+
+
+def test_saving_a_condition_read_before_a_therapy_was_linked_keeps_the_new_count():
+    condition = make_condition()
+    stale = Condition.objects.get(pk=condition.pk)
+    make_therapy(conditions=[condition])
+    stale.summary = "A corrected summary."
+    stale.save()
+    assert therapies_of(condition) == 1
+
+
+# Programmes of an institution ---------------------------------------------------------
+
+
+def programmes_of(institution) -> int:
+    return Institution.objects.values_list("programme_count", flat=True).get(pk=institution.pk)
+
+
+def test_programmes_are_counted_where_they_are_and_when_published():
+    first, second = make_institution(), make_institution()
+    programme = make_programme(institution=first)
+    make_programme(institution=first, status="draft")
+    assert programmes_of(first) == 1
+    moved = Programme.objects.get(pk=programme.pk)
+    moved.institution = second
+    moved.save()
+    assert (programmes_of(first), programmes_of(second)) == (0, 1)
+    Programme.objects.get(pk=programme.pk).delete()
+    assert programmes_of(second) == 0
+    stale = Institution.objects.get(pk=first.pk)
+    make_programme(institution=first)
+    stale.summary = "A corrected summary."
+    stale.save()
+    assert programmes_of(first) == 1
+    assert all_true()
