@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import include, path, re_path
 
 from . import views
@@ -20,8 +20,20 @@ handler500 = "genetx.views.server_error"
 # Outside the language prefix: one address for machines and editors (the sitemap lists
 # every language's pages itself), in English.
 urlpatterns = [
-    # The sitemap view reads its page number from ?p= (genetx.cache.CanonicalQueryMiddleware).
-    path("sitemap.xml", query_params("p")(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of one sitemap per section (genetx/sitemaps.py); a section's view reads its
+    # page number from ?p= (genetx.cache.CanonicalQueryMiddleware).
+    path(
+        "sitemap.xml",
+        query_params()(sitemaps_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        query_params("p")(sitemaps_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     # Editors' site-wide pages, inside the admin's address and login.

@@ -133,7 +133,9 @@ def test_the_switcher_is_a_plain_link_to_the_same_page_and_query(client, site):
 
 
 def test_the_sitemap_lists_every_page_in_both_languages_with_alternates(client, site):
-    body = client.get("/sitemap.xml").content.decode()
+    body = "".join(
+        client.get(f"/sitemap-{section}.xml").content.decode() for section in ("pages", "therapies")
+    )
     locations = re.findall(r"<loc>([^<]+)</loc>", body)
     assert "http://testserver/therapies/gene-addition/" in locations
     assert "http://testserver/es/therapies/gene-addition/" in locations

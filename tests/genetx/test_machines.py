@@ -12,11 +12,25 @@ SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 ATOM_NS = {"atom": "http://www.w3.org/2005/Atom"}
 
 
-def sitemap_locations(client):
+def sitemap_files(client) -> list[str]:
+    """The sitemap files the index at /sitemap.xml names."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     root = ET.fromstring(response.content)
-    return [loc.text for loc in root.findall("sm:url/sm:loc", SITEMAP_NS)]
+    return [loc.text for loc in root.findall("sm:sitemap/sm:loc", SITEMAP_NS)]
+
+
+def sitemap_urls(client) -> list[ET.Element]:
+    urls = []
+    for address in sitemap_files(client):
+        response = client.get(address.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        urls += ET.fromstring(response.content).findall("sm:url", SITEMAP_NS)
+    return urls
+
+
+def sitemap_locations(client):
+    return [url.find("sm:loc", SITEMAP_NS).text for url in sitemap_urls(client)]
 
 
 def test_sitemap_lists_every_list_page_and_the_timeline(client):
@@ -57,13 +71,54 @@ def test_sitemap_lists_published_records_only(client):
 
 def test_sitemap_gives_each_record_its_last_change(client):
     therapy = make_therapy()
-    root = ET.fromstring(client.get("/sitemap.xml").content)
-    for url in root.findall("sm:url", SITEMAP_NS):
+    for url in sitemap_urls(client):
         if url.find("sm:loc", SITEMAP_NS).text.endswith(therapy.get_absolute_url()):
             assert url.find("sm:lastmod", SITEMAP_NS).text == therapy.updated_at.date().isoformat()
             break
     else:
         pytest.fail("therapy not in the sitemap")
+
+
+def test_the_sitemap_is_an_index_of_one_file_per_section_with_its_last_change(client):
+    therapy = make_therapy()
+    make_source()
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    entries = {
+        entry.find("sm:loc", SITEMAP_NS).text: entry.find("sm:lastmod", SITEMAP_NS)
+        for entry in root.findall("sm:sitemap", SITEMAP_NS)
+    }
+    assert "http://testserver/sitemap-pages.xml" in entries
+    assert "http://testserver/sitemap-therapies.xml" in entries
+    lastmod = entries["http://testserver/sitemap-therapies.xml"]
+    assert lastmod is not None and lastmod.text.startswith(therapy.updated_at.date().isoformat())
+
+
+def test_a_big_section_is_split_into_pages_that_each_list_records_once(client, monkeypatch):
+    """Each file holds `limit` addresses (a record once per language); together the pages
+    list every record in both languages exactly once, reading only their own records."""
+    from genetx.sitemaps import PublishedSitemap
+
+    monkeypatch.setattr(PublishedSitemap, "limit", 4)
+    therapies = [make_therapy() for _ in range(5)]
+    files = [f for f in sitemap_files(client) if "sitemap-therapies.xml" in f]
+    assert files == [
+        "http://testserver/sitemap-therapies.xml",
+        *[f"http://testserver/sitemap-therapies.xml?p={n}" for n in (2, 3)],
+    ]
+    locations = sitemap_locations(client)
+    for therapy in therapies:
+        english = f"http://testserver{therapy.get_absolute_url()}"
+        assert locations.count(english) == 1
+        assert locations.count(english.replace("testserver/", "testserver/es/")) == 1
+    assert client.get("/sitemap-therapies.xml?p=4").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/sitemap-nothing.xml", "/sitemap-therapies.xml?p=x", "/sitemap-therapies.xml?p=0"]
+)
+def test_an_unknown_sitemap_section_or_page_is_not_found(client, url):
+    make_therapy()
+    assert client.get(url).status_code == 404
 
 
 def test_robots_txt_allows_all_but_the_admin_and_names_the_sitemap(client):
