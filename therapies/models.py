@@ -409,6 +409,8 @@ class Therapy(ListedFromParent, Publishable):
             # "Newest first": a page read in publication order, the name breaking ties
             # after it (without it every therapy was sorted: 123 ms at 100,000 therapies).
             models.Index(fields=["-published_at"], name="therapy_newest"),
+            # (The API's, whose empty dates sort last, is PostgreSQL's only:
+            # genetx/migrations/0019_api_sort_indexes.py.)
         ]
 
     def __str__(self):

@@ -135,14 +135,23 @@ def orderings(filterset_class) -> dict[str, tuple[str, ...]]:
 # Keyset pages --------------------------------------------------------------------------------
 
 
-def _order_expression(term: str):
+def _order_expression(model, term: str):
+    """A sort term as SQL: empty values last, said only where a column can be empty.
+
+    A column that cannot be empty sorts the same either way, and the plain order lets
+    PostgreSQL read the list's index (its DESC puts empty values first, so "DESC NULLS
+    LAST" on a count or a date every row has sorted the whole table: 0.5 s at 300,000
+    sources).
+    """
     name = term.lstrip("-")
+    try:
+        nullable = _field(model, name).null
+    except FieldDoesNotExist:  # an annotation
+        nullable = True
     expression = F(name)
-    return (
-        expression.desc(nulls_last=True)
-        if term.startswith("-")
-        else expression.asc(nulls_last=True)
-    )
+    if term.startswith("-"):
+        return expression.desc(nulls_last=True) if nullable else expression.desc()
+    return expression.asc(nulls_last=True) if nullable else expression.asc()
 
 
 def _after(terms: tuple[str, ...], values: list) -> Q:
@@ -227,7 +236,7 @@ def decode_cursor(cursor: str, sort: str, terms: tuple[str, ...], model) -> list
 
 def keyset_page(request, queryset: QuerySet, *, terms, sort: str, page: PageQuery):
     """One page of rows in the order `terms`, and the link to the next page (or None)."""
-    ordered = queryset.order_by(*[_order_expression(term) for term in terms])
+    ordered = queryset.order_by(*[_order_expression(queryset.model, term) for term in terms])
     if page.cursor:
         values = decode_cursor(page.cursor, sort, terms, queryset.model)
         ordered = ordered.filter(_after(terms, values))
