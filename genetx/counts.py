@@ -48,6 +48,35 @@ class KeptCount:
             stored = self.model._base_manager.using(rows.db).filter(pk__in=rows.values("pk"))
             return self.miscounted(stored).update(**{self.field: self.expression()})
 
+    # Receivers the apps' signals modules connect ------------------------------------------
+
+    def row_saved(self, sender, instance, **kwargs) -> None:
+        """post_save of a counted row: save() wrote the count it read, which a write
+        elsewhere since may have changed."""
+        self.recount(self.model._base_manager.filter(pk=instance.pk))
+
+    def follow(self, child, fk: str) -> None:
+        """Recount when a `child` row pointing at counted rows through `fk` is saved,
+        deleted, or moved to another row (a citation to another source)."""
+        from django.db.models.signals import post_delete, post_init, post_save
+
+        attname = child._meta.get_field(fk).attname
+        stored = f"_genetx_stored_{attname}"
+
+        def remember(sender, instance, **kwargs):
+            setattr(instance, stored, getattr(instance, attname) if instance.pk else None)
+
+        def written(sender, instance, **kwargs):
+            ids = {getattr(instance, attname), getattr(instance, stored, None)} - {None}
+            self.recount(self.model._base_manager.filter(pk__in=ids))
+            setattr(instance, stored, getattr(instance, attname))
+
+        uid = f"genetx-count-{self.field}-{child._meta.label_lower}"
+        post_init.connect(remember, sender=child, weak=False, dispatch_uid=f"{uid}-init")
+        post_save.connect(written, sender=child, weak=False, dispatch_uid=f"{uid}-save")
+        post_delete.connect(written, sender=child, weak=False, dispatch_uid=f"{uid}-delete")
+        post_save.connect(self.row_saved, sender=self.model, weak=False, dispatch_uid=f"{uid}-row")
+
 
 # Every kept count, filled by the apps' models modules (the recount command reads it).
 KEPT_COUNTS: list[KeptCount] = []

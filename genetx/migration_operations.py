@@ -44,3 +44,28 @@ class AlterFieldLabels(migrations.SeparateDatabaseAndState):
     @property
     def migration_name_fragment(self):
         return "field_labels"
+
+
+def fill_count(model: str, field: str, counted: str, to_row: str, distinct: str = "", **where):
+    """A RunPython function that fills a new kept-count column (genetx.counts) for the rows
+    already stored: how many `counted` rows matching `where` point at each through `to_row`.
+    Names are "app_label.ModelName" (an automatic through table: "therapies.Therapy_conditions").
+    """
+
+    def fill(apps, schema_editor):
+        from django.db.models import Count, OuterRef, Subquery, Value
+        from django.db.models.functions import Coalesce
+
+        rows, links = apps.get_model(model), apps.get_model(counted)
+        per_row = (
+            links.objects.filter(**{to_row: OuterRef("pk")}, **where)
+            .order_by()
+            .values(to_row)
+            .annotate(count=Count(distinct, distinct=True) if distinct else Count("*"))
+            .values("count")
+        )
+        rows.objects.filter(pk__in=links.objects.values(to_row)).update(
+            **{field: Coalesce(Subquery(per_row), Value(0))}
+        )
+
+    return fill

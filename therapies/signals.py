@@ -37,12 +37,6 @@ def therapy_saved(sender, instance, **kwargs) -> None:
     THERAPY_COUNT.recount(Condition.objects.filter(therapies=instance))
 
 
-def condition_saved(sender, instance, **kwargs) -> None:
-    """post_save of a condition: save() wrote the count it read, which a therapy published
-    since may have changed."""
-    THERAPY_COUNT.recount(Condition.objects.filter(pk=instance.pk))
-
-
 def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
@@ -50,4 +44,6 @@ def connect() -> None:
     pre_delete.connect(therapy_deleting, sender=Therapy, dispatch_uid="genetx-uncount-therapy")
     post_delete.connect(therapy_deleted, sender=Therapy, dispatch_uid="genetx-uncounted-therapy")
     post_save.connect(therapy_saved, sender=Therapy, dispatch_uid="genetx-count-therapy")
-    post_save.connect(condition_saved, sender=Condition, dispatch_uid="genetx-count-condition")
+    post_save.connect(
+        THERAPY_COUNT.row_saved, sender=Condition, weak=False, dispatch_uid="genetx-count-condition"
+    )
