@@ -8,11 +8,8 @@ same few queries however long the timeline grows. The public page and the API bo
 it this way; the whole timeline at 100,000 therapies was 100 MB of HTML in 100 s.
 """
 
-import base64
-import binascii
 import datetime
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from genetx import dates
 from genetx.models import DatePrecision
+from genetx.text import from_token, to_token
 from sources.models import Citation, Claim, Source
 from therapies.models import RegulatoryDecision, Trial, TrialCitation
 
@@ -224,19 +222,17 @@ class Entry:
 def encode(cursor: Cursor) -> str:
     """A cursor as an opaque, URL-safe token (the API's and the page's links carry it)."""
     date, order, pk = cursor
-    raw = json.dumps([date.isoformat(), KINDS[order].key, pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return to_token([date.isoformat(), KINDS[order].key, pk])
 
 
 def decode(token: str) -> Cursor:
     """The cursor a token stands for; ValueError for anything this code did not write."""
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        date, kind, pk = json.loads(raw)
+        date, kind, pk = from_token(token)
         if kind not in ORDER or isinstance(pk, bool) or not isinstance(pk, int):
             raise ValueError(kind)
         return datetime.date.fromisoformat(date), ORDER[kind], pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):
         raise ValueError("The cursor is not one this list gave out.") from None
 
 
@@ -245,26 +241,16 @@ def year_start(year: int) -> Cursor:
     return datetime.date(year, 1, 1), -1, 0
 
 
-def _after(kind: EventKind, cursor: Cursor) -> Q:
-    """This kind's rows that sort after the cursor's entry."""
+def _beyond(kind: EventKind, cursor: Cursor, *, later: bool) -> Q:
+    """This kind's rows that sort after the cursor's entry (later=True), or before it."""
     date, cursor_order, pk = cursor
     field, order = kind.date_field, ORDER[kind.key]
-    if order > cursor_order:
-        return Q(**{f"{field}__gte": date})
-    if order < cursor_order:
-        return Q(**{f"{field}__gt": date})
-    return Q(**{f"{field}__gt": date}) | Q(**{field: date, "pk__gt": pk})
-
-
-def _before(kind: EventKind, cursor: Cursor) -> Q:
-    """This kind's rows that sort before the cursor's entry."""
-    date, cursor_order, pk = cursor
-    field, order = kind.date_field, ORDER[kind.key]
-    if order < cursor_order:
-        return Q(**{f"{field}__lte": date})
-    if order > cursor_order:
-        return Q(**{f"{field}__lt": date})
-    return Q(**{f"{field}__lt": date}) | Q(**{field: date, "pk__lt": pk})
+    strictly, or_same = ("gt", "gte") if later else ("lt", "lte")
+    if order != cursor_order:
+        # Another kind: on the cursor's day it sorts wholly on one side of the cursor.
+        on_its_side = order > cursor_order if later else order < cursor_order
+        return Q(**{f"{field}__{or_same if on_its_side else strictly}": date})
+    return Q(**{f"{field}__{strictly}": date}) | Q(**{field: date, f"pk__{strictly}": pk})
 
 
 def entries(
@@ -276,11 +262,13 @@ def entries(
     for kind in kinds:
         rows = kind.rows()
         if before is not None:
-            rows = rows.filter(_before(kind, before)).order_by(f"-{kind.date_field}", "-pk")
+            rows = rows.filter(_beyond(kind, before, later=False)).order_by(
+                f"-{kind.date_field}", "-pk"
+            )
         else:
             rows = rows.order_by(kind.date_field, "pk")
             if after is not None:
-                rows = rows.filter(_after(kind, after))
+                rows = rows.filter(_beyond(kind, after, later=True))
         for row in rows[: limit + 1]:
             cursor = (getattr(row, kind.date_field), ORDER[kind.key], row.pk)
             found.append(Entry(cursor, kind, kind.event(row)))
