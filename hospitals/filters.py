@@ -14,7 +14,7 @@ from genetx.listing import (
     TextValuesFilter,
 )
 from genetx.models import Status
-from therapies.models import Therapy
+from therapies.models import Condition, Therapy
 
 from .models import Institution, InstitutionKind, Programme, ProgrammeRole
 
@@ -33,6 +33,12 @@ class InstitutionFilter(FacetedFilterSet):
         to_field_name="slug",
         method="filter_therapy",
         label=_("Therapy"),
+    )
+    condition = ModelMultipleChoiceFilter(
+        queryset=Condition.objects.published(),
+        to_field_name="slug",
+        method="filter_condition",
+        label=_("Condition"),
     )
     sort = SortFilter(
         {
@@ -53,6 +59,13 @@ class InstitutionFilter(FacetedFilterSet):
             "programmes__therapy__name",
             only=_PUBLIC_PROGRAMME,
         ),
+        Facet(
+            "condition",
+            _("Condition (programmes)"),
+            "programmes__therapy__conditions__slug",
+            "programmes__therapy__conditions__name",
+            only=_PUBLIC_PROGRAMME & Q(programmes__therapy__conditions__status=Status.PUBLISHED),
+        ),
     ]
 
     class Meta:
@@ -63,6 +76,15 @@ class InstitutionFilter(FacetedFilterSet):
         if not value:
             return queryset
         return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy__in=value).distinct()
+
+    def filter_condition(self, queryset, name, conditions):
+        """Institutions with a public programme of a therapy for any of these conditions
+        (the whole list behind a condition page's capped programmes)."""
+        if not conditions:
+            return queryset
+        return queryset.filter(
+            _PUBLIC_PROGRAMME, programmes__therapy__conditions__in=conditions
+        ).distinct()
 
 
 class ProgrammeFilter(django_filters.FilterSet):

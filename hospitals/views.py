@@ -58,8 +58,9 @@ class InstitutionDetailView(PageReferencesMixin, EvidenceMixin, TrialsMixin, Pre
     references_url_name = "hospitals:institution-references"
     template_name = "hospitals/institution_detail.html"
     # A big hospital or company runs thousands of programmes: the page lists the first
-    # ones and says how many there are, so it stays the same size as the table grows.
-    programme_limit = 100
+    # ones, says how many there are and links to the therapy list filtered to this
+    # institution for the rest, so it stays the same size as the table grows.
+    programme_limit = 20
 
     def with_page_related(self, queryset):
         # Programmes are read by the view, capped; decisions come with the record.

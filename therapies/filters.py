@@ -61,6 +61,12 @@ class TherapyFilter(FacetedFilterSet):
         label=_("Development status"),
     )
     kind = MultipleChoiceFilter(choices=TherapyKind.choices, label=_("Kind"))
+    institution = ModelMultipleChoiceFilter(
+        queryset=Institution.objects.published(),
+        to_field_name="slug",
+        method="filter_institution",
+        label=_("Institution with a programme"),
+    )
     country = TextValuesFilter(
         method="filter_place",
         label=_("Country of an institution with a programme"),
@@ -102,6 +108,13 @@ class TherapyFilter(FacetedFilterSet):
         ),
         Facet("kind", _("Kind"), "kind", choices=dict(TherapyKind.choices)),
         Facet(
+            "institution",
+            _("Institution (programmes)"),
+            "programmes__institution__slug",
+            "programmes__institution__name",
+            only=_PUBLIC_PROGRAMME,
+        ),
+        Facet(
             "country",
             _("Country (programmes)"),
             "programmes__institution__country",
@@ -119,6 +132,15 @@ class TherapyFilter(FacetedFilterSet):
     class Meta:
         model = Therapy
         fields = []
+
+    def filter_institution(self, queryset, name, institutions):
+        """Therapies with a public programme at any of these institutions (the whole list
+        behind an institution page's capped programmes)."""
+        if not institutions:
+            return queryset
+        return queryset.filter(
+            _PUBLIC_PROGRAMME, programmes__institution__in=institutions
+        ).distinct()
 
     def filter_place(self, queryset, name, values):
         """Therapies with a public programme in any of these places (countries, regions)."""

@@ -109,9 +109,10 @@ class ConditionDetailView(PageReferencesMixin, EvidenceMixin, PreviewDetailView)
     references_url_name = "therapies:condition-references"
     template_name = "therapies/condition_detail.html"
     # A common condition has thousands of therapies and programmes: the page lists the
-    # first ones of each and says how many there are, so it stays the same size as the
+    # first ones of each, says how many there are and links to the therapy and institution
+    # lists filtered to this condition for the rest, so it stays the same size as the
     # tables grow (institution pages do the same with their programmes).
-    related_limit = 100
+    related_limit = 20
     trial_limit = TrialsMixin.trial_limit
 
     def evidence_claims(self):

@@ -112,3 +112,69 @@ def test_the_first_trials_are_the_latest_started(client, small_limits):
     ]
     shown = _page(client, therapy).context["trials"]
     assert old not in shown and set(shown) == set(newer)
+
+
+# The rest of a capped list: each "N published ...; the first M are listed" links to a list
+# filtered to the record, which pages through all of them.
+
+
+def _listed(client, url: str) -> set[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return {record.slug for record in response.context["object_list"]}
+
+
+def test_an_institution_pages_programmes_continue_in_the_therapy_list(client, monkeypatch):
+    from hospitals.views import InstitutionDetailView
+
+    monkeypatch.setattr(InstitutionDetailView, "programme_limit", 2)
+    hospital = make_institution(name="Busy hospital")
+    there = [make_therapy(name=f"Applied {n}") for n in range(3)]
+    for therapy in there:
+        make_programme(institution=hospital, therapy=therapy)
+    # Not the rest of this page: a programme elsewhere, a draft programme here, and a
+    # draft therapy with a published programme here.
+    make_programme(therapy=make_therapy(name="Elsewhere"))
+    make_programme(institution=hospital, status="draft", therapy=make_therapy(name="Planned"))
+    make_programme(institution=hospital, therapy=make_therapy(name="Hidden", status="draft"))
+
+    body = _page(client, hospital).content.decode()
+    assert "3 published programmes; the first 2 are listed." in body
+    link = f"/therapies/?institution={hospital.slug}"
+    assert f'href="{link}"' in body
+    assert _listed(client, link) == {therapy.slug for therapy in there}
+    # The list's facet names the institution, so a reader sees what the list is filtered to.
+    html = client.get(link).content.decode()
+    assert "Busy hospital" in html
+
+
+def test_a_condition_pages_programmes_continue_in_the_institution_list(client, small_limits):
+    condition = make_condition(name="Common condition")
+    hospitals = [make_institution(name=f"Site {n}") for n in range(5)]
+    for hospital in hospitals:
+        make_programme(institution=hospital, therapy=make_therapy(conditions=[condition]))
+    # Not the rest of this page: a programme of a therapy for another condition, a draft
+    # programme, and a programme of a draft therapy.
+    make_programme(therapy=make_therapy(conditions=[make_condition()]))
+    make_programme(status="draft", therapy=make_therapy(conditions=[condition]))
+    make_programme(therapy=make_therapy(conditions=[condition], status="draft"))
+
+    body = _page(client, condition).content.decode()
+    assert "5 published programmes; the first 3 are listed." in body
+    link = f"/institutions/?condition={condition.slug}"
+    assert f'href="{link}"' in body
+    assert _listed(client, link) == {hospital.slug for hospital in hospitals}
+    assert "Common condition" in client.get(link).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/therapies/?institution=no-such-institution",
+        "/institutions/?condition=no-such-condition",
+    ],
+)
+def test_a_filter_naming_no_published_record_is_refused_with_a_message(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()

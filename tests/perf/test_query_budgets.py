@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from hospitals.views import InstitutionDetailView
 from tests.factories import (
     make_claim,
     make_condition,
@@ -25,6 +26,7 @@ from tests.factories import (
 )
 from tests.growth import measure_growth
 from therapies.models import TrialCitation, TrialSite
+from therapies.views import ConditionDetailView
 
 pytestmark = pytest.mark.django_db
 
@@ -121,19 +123,21 @@ class World:
 PAGES = {
     # Lists with charts add one aggregate per chart: therapies by modality and by status,
     # claims' sources by kind.
-    "therapy-list": (lambda w: reverse("therapies:therapy-list"), 12),
+    "therapy-list": (lambda w: reverse("therapies:therapy-list"), 13),
     "therapy-list-filtered": (
         lambda w: reverse("therapies:therapy-list") + "?modality=car-t&country=ES&sort=name",
-        13,
+        14,
     ),
     "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
     # Each row keeps its therapy count (genetx.counts): no count is made for the page.
     "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
     # Its therapies are one-line mentions (for_mentions): no conditions prefetched for them.
-    "condition-detail": (lambda w: w.condition.get_absolute_url(), 9),
+    # Its therapies and programmes are more than the page lists (CAPPED): a count of each.
+    "condition-detail": (lambda w: w.condition.get_absolute_url(), 11),
     # The map adds two: the filtered institutions' places, then their roles.
-    "institution-list": (lambda w: reverse("hospitals:institution-list"), 8),
-    "institution-detail": (lambda w: w.institution.get_absolute_url(), 11),
+    "institution-list": (lambda w: reverse("hospitals:institution-list"), 9),
+    # Its programmes are more than it lists (CAPPED): their count, and every role for the map.
+    "institution-detail": (lambda w: w.institution.get_absolute_url(), 12),
     "source-list": (lambda w: reverse("sources:source-list"), 8),
     # The first citing claims and, since only the first are listed, a count of all of them;
     # the first trials citing it.
@@ -171,13 +175,25 @@ def grown(world, stage: str) -> None:
     world.grow(2 if stage == "small" else 18)
 
 
+# Detail pages list the first related rows and count the rest only when there are more
+# (genetx.pages.first_and_count): the limits are lowered so the small world already has
+# more, and a page runs the same queries before and after growth.
+CAPPED = [
+    (ConditionDetailView, "related_limit"),
+    (InstitutionDetailView, "programme_limit"),
+]
+
+
 @pytest.fixture(scope="module")
 def measured(django_db_setup, django_db_blocker):
     """Every page measured on one small world, then after ten times the rows
     (tests/growth.py): one world for the module, not one per page. Exports are read to
     their end, since they stream and run their queries as they are read."""
     urls = {page: url_of for page, (url_of, _) in PAGES.items()}
-    return measure_growth(django_db_blocker, World, grown, urls)
+    with pytest.MonkeyPatch.context() as patch:
+        for view, limit in CAPPED:
+            patch.setattr(view, limit, 1)
+        return measure_growth(django_db_blocker, World, grown, urls)
 
 
 @pytest.mark.parametrize("page", list(PAGES))
