@@ -84,13 +84,8 @@ class InstitutionFilter(FacetedFilterSet):
             return queryset
         # A subquery, not a join: a join to programmes here and another in a facet's count
         # multiply each other's rows (seconds for a common condition at 100,000 therapies).
-        return queryset.filter(
-            pk__in=Programme.objects.filter(
-                status=Status.PUBLISHED,
-                therapy__status=Status.PUBLISHED,
-                therapy__conditions__in=conditions,
-            ).values("institution")
-        )
+        programmes = Programme.objects.public().filter(therapy__conditions__in=conditions)
+        return queryset.filter(pk__in=programmes.values("institution"))
 
 
 class ProgrammeFilter(django_filters.FilterSet):

@@ -140,13 +140,8 @@ class TherapyFilter(FacetedFilterSet):
             return queryset
         # A subquery, not a join: a join to programmes here and another in a facet's count
         # multiply each other's rows (seconds for a big hospital at 100,000 therapies).
-        return queryset.filter(
-            pk__in=Programme.objects.filter(
-                status=Status.PUBLISHED,
-                institution__status=Status.PUBLISHED,
-                institution__in=institutions,
-            ).values("therapy")
-        )
+        programmes = Programme.objects.public().filter(institution__in=institutions)
+        return queryset.filter(pk__in=programmes.values("therapy"))
 
     def filter_place(self, queryset, name, values):
         """Therapies with a public programme in any of these places (countries, regions)."""
