@@ -135,6 +135,18 @@ def test_an_author_family_name_matches_without_case_or_accents(client):
     assert source.get_absolute_url() in body
 
 
+def all_visible_as_after_vacuum(cursor, table: str) -> None:
+    """Give the planner a table whose pages are all visible, as after a VACUUM in
+    production, whatever earlier tests left: otherwise the planner's choice between an
+    index-only scan and a bitmap scan depended on whether autovacuum had run on this test
+    database yet. Inside the test's transaction, so it is rolled back with it."""
+    cursor.execute(
+        "UPDATE pg_class SET relpages = GREATEST(relpages, 1), "
+        "relallvisible = GREATEST(relpages, 1) WHERE oid = %s::regclass",
+        [table],
+    )
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 @pytest.mark.parametrize(
     ("url", "table"),
@@ -155,7 +167,9 @@ def test_list_facet_counts_can_read_an_index_alone(client, url, table):
     ]
     assert len(counts) >= 3
     with connection.cursor() as cursor:
+        all_visible_as_after_vacuum(cursor, table)
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         for statement in counts:
             cursor.execute("EXPLAIN " + statement)
             plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -268,7 +282,7 @@ def test_the_claim_list_joins_only_the_subject_its_rows_show(client):
     therapy = make_therapy(slug="named", name="Named therapy")
     make_claim(slug="about-it", therapy=therapy)
     sql = statements(client, "/claims/")
-    (listing,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id"')]
+    (listing,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id", ')]
     assert '"therapies_therapy"' in listing
     for subject in ("therapies_condition", "hospitals_institution", "hospitals_programme"):
         assert subject not in listing, subject
@@ -290,7 +304,7 @@ def test_paged_lists_break_ties_by_primary_key(client):
         (query,) = [
             s
             for s in statements(client, url)
-            if s.startswith(f'SELECT "{table}"."id"') and " LIMIT " in s
+            if s.startswith(f'SELECT "{table}"."id", ') and " LIMIT " in s
         ]
         # The page's rows; Django's paginator asks for no more than there are.
         return query.rsplit(" LIMIT ", 1)[0]
@@ -313,12 +327,12 @@ def test_the_claim_lists_orders_are_read_from_an_index(client, sort):
 
     make_claim()
     sql = statements(client, f"/claims/?sort={sort}")
-    (page,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id"') and " LIMIT " in s]
+    (page,) = [s for s in sql if s.startswith('SELECT "sources_claim"."id", ') and " LIMIT " in s]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + page)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Sort" not in plan.replace("Incremental Sort", ""), plan
+    assert "Sort" not in plan.replace("Incremental Sort", "").replace("Sort Key", ""), plan
     assert "Index Scan" in plan, plan
 
 
@@ -352,7 +366,9 @@ def test_sorted_lists_are_read_from_their_index(client, url, table, index):
     make_institution(slug="newest")
     make_claim()
     sql = statements(client, url)
-    (page,) = [s for s in sql if s.startswith(f'SELECT "{table}"."id"') and " LIMIT " in s]
+    # The page's rows are model instances ("id", "version", ...); a map's values() query
+    # reads "id" AS "pk" among columns in no fixed order, so it is told apart by the comma.
+    (page,) = [s for s in sql if s.startswith(f'SELECT "{table}"."id", ') and " LIMIT " in s]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + page)
