@@ -246,7 +246,7 @@ class ProgrammeQuerySet(PublishableQuerySet):
                 therapy__in=Therapy.objects.published().for_condition(condition).values("pk"),
             )
             .select_related("institution", "therapy")
-            # The columns a condition page shows of its up to 100 programmes.
+            # The columns a condition page shows of its up to 20 programmes.
             .only(
                 "role",
                 "since",
@@ -268,7 +268,7 @@ class ProgrammeQuerySet(PublishableQuerySet):
             self.published()
             .filter(institution=institution, therapy__status=Status.PUBLISHED)
             .select_related("therapy__modality")
-            # The columns an institution page shows: up to 100 rows of three records each,
+            # The columns an institution page shows: up to 20 rows of three records each,
             # whose dates and bookkeeping columns were most of the rows' reading time.
             .only(
                 "role",

@@ -256,7 +256,7 @@ class TherapyQuerySet(PublishableQuerySet):
     def for_mentions(self):
         """Published therapies with their modality: what a one-line mention on another
         record's page shows (name, modality, summary), without the conditions a list row
-        shows; only those columns, since a condition page mentions up to 100)."""
+        shows; only those columns, since a condition page mentions up to 20)."""
         return (
             self.published()
             .select_related("modality")
