@@ -330,3 +330,14 @@ def test_spanish_content_is_found_from_either_language(client):
         response = client.get(path, {"q": "coagulación"})
         titles = [hit.title for group in response.context["groups"] for hit in group["hits"]]
         assert titles, path
+
+
+@pytest.mark.parametrize(("selected", "label"), [(1, "(1 elegido)"), (2, "(2 elegidos)")])
+def test_a_facets_chosen_count_agrees_in_number_in_spanish(client, selected, label):
+    condition = make_condition(slug="one", category="genetic")
+    make_therapy(conditions=[condition])
+    query = "?category=genetic" + ("&category=haematological_cancer" if selected == 2 else "")
+    with translation.override("es"):
+        url = reverse("therapies:therapy-list") + query
+    body = client.get(url).content.decode()
+    assert f'<span class="count">{label}</span>' in body
