@@ -69,3 +69,30 @@ def fill_count(model: str, field: str, counted: str, to_row: str, distinct: str 
         )
 
     return fill
+
+
+def postgresql_indexes(indexes: dict[str, str]) -> migrations.RunPython:
+    """Create (and, undone, drop) indexes that only PostgreSQL has: trigram and `NULLS LAST`
+    indexes, which SQLite cannot build and its small tables do not need. `indexes` maps each
+    index's name to what follows ON: 'table USING gin (column gin_trgm_ops)', say."""
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name, definition in indexes.items():
+                schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON {definition}')
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name in indexes:
+                schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(create, drop, elidable=False)
+
+
+def trigram_indexes(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The trigram index of each column, by table, named <table>_<column>_trgm."""
+    return {
+        f"{table}_{column}_trgm": f"{table} USING gin ({column} gin_trgm_ops)"
+        for table, names in columns.items()
+        for column in names
+    }

@@ -7,29 +7,14 @@ which without an index would read every row.
 
 from django.db import migrations
 
+from genetx.migration_operations import postgresql_indexes, trigram_indexes
+
 COLUMNS = {
-    "therapies_therapy": "summary",
-    "therapies_condition": "summary",
-    "hospitals_institution": "summary",
-    "sources_source": "note",
+    "therapies_therapy": ("summary",),
+    "therapies_condition": ("summary",),
+    "hospitals_institution": ("summary",),
+    "sources_source": ("note",),
 }
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, column in COLUMNS.items():
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm "
-            f"ON {table} USING gin ({column} gin_trgm_ops)"
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, column in COLUMNS.items():
-        schema_editor.execute(f"DROP INDEX IF EXISTS {table}_{column}_trgm")
 
 
 class Migration(migrations.Migration):
@@ -40,4 +25,4 @@ class Migration(migrations.Migration):
         ("sources", "0007_source_pmid"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [postgresql_indexes(trigram_indexes(COLUMNS))]

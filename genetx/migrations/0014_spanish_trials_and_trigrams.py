@@ -13,6 +13,8 @@ from importlib import import_module
 
 from django.db import migrations
 
+from genetx.migration_operations import postgresql_indexes, trigram_indexes
+
 spanish_content = import_module("genetx.migrations.0013_search_spanish_content")
 
 TRIAL = "therapies_trial"
@@ -35,25 +37,6 @@ def _trial_document(weights):
     return spanish_content._replace({TRIAL: weights})
 
 
-def create_trigrams(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, columns in TRIGRAMS.items():
-        for column in columns:
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {table}_{column}_trgm "
-                f"ON {table} USING gin ({column} gin_trgm_ops)"
-            )
-
-
-def drop_trigrams(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, columns in TRIGRAMS.items():
-        for column in columns:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {table}_{column}_trgm")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("genetx", "0013_search_spanish_content"),
@@ -62,5 +45,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(_trial_document(AFTER), _trial_document(BEFORE)),
-        migrations.RunPython(create_trigrams, drop_trigrams, elidable=False),
+        postgresql_indexes(trigram_indexes(TRIGRAMS)),
     ]

@@ -9,26 +9,14 @@ its tables are small, so these are PostgreSQL's alone, outside the models' Meta.
 
 from django.db import migrations
 
+from genetx.migration_operations import postgresql_indexes
+
 INDEXES = {
     "claim_api_newest": 'sources_claim ("event_date" DESC NULLS LAST, "as_of" DESC NULLS LAST, '
     '"slug")',
     "source_api_newest": 'sources_source ("issued" DESC NULLS LAST, "key")',
     "therapy_api_newest": 'therapies_therapy ("published_at" DESC NULLS LAST)',
 }
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, definition in INDEXES.items():
-        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON {definition}')
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
 class Migration(migrations.Migration):
@@ -38,4 +26,4 @@ class Migration(migrations.Migration):
         ("therapies", "0013_kept_counts"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [postgresql_indexes(INDEXES)]
