@@ -7,3 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "genetx.settings")
 os.environ.setdefault("GENETX_PROCESS", "web")
 
 application = get_asgi_application()
+
+from genetx.garbage import tune_for_web_worker  # noqa: E402 -- needs the settings first
+
+tune_for_web_worker()

@@ -353,6 +353,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
+# Web workers run Python's youngest garbage collection after this many allocations, not
+# 700, and freeze what lives after their first request (genetx/garbage.py); 0 leaves
+# Python's defaults.
+GC_THRESHOLD = env_int("GENETX_GC_THRESHOLD", 10_000)
+
 # Whole-page cache for anonymous readers (genetx/cache.py). The local-memory cache is per
 # process: with more than one worker, set REDIS_URL or turn the page cache off.
 PAGE_CACHE_ENABLED = env_bool("GENETX_PAGE_CACHE", default=True)
