@@ -257,8 +257,14 @@ def entries(
     *, limit: int, after: Cursor | None = None, before: Cursor | None = None, kinds=KINDS
 ) -> tuple[list[Entry], bool]:
     """Up to `limit` entries in timeline order: the first ones, those after `after`, or
-    the last ones before `before`; and whether more lie beyond them in the direction read."""
-    found = []
+    the last ones before `before`; and whether more lie beyond them in the direction read.
+
+    Two steps: each kind's next `limit + 1` positions (date and id only), merged to find
+    the entries shown; then the shown rows of each kind, with what their entries show.
+    Reading whole rows and their sources for every candidate built five times the
+    entries a page shows (a 200-entry page: about 2,200 model instances for 200 shown).
+    """
+    candidates = []
     for kind in kinds:
         rows = kind.rows()
         if before is not None:
@@ -269,14 +275,28 @@ def entries(
             rows = rows.order_by(kind.date_field, "pk")
             if after is not None:
                 rows = rows.filter(_beyond(kind, after, later=True))
-        for row in rows[: limit + 1]:
-            cursor = (getattr(row, kind.date_field), ORDER[kind.key], row.pk)
-            found.append(Entry(cursor, kind, kind.event(row)))
-    found.sort(key=lambda entry: entry.cursor, reverse=before is not None)
-    shown = found[:limit]
+        order = ORDER[kind.key]
+        positions = rows.values_list(kind.date_field, "pk")[: limit + 1]
+        candidates += [((date, order, pk), kind) for date, pk in positions]
+    candidates.sort(key=lambda candidate: candidate[0], reverse=before is not None)
+    shown = candidates[:limit]
     if before is not None:
         shown.reverse()
-    return shown, len(found) > limit
+    wanted: dict[EventKind, list[int]] = {}
+    for cursor, kind in shown:
+        wanted.setdefault(kind, []).append(cursor[2])
+    events = {
+        (kind.key, row.pk): kind.event(row)
+        for kind, pks in wanted.items()
+        for row in kind.rows().filter(pk__in=pks)
+    }
+    # A row unpublished between the two steps by another writer is left out, not an error.
+    found = [
+        Entry(cursor, kind, events[kind.key, cursor[2]])
+        for cursor, kind in shown
+        if (kind.key, cursor[2]) in events
+    ]
+    return found, len(candidates) > limit
 
 
 def counts_by_year() -> dict[tuple[int, int], int]:

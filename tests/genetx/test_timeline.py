@@ -206,3 +206,28 @@ def test_a_link_the_site_did_not_write_shows_the_start_with_a_message(client, pa
     assert response.status_code == 400
     assert "not one this site gave out" in response.content.decode()
     assert shown(response) == statements
+
+
+def test_an_entry_unpublished_while_its_page_is_read_is_left_out(small_pages):
+    """entries() finds the entries a page shows first, then reads their rows: a claim
+    another editor unpublishes in between is missing from the second read, and the page
+    shows the others rather than failing."""
+    from genetx import timeline
+    from sources.models import Claim
+
+    statements = dated_claims([2018, 2019, 2020])
+    claims = timeline.KINDS[0]
+    reads = []
+
+    def rows_while_another_editor_unpublishes():
+        reads.append(1)
+        if len(reads) == 2:  # between finding the entries and reading their rows
+            Claim.objects.filter(statement=statements[1]).update(status=Status.DRAFT)
+        return claims.rows()
+
+    racing = timeline.EventKind(
+        claims.key, claims.label, rows_while_another_editor_unpublishes, "event_date", claims.event
+    )
+    found, more = timeline.entries(limit=3, kinds=[racing])
+    assert [entry.event.title for entry in found] == [statements[0], statements[2]]
+    assert more is False

@@ -24,12 +24,12 @@ pytestmark = pytest.mark.django_db
 # of six types (6), conditions with counts (1), modalities with counts (1), one aggregate
 # per chart: therapies by modality and by status, decisions by year and agency (3).
 HOME_QUERIES = 14
-# Timeline: dated claims, their citations with sources, those sources' authors (3);
-# decisions, their sources' authors (2); dated sources, their authors (2); trial starts and
-# completions, each with their citations and the cited sources' authors (3 + 3). The
-# first request of a content version also counts each kind's entries per year (5), for the
-# year index and the chart.
-TIMELINE_QUERIES = 13
+# Timeline: each kind's next positions, date and id (5); then the rows shown: dated claims,
+# their citations with sources, those sources' authors (3); decisions, their sources'
+# authors (2); dated sources, their authors (2); trial starts and completions, each with
+# their citations and the cited sources' authors (3 + 3). The first request of a content
+# version also counts each kind's entries per year (5), for the year index and the chart.
+TIMELINE_QUERIES = 18
 TIMELINE_YEAR_COUNTS = 5
 # Search, all types, on PostgreSQL, the first time in a content version: per type the
 # full-text count that decides whether typo matching is needed (6) and the count that
