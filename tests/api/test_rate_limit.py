@@ -5,10 +5,12 @@ redis-server as production counts in Redis (tests/parts.py).
 """
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+import time_machine
 from django.test import override_settings
 
 from tests.factories import make_therapy, make_user
@@ -30,10 +32,11 @@ def limited(settings):
             "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
         }
     }
-    # A day's allowance: django-ratelimit counts in fixed windows, and a window ending in
-    # the middle of a test would restart the count.
+    # django-ratelimit counts in fixed windows, and a window ending in the middle of a test
+    # would restart the count. A window of one address ends at the same moment of every
+    # period (for 127.0.0.1 and a day, 08:30:33 UTC), so the clock stands still meanwhile.
     settings.EXPENSIVE_RATE = f"{LIMIT}/d"
-    with override_settings(CACHES=caches):
+    with override_settings(CACHES=caches), time_machine.travel(time.time(), tick=False):
         yield
     server.stop()
 
