@@ -151,9 +151,7 @@ def test_api_query_count_does_not_grow_with_rows(measured, url, budget):
     assert (len(small.queries), len(large.queries)) == (
         expected(budget, small.body),
         expected(budget, large.body),
-    ), (
-        f"small world: {small}\n\nafter growth: {large}"
-    )
+    ), f"small world: {small}\n\nafter growth: {large}"
 
 
 @pytest.fixture(scope="module", params=[1_000, 10_000], ids=["1k-rows", "10k-rows"])

@@ -49,7 +49,8 @@ def redis_cache():
         "default": {
             "BACKEND": "genetx.redis_cache.FailSoftRedisCache",
             "LOCATION": server.url,
-            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+            # Healthy here: a generous timeout, so a busy machine cannot trip the breaker.
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
     with override_settings(CACHES=caches):
