@@ -5,6 +5,7 @@ import re
 import pytest
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.functional import empty
 
 from genetx.models import Status
 from tests.factories import (
@@ -276,3 +277,18 @@ def test_the_home_page_lists_the_modalities_with_most_therapies_by_name(client):
         "Modality 00"
         not in response.content.decode().split("by-modality-heading")[1].split("</section>")[0]
     )
+
+
+def test_the_lists_rendered_once_per_content_version_change_with_a_save(client):
+    """Figures, updates, conditions and modalities are drawn once per content version
+    ({% per_version %} fragments): the next request shows the same HTML without reading
+    them again, and a save shows the new record at once."""
+    make_therapy(name="First therapy")
+    first = get_home(client).content.decode()
+    assert "First therapy" in first
+    again = get_home(client)
+    assert again.content.decode() == first
+    # The lists were not read: the fragments came from the cache.
+    assert again.context["updates"]._wrapped is empty
+    make_therapy(name="Second therapy")
+    assert "Second therapy" in get_home(client).content.decode()
