@@ -1,6 +1,7 @@
 """Migration operations of the project's own."""
 
 from django.db import migrations
+from django.db.migrations.operations.base import Operation
 
 
 class AlterFieldLabels(migrations.SeparateDatabaseAndState):
@@ -44,6 +45,103 @@ class AlterFieldLabels(migrations.SeparateDatabaseAndState):
     @property
     def migration_name_fragment(self):
         return "field_labels"
+
+
+class AddToModels(Operation):
+    """Consecutive ``AddField``, ``AddConstraint`` and ``AddIndex`` operations of one
+    migration, on any of its app's models, applied to the migration state at once and to the
+    database one by one, as the plain operations would be.
+
+    Django re-renders a model after each of these operations, with the models next to it,
+    and after a relation every model linked to it however remotely: most of the project's.
+    That took more than half of the time of creating a database. Here the state changes
+    first and the changed models, with those related to them, are re-rendered once.
+
+    The database still needs each operation's model as it is before and after it: on SQLite,
+    adding a column that is not null, or a check constraint, rebuilds the table from the
+    model given (``_remake_table``), and the final model would bring the later columns and
+    constraints too early. For each operation but the last, a copy of the state re-renders
+    only the model the operation changed, so every changed model is rendered as it stands
+    and its relations resolve to the others as they stand. A model rendered earlier may still
+    point at an older rendering of one changed since; the schema editor reads only the
+    changed model and, through its relations, the tables, columns and key types they point
+    to, which additions leave alone (adding a primary key would not, so it is refused).
+    tests/genetx/test_migrations.py checks, for every migration using this one, that it
+    runs the plain operations' statements, forwards and backwards, and leaves their state.
+    Initial migrations keep their ``AddField`` operations plain: ``migrate --fake-initial``
+    recognises an initial migration's columns by those alone.
+
+    242 operations in 25 migrations: ``migrate`` on a new database took 12.5 s on SQLite and
+    12.9 s on PostgreSQL, and takes 8.1 and 8.3 s (medians of three); migrating the apps to
+    zero and back (tests/genetx/test_migrations.py) 31 -> 15 s.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+    kinds = (migrations.AddField, migrations.AddConstraint, migrations.AddIndex)
+
+    def __init__(self, operations):
+        if not all(isinstance(operation, self.kinds) for operation in operations):
+            raise TypeError("AddToModels takes AddField, AddConstraint and AddIndex only.")
+        if any(
+            getattr(operation, "field", None) and operation.field.primary_key
+            for operation in operations
+        ):
+            # Foreign keys take their type from the key they point to, which must not move.
+            raise TypeError("AddToModels does not add primary keys.")
+        self.operations = list(operations)
+        super().__init__()
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"operations": self.operations}
+
+    def state_forwards(self, app_label, state):
+        # As in AlterFieldLabels: without rendered apps the state only records each change.
+        rendered = state.__dict__.pop("apps", None)
+        try:
+            for operation in self.operations:
+                operation.state_forwards(app_label, state)
+        finally:
+            if rendered is not None:
+                state.apps = rendered
+        changed = {(app_label, operation.model_name_lower) for operation in self.operations}
+        # Not delayed: a new relation must reach the models on its other side too.
+        state.reload_models(changed, delay=False)
+
+    def steps(self, app_label, before, after):
+        """Each operation with the states before and after it: `before` (the state before
+        the batch), the states in between, and `after` (the state after the batch)."""
+        states = [before]
+        before.apps  # rendered, if it was not (sqlmigrate's is not)  # noqa: B018
+        for operation in self.operations[:-1]:
+            state = states[-1].clone()
+            apps = state.__dict__.pop("apps")
+            operation.state_forwards(app_label, state)
+            state.apps = apps
+            # The changed model alone, rendered afresh: its relations resolve to the models
+            # as they stand, itself included.
+            model = app_label, operation.model_name_lower
+            with apps.bulk_update():
+                apps.unregister_model(*model)
+            apps.render_multiple([state.models[model]])
+            states.append(state)
+        states.append(after)
+        return zip(self.operations, states[:-1], states[1:], strict=True)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for operation, before, after in self.steps(app_label, from_state, to_state):
+            operation.database_forwards(app_label, schema_editor, before, after)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for operation, before, after in reversed(list(self.steps(app_label, to_state, from_state))):
+            operation.database_backwards(app_label, schema_editor, after, before)
+
+    def describe(self):
+        return "; ".join(operation.describe() for operation in self.operations)
+
+    @property
+    def migration_name_fragment(self):
+        return "additions"
 
 
 def fill_count(model: str, field: str, counted: str, to_row: str, distinct: str = "", **where):

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -31,12 +33,14 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Awaiting review'), ('rejected', 'Rejected'), ('scheduled', 'Approved, scheduled'), ('approved', 'Approved'), ('discarded', 'Discarded')], default='draft', max_length=12),
         ),
-        migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'rejected', 'scheduled', 'approved', 'discarded'])), name='revision_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'rejected', 'scheduled'])), fields=('content_type', 'object_id'), name='revision_one_open_per_record'),
-        ),
+        AddToModels([
+            migrations.AddConstraint(
+                model_name='revision',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'rejected', 'scheduled', 'approved', 'discarded'])), name='revision_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='revision',
+                constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'rejected', 'scheduled'])), fields=('content_type', 'object_id'), name='revision_one_open_per_record'),
+            ),
+        ]),
     ]

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -19,34 +21,36 @@ class Migration(migrations.Migration):
             name='therapy',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy'),
         ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='hospitals_institution_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='hospitals_institution_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['hospital', 'childrens_hospital', 'research_centre', 'regulator', 'ministry', 'company', 'publisher'])), name='institution_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.UniqueConstraint(condition=models.Q(('ror_id', ''), _negated=True), fields=('ror_id',), name='institution_ror_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='institution_latitude_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='institution_longitude_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='institution_coordinates_pair'),
-        ),
+        AddToModels([
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='hospitals_institution_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='hospitals_institution_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['hospital', 'childrens_hospital', 'research_centre', 'regulator', 'ministry', 'company', 'publisher'])), name='institution_kind_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.UniqueConstraint(condition=models.Q(('ror_id', ''), _negated=True), fields=('ror_id',), name='institution_ror_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='institution_latitude_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='institution_longitude_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='institution',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='institution_coordinates_pair'),
+            ),
+        ]),
         migrations.AddField(
             model_name='historicalprogramme',
             name='institution',
@@ -62,24 +66,26 @@ class Migration(migrations.Migration):
             name='therapy',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='therapies.therapy'),
         ),
-        migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='hospitals_programme_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='hospitals_programme_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['develops', 'implements', 'treats', 'trial_site', 'designated_centre', 'authorises'])), name='programme_role_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('institution', 'therapy', 'role'), name='programme_unique_role'),
-        ),
-        migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('since__isnull', True), models.Q(('since__gte', 1950), ('since__lte', 2100)), _connector='OR'), name='programme_since_range'),
-        ),
+        AddToModels([
+            migrations.AddConstraint(
+                model_name='programme',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='hospitals_programme_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='programme',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='hospitals_programme_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='programme',
+                constraint=models.CheckConstraint(condition=models.Q(('role__in', ['develops', 'implements', 'treats', 'trial_site', 'designated_centre', 'authorises'])), name='programme_role_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='programme',
+                constraint=models.UniqueConstraint(fields=('institution', 'therapy', 'role'), name='programme_unique_role'),
+            ),
+            migrations.AddConstraint(
+                model_name='programme',
+                constraint=models.CheckConstraint(condition=models.Q(('since__isnull', True), models.Q(('since__gte', 1950), ('since__lte', 2100)), _connector='OR'), name='programme_since_range'),
+            ),
+        ]),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -10,24 +12,26 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='historicalinstitution',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalprogramme',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='institution',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='programme',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='historicalinstitution',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalprogramme',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='institution',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='programme',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+        ]),
     ]

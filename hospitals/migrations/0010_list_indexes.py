@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -11,20 +13,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['status', 'name'], name='hospitals_i_status_1d0970_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['status', 'name_en'], name='hospitals_i_status_5322ed_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='institution',
-            index=models.Index(fields=['status', 'name_es'], name='hospitals_i_status_122a6c_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['institution', 'status'], name='programme_institution_status'),
-        ),
+        AddToModels([
+            migrations.AddIndex(
+                model_name='institution',
+                index=models.Index(fields=['status', 'name'], name='hospitals_i_status_1d0970_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='institution',
+                index=models.Index(fields=['status', 'name_en'], name='hospitals_i_status_5322ed_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='institution',
+                index=models.Index(fields=['status', 'name_es'], name='hospitals_i_status_122a6c_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='programme',
+                index=models.Index(fields=['institution', 'status'], name='programme_institution_status'),
+            ),
+        ]),
     ]

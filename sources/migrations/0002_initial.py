@@ -6,6 +6,8 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -129,128 +131,130 @@ class Migration(migrations.Migration):
             name='source',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authors', to='sources.source'),
         ),
-        migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['measure', 'as_of'], name='sources_cla_measure_ab5f25_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='sources_claim_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='sources_claim_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('as_of_precision__in', ['year', 'month', 'day', ''])), name='sources_claim_as_of_precision_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), ('as_of_precision', '')), models.Q(('as_of__isnull', False), models.Q(('as_of_precision', ''), _negated=True)), _connector='OR'), name='sources_claim_as_of_has_precision'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('as_of__isnull', True), models.Q(('as_of__gte', datetime.date(1800, 1, 1)), ('as_of__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_claim_as_of_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('event_date_precision__in', ['year', 'month', 'day', ''])), name='sources_claim_event_date_precision_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('event_date__isnull', True), ('event_date_precision', '')), models.Q(('event_date__isnull', False), models.Q(('event_date_precision', ''), _negated=True)), _connector='OR'), name='sources_claim_event_date_has_precision'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('event_date__isnull', True), models.Q(('event_date__gte', datetime.date(1800, 1, 1)), ('event_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_claim_event_date_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('review_status__in', ['verified', 'needs_review', 'disputed', 'superseded'])), name='claim_review_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['percent', 'count', 'patients', 'months', 'years', 'eur', 'usd', ''])), name='claim_unit_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('qualifier__in', ['', 'more_than', 'less_than', 'about'])), name='claim_qualifier_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('unit', 'percent'), _negated=True), models.Q(('value__gte', 0), ('value__lte', 100)), _connector='OR'), name='claim_percent_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), models.Q(('unit', ''), _negated=True), _connector='OR'), name='claim_value_has_unit'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('superseded_by__isnull', True), ('review_status', 'superseded'), _connector='OR'), name='claim_superseded_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('superseded_by', models.F('pk')), _negated=True), name='claim_not_superseding_itself'),
-        ),
-        migrations.AddIndex(
-            model_name='source',
-            index=models.Index(fields=['kind', 'issued'], name='sources_sou_kind_b1e231_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='source',
-            index=models.Index(fields=['language'], name='sources_sou_languag_6e6af9_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='sources_source_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='sources_source_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('issued_precision__in', ['year', 'month', 'day', ''])), name='sources_source_issued_precision_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('issued__isnull', True), ('issued_precision', '')), models.Q(('issued__isnull', False), models.Q(('issued_precision', ''), _negated=True)), _connector='OR'), name='sources_source_issued_has_precision'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('issued__isnull', True), models.Q(('issued__gte', datetime.date(1800, 1, 1)), ('issued__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_source_issued_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['journal_article', 'news_article', 'web_article', 'press_release', 'report', 'book', 'database', 'attribution'])), name='source_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('doi'), condition=models.Q(('doi', ''), _negated=True), name='source_doi_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('doi', ''), ('doi__startswith', '10.'), _connector='OR'), name='source_doi_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'attribution'), _negated=True), ('reported_by__isnull', False), _connector='OR'), name='source_attribution_reported_by'),
-        ),
-        migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(fields=('claim', 'source'), name='citation_unique_pair'),
-        ),
-        migrations.AddConstraint(
-            model_name='author',
-            constraint=models.UniqueConstraint(fields=('source', 'position'), name='author_unique_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='author',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('family', ''), _negated=True), models.Q(('literal', ''), _negated=True), _connector='OR'), name='author_has_name'),
-        ),
-        migrations.AddConstraint(
-            model_name='author',
-            constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='author_position_positive'),
-        ),
+        AddToModels([
+            migrations.AddIndex(
+                model_name='claim',
+                index=models.Index(fields=['measure', 'as_of'], name='sources_cla_measure_ab5f25_idx'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='sources_claim_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='sources_claim_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('as_of_precision__in', ['year', 'month', 'day', ''])), name='sources_claim_as_of_precision_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), ('as_of_precision', '')), models.Q(('as_of__isnull', False), models.Q(('as_of_precision', ''), _negated=True)), _connector='OR'), name='sources_claim_as_of_has_precision'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('as_of__isnull', True), models.Q(('as_of__gte', datetime.date(1800, 1, 1)), ('as_of__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_claim_as_of_year_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('event_date_precision__in', ['year', 'month', 'day', ''])), name='sources_claim_event_date_precision_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('event_date__isnull', True), ('event_date_precision', '')), models.Q(('event_date__isnull', False), models.Q(('event_date_precision', ''), _negated=True)), _connector='OR'), name='sources_claim_event_date_has_precision'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('event_date__isnull', True), models.Q(('event_date__gte', datetime.date(1800, 1, 1)), ('event_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_claim_event_date_year_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('review_status__in', ['verified', 'needs_review', 'disputed', 'superseded'])), name='claim_review_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['percent', 'count', 'patients', 'months', 'years', 'eur', 'usd', ''])), name='claim_unit_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('qualifier__in', ['', 'more_than', 'less_than', 'about'])), name='claim_qualifier_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('unit', 'percent'), _negated=True), models.Q(('value__gte', 0), ('value__lte', 100)), _connector='OR'), name='claim_percent_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), models.Q(('unit', ''), _negated=True), _connector='OR'), name='claim_value_has_unit'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('superseded_by__isnull', True), ('review_status', 'superseded'), _connector='OR'), name='claim_superseded_status'),
+            ),
+            migrations.AddConstraint(
+                model_name='claim',
+                constraint=models.CheckConstraint(condition=models.Q(('superseded_by', models.F('pk')), _negated=True), name='claim_not_superseding_itself'),
+            ),
+            migrations.AddIndex(
+                model_name='source',
+                index=models.Index(fields=['kind', 'issued'], name='sources_sou_kind_b1e231_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='source',
+                index=models.Index(fields=['language'], name='sources_sou_languag_6e6af9_idx'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='sources_source_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='sources_source_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(('issued_precision__in', ['year', 'month', 'day', ''])), name='sources_source_issued_precision_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('issued__isnull', True), ('issued_precision', '')), models.Q(('issued__isnull', False), models.Q(('issued_precision', ''), _negated=True)), _connector='OR'), name='sources_source_issued_has_precision'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(('issued__isnull', True), models.Q(('issued__gte', datetime.date(1800, 1, 1)), ('issued__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='sources_source_issued_year_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['journal_article', 'news_article', 'web_article', 'press_release', 'report', 'book', 'database', 'attribution'])), name='source_kind_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('doi'), condition=models.Q(('doi', ''), _negated=True), name='source_doi_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(('doi', ''), ('doi__startswith', '10.'), _connector='OR'), name='source_doi_format'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'attribution'), _negated=True), ('reported_by__isnull', False), _connector='OR'), name='source_attribution_reported_by'),
+            ),
+            migrations.AddConstraint(
+                model_name='citation',
+                constraint=models.UniqueConstraint(fields=('claim', 'source'), name='citation_unique_pair'),
+            ),
+            migrations.AddConstraint(
+                model_name='author',
+                constraint=models.UniqueConstraint(fields=('source', 'position'), name='author_unique_position'),
+            ),
+            migrations.AddConstraint(
+                model_name='author',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('family', ''), _negated=True), models.Q(('literal', ''), _negated=True), _connector='OR'), name='author_has_name'),
+            ),
+            migrations.AddConstraint(
+                model_name='author',
+                constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='author_position_positive'),
+            ),
+        ]),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -12,12 +14,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['-event_date', '-as_of', 'slug'], name='claim_list_order'),
-        ),
-        migrations.AddIndex(
-            model_name='source',
-            index=models.Index(fields=['-issued', 'key'], name='source_list_order'),
-        ),
+        AddToModels([
+            migrations.AddIndex(
+                model_name='claim',
+                index=models.Index(fields=['-event_date', '-as_of', 'slug'], name='claim_list_order'),
+            ),
+            migrations.AddIndex(
+                model_name='source',
+                index=models.Index(fields=['-issued', 'key'], name='source_list_order'),
+            ),
+        ]),
     ]

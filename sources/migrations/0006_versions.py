@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -10,44 +12,46 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='author',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='citation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='claim',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalauthor',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalcitation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalclaim',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalsource',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='source',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='author',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='citation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='claim',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalauthor',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalcitation',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalclaim',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalsource',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='source',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+        ]),
     ]

@@ -3,6 +3,8 @@
 import django.core.validators
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -11,18 +13,20 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='historicalsource',
-            name='pmid',
-            field=models.CharField(blank=True, help_text='PubMed id, digits only, when the work is indexed in PubMed: 37414060.', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9][0-9]{0,8}$', 'A PubMed id is a number of up to nine digits, e.g. 37414060.', code='invalid_pmid')], verbose_name='PMID'),
-        ),
-        migrations.AddField(
-            model_name='source',
-            name='pmid',
-            field=models.CharField(blank=True, help_text='PubMed id, digits only, when the work is indexed in PubMed: 37414060.', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9][0-9]{0,8}$', 'A PubMed id is a number of up to nine digits, e.g. 37414060.', code='invalid_pmid')], verbose_name='PMID'),
-        ),
-        migrations.AddConstraint(
-            model_name='source',
-            constraint=models.UniqueConstraint(condition=models.Q(('pmid', ''), _negated=True), fields=('pmid',), name='source_pmid_unique'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='historicalsource',
+                name='pmid',
+                field=models.CharField(blank=True, help_text='PubMed id, digits only, when the work is indexed in PubMed: 37414060.', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9][0-9]{0,8}$', 'A PubMed id is a number of up to nine digits, e.g. 37414060.', code='invalid_pmid')], verbose_name='PMID'),
+            ),
+            migrations.AddField(
+                model_name='source',
+                name='pmid',
+                field=models.CharField(blank=True, help_text='PubMed id, digits only, when the work is indexed in PubMed: 37414060.', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9][0-9]{0,8}$', 'A PubMed id is a number of up to nine digits, e.g. 37414060.', code='invalid_pmid')], verbose_name='PMID'),
+            ),
+            migrations.AddConstraint(
+                model_name='source',
+                constraint=models.UniqueConstraint(condition=models.Q(('pmid', ''), _negated=True), fields=('pmid',), name='source_pmid_unique'),
+            ),
+        ]),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -10,14 +12,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='claim',
-            name='measure_name',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200),
-        ),
-        migrations.AddField(
-            model_name='historicalclaim',
-            name='measure_name',
-            field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='claim',
+                name='measure_name',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200),
+            ),
+            migrations.AddField(
+                model_name='historicalclaim',
+                name='measure_name',
+                field=models.CharField(blank=True, help_text='What readers see for the measure, in words (e.g. “Requests for CAR-T treatment by Spanish hospitals since 2018”): the same for every figure of the measure.', max_length=200),
+            ),
+        ]),
     ]

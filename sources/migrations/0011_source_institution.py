@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -12,14 +14,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='historicalsource',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
-        ),
-        migrations.AddField(
-            model_name='source',
-            name='institution',
-            field=models.ForeignKey(blank=True, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='hospitals.institution'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='historicalsource',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
+            ),
+            migrations.AddField(
+                model_name='source',
+                name='institution',
+                field=models.ForeignKey(blank=True, help_text="The institution in GeneTx that published or reported this work (a hospital's report, a CRO's article); its page lists the work.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='published_sources', to='hospitals.institution'),
+            ),
+        ]),
     ]

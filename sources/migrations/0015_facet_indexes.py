@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -12,20 +14,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'review_status'], name='claim_review_facet'),
-        ),
-        migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'therapy'], include=('id',), name='claim_therapy_facet'),
-        ),
-        migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(models.F('status'), models.F('measure'), models.F('measure_name_en'), models.F('measure_name_es'), name='claim_measure_facet'),
-        ),
-        migrations.AddIndex(
-            model_name='source',
-            index=models.Index(fields=['status', 'kind', 'language', 'issued', 'container_title'], name='source_facets'),
-        ),
+        AddToModels([
+            migrations.AddIndex(
+                model_name='claim',
+                index=models.Index(fields=['status', 'review_status'], name='claim_review_facet'),
+            ),
+            migrations.AddIndex(
+                model_name='claim',
+                index=models.Index(fields=['status', 'therapy'], include=('id',), name='claim_therapy_facet'),
+            ),
+            migrations.AddIndex(
+                model_name='claim',
+                index=models.Index(models.F('status'), models.F('measure'), models.F('measure_name_en'), models.F('measure_name_es'), name='claim_measure_facet'),
+            ),
+            migrations.AddIndex(
+                model_name='source',
+                index=models.Index(fields=['status', 'kind', 'language', 'issued', 'container_title'], name='source_facets'),
+            ),
+        ]),
     ]

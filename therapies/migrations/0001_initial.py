@@ -6,6 +6,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -202,60 +204,62 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_condition_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_condition_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['genetic', 'haematological_cancer', 'neurodegenerative', 'other'])), name='condition_category_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.UniqueConstraint(condition=models.Q(('orpha_code', ''), _negated=True), fields=('orpha_code',), name='condition_orpha_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('orpha_code', ''), ('orpha_code__startswith', 'ORPHA:'), _connector='OR'), name='condition_orpha_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='condition_not_own_parent'),
-        ),
-        migrations.AddIndex(
-            model_name='therapy',
-            index=models.Index(fields=['status', 'name'], name='therapies_t_status_698a12_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_therapy_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_therapy_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['approach', 'product', 'hospital'])), name='therapy_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('development_status__in', ['', 'research', 'clinical_trial', 'approved', 'in_use', 'withdrawn'])), name='therapy_development_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='regulatorydecision',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['approval', 'accelerated_approval', 'conditional_approval', 'hospital_exemption', 'designation', 'refusal', 'withdrawal'])), name='decision_kind_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='regulatorydecision',
-            constraint=models.UniqueConstraint(fields=('therapy', 'agency', 'kind', 'date'), name='decision_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='regulatorydecision',
-            constraint=models.CheckConstraint(condition=models.Q(('date__gte', '1950-01-01'), ('date__lte', '2100-12-31')), name='decision_date_range'),
-        ),
+        AddToModels([
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_condition_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_condition_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(('category__in', ['genetic', 'haematological_cancer', 'neurodegenerative', 'other'])), name='condition_category_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.UniqueConstraint(condition=models.Q(('orpha_code', ''), _negated=True), fields=('orpha_code',), name='condition_orpha_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(('orpha_code', ''), ('orpha_code__startswith', 'ORPHA:'), _connector='OR'), name='condition_orpha_format'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='condition_not_own_parent'),
+            ),
+            migrations.AddIndex(
+                model_name='therapy',
+                index=models.Index(fields=['status', 'name'], name='therapies_t_status_698a12_idx'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_therapy_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_therapy_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['approach', 'product', 'hospital'])), name='therapy_kind_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(('development_status__in', ['', 'research', 'clinical_trial', 'approved', 'in_use', 'withdrawn'])), name='therapy_development_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='regulatorydecision',
+                constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['approval', 'accelerated_approval', 'conditional_approval', 'hospital_exemption', 'designation', 'refusal', 'withdrawal'])), name='decision_kind_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='regulatorydecision',
+                constraint=models.UniqueConstraint(fields=('therapy', 'agency', 'kind', 'date'), name='decision_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='regulatorydecision',
+                constraint=models.CheckConstraint(condition=models.Q(('date__gte', '1950-01-01'), ('date__lte', '2100-12-31')), name='decision_date_range'),
+            ),
+        ]),
     ]

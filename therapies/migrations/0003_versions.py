@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -10,44 +12,46 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='condition',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalcondition',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalmodality',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicalregulatorydecision',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='historicaltherapy',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='modality',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='regulatorydecision',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
-        migrations.AddField(
-            model_name='therapy',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='condition',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalcondition',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalmodality',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicalregulatorydecision',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='historicaltherapy',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='modality',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='regulatorydecision',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+            migrations.AddField(
+                model_name='therapy',
+                name='version',
+                field=models.PositiveIntegerField(default=1, editable=False, help_text='Raised by one on every save.'),
+            ),
+        ]),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -10,52 +12,54 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='condition',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
-        ),
-        migrations.AddField(
-            model_name='condition',
-            name='go_live_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
-        ),
-        migrations.AddField(
-            model_name='historicalcondition',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
-        ),
-        migrations.AddField(
-            model_name='historicalcondition',
-            name='go_live_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
-        ),
-        migrations.AddField(
-            model_name='historicaltherapy',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
-        ),
-        migrations.AddField(
-            model_name='historicaltherapy',
-            name='go_live_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
-        ),
-        migrations.AddField(
-            model_name='therapy',
-            name='expires_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
-        ),
-        migrations.AddField(
-            model_name='therapy',
-            name='go_live_at',
-            field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
-        ),
-        migrations.AddConstraint(
-            model_name='condition',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_condition_expires_after_go_live'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_therapy_expires_after_go_live'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='condition',
+                name='expires_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
+            ),
+            migrations.AddField(
+                model_name='condition',
+                name='go_live_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
+            ),
+            migrations.AddField(
+                model_name='historicalcondition',
+                name='expires_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
+            ),
+            migrations.AddField(
+                model_name='historicalcondition',
+                name='go_live_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
+            ),
+            migrations.AddField(
+                model_name='historicaltherapy',
+                name='expires_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
+            ),
+            migrations.AddField(
+                model_name='historicaltherapy',
+                name='go_live_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
+            ),
+            migrations.AddField(
+                model_name='therapy',
+                name='expires_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Take it back to draft automatically at this time (publishers only); refused, and reported, while published claims rely on it alone.', null=True, verbose_name='expires at'),
+            ),
+            migrations.AddField(
+                model_name='therapy',
+                name='go_live_at',
+                field=models.DateTimeField(blank=True, db_index=True, help_text='Publish automatically at this time (publishers only). The scheduled command publishes it through the same checks as the Publish button, then clears this.', null=True, verbose_name='go live at'),
+            ),
+            migrations.AddConstraint(
+                model_name='condition',
+                constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_condition_expires_after_go_live'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_therapy_expires_after_go_live'),
+            ),
+        ]),
     ]

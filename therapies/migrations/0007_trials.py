@@ -9,6 +9,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from genetx.migration_operations import AddToModels
+
 
 class Migration(migrations.Migration):
 
@@ -183,219 +185,221 @@ class Migration(migrations.Migration):
                 'ordering': ['trial', 'institution__name'],
             },
         ),
-        migrations.AddField(
-            model_name='historicaltherapy',
-            name='approach',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy'),
-        ),
-        migrations.AddField(
-            model_name='therapy',
-            name='approach',
-            field=models.ForeignKey(blank=True, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='therapies.therapy'),
-        ),
-        migrations.AddConstraint(
-            model_name='therapy',
-            constraint=models.CheckConstraint(condition=models.Q(('approach', models.F('pk')), _negated=True), name='therapy_not_own_approach'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial',
-            name='sponsor',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_conditions',
-            name='condition',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_conditions',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='therapies.historicaltrial'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_therapies',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='therapies.historicaltrial'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_therapies',
-            name='therapy',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialcitation',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialcitation',
-            name='source',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialsite',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialsite',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="The hospital or centre; its country is the site's country.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
-        ),
-        migrations.AddField(
-            model_name='trial',
-            name='conditions',
-            field=models.ManyToManyField(blank=True, help_text='The conditions it studies.', related_name='trials', to='therapies.condition'),
-        ),
-        migrations.AddField(
-            model_name='trial',
-            name='sponsor',
-            field=models.ForeignKey(blank=True, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sponsored_trials', to='hospitals.institution'),
-        ),
-        migrations.AddField(
-            model_name='trial',
-            name='therapies',
-            field=models.ManyToManyField(blank=True, help_text='The therapies it tests.', related_name='trials', to='therapies.therapy'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialsite',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrialcitation',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_therapies',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
-        ),
-        migrations.AddField(
-            model_name='historicaltrial_conditions',
-            name='trial',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
-        ),
-        migrations.AddField(
-            model_name='trialcitation',
-            name='source',
-            field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='trial_citations', to='sources.source'),
-        ),
-        migrations.AddField(
-            model_name='trialcitation',
-            name='trial',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='therapies.trial'),
-        ),
-        migrations.AddField(
-            model_name='trialsite',
-            name='institution',
-            field=models.ForeignKey(help_text="The hospital or centre; its country is the site's country.", on_delete=django.db.models.deletion.PROTECT, related_name='trial_sites', to='hospitals.institution'),
-        ),
-        migrations.AddField(
-            model_name='trialsite',
-            name='trial',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='therapies.trial'),
-        ),
-        migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(fields=['-start_date', 'slug'], name='trial_list_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_trial_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_trial_published_has_date'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_trial_expires_after_go_live'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date_precision__in', ['year', 'month', 'day', ''])), name='therapies_trial_start_date_precision_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('start_date__isnull', True), ('start_date_precision', '')), models.Q(('start_date__isnull', False), models.Q(('start_date_precision', ''), _negated=True)), _connector='OR'), name='therapies_trial_start_date_has_precision'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), models.Q(('start_date__gte', datetime.date(1800, 1, 1)), ('start_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='therapies_trial_start_date_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('completion_date_precision__in', ['year', 'month', 'day', ''])), name='therapies_trial_completion_date_precision_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('completion_date__isnull', True), ('completion_date_precision', '')), models.Q(('completion_date__isnull', False), models.Q(('completion_date_precision', ''), _negated=True)), _connector='OR'), name='therapies_trial_completion_date_has_precision'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('completion_date__isnull', True), models.Q(('completion_date__gte', datetime.date(1800, 1, 1)), ('completion_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='therapies_trial_completion_date_year_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('phase__in', ['', 'early_phase_1', 'phase_1', 'phase_1_2', 'phase_2', 'phase_2_3', 'phase_3', 'phase_4', 'not_applicable'])), name='trial_phase_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('overall_status__in', ['', 'not_yet_recruiting', 'recruiting', 'enrolling_by_invitation', 'active_not_recruiting', 'suspended', 'terminated', 'completed', 'withdrawn', 'unknown'])), name='trial_overall_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date_kind__in', ['', 'actual', 'anticipated']), ('completion_date_kind__in', ['', 'actual', 'anticipated']), ('enrolment_kind__in', ['', 'actual', 'anticipated'])), name='trial_figure_kinds_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('enrolment__isnull', False), ('enrolment_kind', ''), _connector='OR'), name='trial_enrolment_kind_needs_enrolment'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('completion_date__isnull', True), ('completion_date__gte', models.F('start_date')), _connector='OR'), name='trial_completion_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('euct_number', ''), ('eudract_number', ''), ('nct_number', ''), _negated=True), name='trial_has_registry_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('nct_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('nct_number'), 11), ('nct_number__startswith', 'NCT')), _connector='OR'), name='trial_nct_number_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('eudract_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('eudract_number'), 14), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('eudract_number', 5, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('eudract_number', 12, 1), '-')), _connector='OR'), name='trial_eudract_number_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.CheckConstraint(condition=models.Q(('euct_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('euct_number'), 17), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 5, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 12, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 15, 1), '-')), _connector='OR'), name='trial_euct_number_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.UniqueConstraint(condition=models.Q(('nct_number', ''), _negated=True), fields=('nct_number',), name='trial_nct_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.UniqueConstraint(condition=models.Q(('eudract_number', ''), _negated=True), fields=('eudract_number',), name='trial_eudract_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='trial',
-            constraint=models.UniqueConstraint(condition=models.Q(('euct_number', ''), _negated=True), fields=('euct_number',), name='trial_euct_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='trialcitation',
-            constraint=models.UniqueConstraint(fields=('trial', 'source'), name='trialcitation_unique_pair'),
-        ),
-        migrations.AddConstraint(
-            model_name='trialsite',
-            constraint=models.UniqueConstraint(fields=('trial', 'institution'), name='trialsite_unique'),
-        ),
+        AddToModels([
+            migrations.AddField(
+                model_name='historicaltherapy',
+                name='approach',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy'),
+            ),
+            migrations.AddField(
+                model_name='therapy',
+                name='approach',
+                field=models.ForeignKey(blank=True, help_text="For a product or hospital programme: the approach it belongs to (ARI0002h belongs to CAR-T therapy). The approach's page lists its products.", limit_choices_to={'kind': 'approach'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='therapies.therapy'),
+            ),
+            migrations.AddConstraint(
+                model_name='therapy',
+                constraint=models.CheckConstraint(condition=models.Q(('approach', models.F('pk')), _negated=True), name='therapy_not_own_approach'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial',
+                name='history_user',
+                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial',
+                name='sponsor',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_conditions',
+                name='condition',
+                field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.condition'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_conditions',
+                name='history',
+                field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='therapies.historicaltrial'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_therapies',
+                name='history',
+                field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='therapies.historicaltrial'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_therapies',
+                name='therapy',
+                field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.therapy'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialcitation',
+                name='history_user',
+                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialcitation',
+                name='source',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text='A cited source cannot be deleted while this citation exists.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sources.source'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialsite',
+                name='history_user',
+                field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialsite',
+                name='institution',
+                field=models.ForeignKey(blank=True, db_constraint=False, help_text="The hospital or centre; its country is the site's country.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='hospitals.institution'),
+            ),
+            migrations.AddField(
+                model_name='trial',
+                name='conditions',
+                field=models.ManyToManyField(blank=True, help_text='The conditions it studies.', related_name='trials', to='therapies.condition'),
+            ),
+            migrations.AddField(
+                model_name='trial',
+                name='sponsor',
+                field=models.ForeignKey(blank=True, help_text='The lead sponsor; leave empty when not verified.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sponsored_trials', to='hospitals.institution'),
+            ),
+            migrations.AddField(
+                model_name='trial',
+                name='therapies',
+                field=models.ManyToManyField(blank=True, help_text='The therapies it tests.', related_name='trials', to='therapies.therapy'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialsite',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrialcitation',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_therapies',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
+            ),
+            migrations.AddField(
+                model_name='historicaltrial_conditions',
+                name='trial',
+                field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='therapies.trial'),
+            ),
+            migrations.AddField(
+                model_name='trialcitation',
+                name='source',
+                field=models.ForeignKey(help_text='A cited source cannot be deleted while this citation exists.', on_delete=django.db.models.deletion.PROTECT, related_name='trial_citations', to='sources.source'),
+            ),
+            migrations.AddField(
+                model_name='trialcitation',
+                name='trial',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='therapies.trial'),
+            ),
+            migrations.AddField(
+                model_name='trialsite',
+                name='institution',
+                field=models.ForeignKey(help_text="The hospital or centre; its country is the site's country.", on_delete=django.db.models.deletion.PROTECT, related_name='trial_sites', to='hospitals.institution'),
+            ),
+            migrations.AddField(
+                model_name='trialsite',
+                name='trial',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sites', to='therapies.trial'),
+            ),
+            migrations.AddIndex(
+                model_name='trial',
+                index=models.Index(fields=['-start_date', 'slug'], name='trial_list_order'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published', 'archived'])), name='therapies_trial_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='therapies_trial_published_has_date'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('go_live_at__isnull', True), ('expires_at__isnull', True), ('expires_at__gt', models.F('go_live_at')), _connector='OR'), name='therapies_trial_expires_after_go_live'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('start_date_precision__in', ['year', 'month', 'day', ''])), name='therapies_trial_start_date_precision_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('start_date__isnull', True), ('start_date_precision', '')), models.Q(('start_date__isnull', False), models.Q(('start_date_precision', ''), _negated=True)), _connector='OR'), name='therapies_trial_start_date_has_precision'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), models.Q(('start_date__gte', datetime.date(1800, 1, 1)), ('start_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='therapies_trial_start_date_year_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('completion_date_precision__in', ['year', 'month', 'day', ''])), name='therapies_trial_completion_date_precision_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(models.Q(('completion_date__isnull', True), ('completion_date_precision', '')), models.Q(('completion_date__isnull', False), models.Q(('completion_date_precision', ''), _negated=True)), _connector='OR'), name='therapies_trial_completion_date_has_precision'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('completion_date__isnull', True), models.Q(('completion_date__gte', datetime.date(1800, 1, 1)), ('completion_date__lte', datetime.date(2100, 12, 31))), _connector='OR'), name='therapies_trial_completion_date_year_range'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('phase__in', ['', 'early_phase_1', 'phase_1', 'phase_1_2', 'phase_2', 'phase_2_3', 'phase_3', 'phase_4', 'not_applicable'])), name='trial_phase_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('overall_status__in', ['', 'not_yet_recruiting', 'recruiting', 'enrolling_by_invitation', 'active_not_recruiting', 'suspended', 'terminated', 'completed', 'withdrawn', 'unknown'])), name='trial_overall_status_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('start_date_kind__in', ['', 'actual', 'anticipated']), ('completion_date_kind__in', ['', 'actual', 'anticipated']), ('enrolment_kind__in', ['', 'actual', 'anticipated'])), name='trial_figure_kinds_valid'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('enrolment__isnull', False), ('enrolment_kind', ''), _connector='OR'), name='trial_enrolment_kind_needs_enrolment'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('completion_date__isnull', True), ('completion_date__gte', models.F('start_date')), _connector='OR'), name='trial_completion_after_start'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('euct_number', ''), ('eudract_number', ''), ('nct_number', ''), _negated=True), name='trial_has_registry_number'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('nct_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('nct_number'), 11), ('nct_number__startswith', 'NCT')), _connector='OR'), name='trial_nct_number_format'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('eudract_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('eudract_number'), 14), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('eudract_number', 5, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('eudract_number', 12, 1), '-')), _connector='OR'), name='trial_eudract_number_format'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.CheckConstraint(condition=models.Q(('euct_number', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('euct_number'), 17), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 5, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 12, 1), '-'), django.db.models.lookups.Exact(django.db.models.functions.text.Substr('euct_number', 15, 1), '-')), _connector='OR'), name='trial_euct_number_format'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.UniqueConstraint(condition=models.Q(('nct_number', ''), _negated=True), fields=('nct_number',), name='trial_nct_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.UniqueConstraint(condition=models.Q(('eudract_number', ''), _negated=True), fields=('eudract_number',), name='trial_eudract_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='trial',
+                constraint=models.UniqueConstraint(condition=models.Q(('euct_number', ''), _negated=True), fields=('euct_number',), name='trial_euct_unique'),
+            ),
+            migrations.AddConstraint(
+                model_name='trialcitation',
+                constraint=models.UniqueConstraint(fields=('trial', 'source'), name='trialcitation_unique_pair'),
+            ),
+            migrations.AddConstraint(
+                model_name='trialsite',
+                constraint=models.UniqueConstraint(fields=('trial', 'institution'), name='trialsite_unique'),
+            ),
+        ]),
     ]
