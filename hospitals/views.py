@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from genetx.listing import FacetedListView
 from genetx.maps import institution_map
 from genetx.pages import EvidenceMixin, PreviewDetailView, TrialsMixin, first_and_count
@@ -49,7 +51,12 @@ class InstitutionListView(FacetedListView):
                 points = points_for_institutions(self.filterset.qs)
                 return institution_map(points, total=paginator.count if paginator else len(points))
 
-            context["map"] = self.per_filter("map", whole_map)
+            # Drawn once per content version and filter combination: the template keys the
+            # map's fragment by the filters, so its points (up to 2,000) are read from the
+            # cache only when it is drawn. Keyed by the points, every request unpickled them
+            # and wrote out their repr for the key, a fifth of the page.
+            context["map"] = SimpleLazyObject(lambda: self.per_filter("map", whole_map))
+            context["map_key"] = self.filter_key()
         return context
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.functional import empty
 
 from genetx.maps import BASEMAP, MapPoint, basemap, institution_map
 from genetx.models import Status
@@ -57,6 +58,21 @@ def test_map_covers_every_filtered_institution_not_only_the_page(client):
         make_institution(name=f"Hospital {n:02d}", **MADRID)
     body = client.get(INSTITUTION_LIST).content.decode()
     assert len(markers(body)) == 25
+
+
+def test_the_list_map_is_drawn_once_per_filter_combination_and_content_version(client):
+    """The institution list's map fragment is keyed by the filters, not by its points: a
+    second request shows the same map without reading the points, a save redraws it, and
+    other filters draw their own."""
+    make_institution(name="Regulator", kind="regulator", **MADRID)
+    first = client.get(INSTITUTION_LIST).content.decode()
+    again = client.get(INSTITUTION_LIST)
+    assert again.content.decode() == first
+    assert again.context["map"]._wrapped is empty
+    make_institution(name="Hospital", kind="hospital", **BARCELONA)
+    assert len(markers(client.get(INSTITUTION_LIST).content.decode())) == 2
+    body = client.get(INSTITUTION_LIST, {"kind": "hospital"}).content.decode()
+    assert [name.split(",")[0] for _, name in markers(body)] == ["Hospital"]
 
 
 def test_empty_database_lists_no_map_and_no_error(client):
