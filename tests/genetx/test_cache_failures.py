@@ -14,7 +14,7 @@ from django.test import override_settings
 from genetx import cache as page_cache
 from tests import faults
 from tests.adminforms import form_data
-from tests.factories import make_therapy, make_user
+from tests.factories import make_claim, make_institution, make_source, make_therapy, make_user
 from tests.parts import private_redis
 from therapies.models import Therapy
 
@@ -78,6 +78,39 @@ def test_pages_are_served_uncached_while_redis_is_stopped(client, redis_server):
         response = timed_get(client, path)
         assert response.status_code == 200
     assert b"Onasemnogene" in timed_get(client, url).content
+
+
+def test_pages_drawn_once_per_version_draw_themselves_while_redis_is_stopped(client, redis_server):
+    """The home page's lists, the institution list's map, a source page's citing claims and
+    the timeline come from per-version fragments and kept HTML; with Redis gone they are
+    drawn from the database on each request, whole, and a save made meanwhile shows."""
+    from decimal import Decimal
+
+    source = make_source(title="Kept source")
+    make_claim(
+        statement="A figure citing it.",
+        sources=[source],
+        event_date="2024-05-01",
+        event_date_precision="day",
+    )
+    make_institution(name="Mapped hospital", latitude=Decimal("40.4"), longitude=Decimal("-3.7"))
+    pages = {
+        "/": b"A figure citing it.",
+        "/institutions/": b"Mapped hospital",
+        source.get_absolute_url(): b"A figure citing it.",
+        "/timeline/": b"A figure citing it.",
+    }
+    for path, expected in pages.items():
+        assert expected in timed_get(client, path).content
+    redis_server.stop()
+    make_institution(
+        name="Hospital added while down", latitude=Decimal("41.4"), longitude=Decimal("2.2")
+    )
+    for path, expected in pages.items():
+        response = timed_get(client, path)
+        assert response.status_code == 200
+        assert expected in response.content
+    assert b"Hospital added while down" in timed_get(client, "/institutions/").content
 
 
 def test_pages_are_served_when_redis_refuses_connections_from_the_start(client, settings):
