@@ -4,6 +4,23 @@ from django.db import migrations
 from django.db.migrations.operations.base import Operation
 
 
+def change_state_at_once(app_label, state, operations) -> None:
+    """The operations' changes to the migration state, with the changed models (and those
+    related to them) re-rendered once at the end rather than after each operation."""
+    # While the state has no rendered apps, ProjectState only records each change ("apps"
+    # is a cached property: absent from __dict__ until first read).
+    rendered = state.__dict__.pop("apps", None)
+    try:
+        for operation in operations:
+            operation.state_forwards(app_label, state)
+    finally:
+        if rendered is not None:
+            state.apps = rendered
+    changed = {(app_label, operation.model_name_lower) for operation in operations}
+    # Not delayed: a changed or new relation must reach the models on its other side too.
+    state.reload_models(changed, delay=False)
+
+
 class AlterFieldLabels(migrations.SeparateDatabaseAndState):
     """Many ``AlterField`` operations that change labels only (verbose names, help texts,
     choice labels), applied to the migration state at once and never to the database.
@@ -27,17 +44,7 @@ class AlterFieldLabels(migrations.SeparateDatabaseAndState):
         return self.__class__.__qualname__, [], {"operations": self.state_operations}
 
     def state_forwards(self, app_label, state):
-        # While the state has no rendered apps, ProjectState.alter_field() only records the
-        # field ("apps" is a cached property: absent from __dict__ until first read).
-        rendered = state.__dict__.pop("apps", None)
-        try:
-            super().state_forwards(app_label, state)
-        finally:
-            if rendered is not None:
-                state.apps = rendered
-        changed = {(app_label, operation.model_name_lower) for operation in self.state_operations}
-        # Not delayed: a changed foreign key must reach the models on its other side too.
-        state.reload_models(changed, delay=False)
+        change_state_at_once(app_label, state, self.state_operations)
 
     def describe(self):
         return f"Change the labels of {len(self.state_operations)} fields"
@@ -96,17 +103,7 @@ class AddToModels(Operation):
         return self.__class__.__qualname__, [], {"operations": self.operations}
 
     def state_forwards(self, app_label, state):
-        # As in AlterFieldLabels: without rendered apps the state only records each change.
-        rendered = state.__dict__.pop("apps", None)
-        try:
-            for operation in self.operations:
-                operation.state_forwards(app_label, state)
-        finally:
-            if rendered is not None:
-                state.apps = rendered
-        changed = {(app_label, operation.model_name_lower) for operation in self.operations}
-        # Not delayed: a new relation must reach the models on its other side too.
-        state.reload_models(changed, delay=False)
+        change_state_at_once(app_label, state, self.operations)
 
     def steps(self, app_label, before, after):
         """Each operation with the states before and after it: `before` (the state before
