@@ -186,33 +186,53 @@ def repeats_rows(query) -> bool:
     return False
 
 
-class DistinctOnlyAcrossMany:
+def rows_matching(queryset, condition):
+    """The rows of `queryset` that meet `condition`, a condition across a to-many relation
+    (a therapy's conditions, an institution's programmes), as `pk IN (subquery)`.
+
+    Joined instead, a row repeats once per related match and needs DISTINCT, which makes
+    PostgreSQL plan and sort every matching row with all its columns before the LIMIT. The
+    subquery is planned and run as a semi-join (the therapy list with a condition and a
+    modality at 10,000 therapies: 6-10 -> 2.6-3.6 ms of SQL, planning included); every
+    row that matches appears once, and counts need no COUNT(DISTINCT).
+    """
+    return queryset.filter(pk__in=queryset.model._base_manager.filter(condition).values("pk"))
+
+
+class NoDistinctAcrossMany:
     """django-filter's multiple-choice filters add DISTINCT by default, for to-many
     relations. On a column of the row itself or a foreign key it cannot remove a row but
     makes PostgreSQL sort every matching row (with its correlated counts) before the LIMIT
     and count through a DISTINCT subquery: 1.3 s for the source list filtered by kind at
-    10,000 therapies, past the statement timeout at 100,000. So DISTINCT is kept only when
-    the filter's lookup follows a to-many relation."""
+    10,000 therapies, past the statement timeout at 100,000. Across a to-many relation
+    the filter is a subquery instead (see rows_matching), so these filters never add
+    DISTINCT."""
 
     @property
     def distinct(self) -> bool:
-        model = getattr(self, "model", None)
-        if not self._distinct or model is None or self.method is not None:
-            return self._distinct
-        return crosses_many(model, self.field_name)
+        return False
 
     @distinct.setter
     def distinct(self, value: bool) -> None:
-        self._distinct = value
+        pass
+
+    def filter(self, qs, value):
+        if self.method is not None or not crosses_many(qs.model, self.field_name):
+            return super().filter(qs, value)
+        # The same filter over the whole table, then its rows as a subquery.
+        matching = super().filter(qs.model._base_manager.all(), value)
+        if not matching.query.where:  # nothing chosen: no condition to add
+            return qs
+        return qs.filter(pk__in=matching.values("pk"))
 
 
-class MultipleChoiceFilter(DistinctOnlyAcrossMany, django_filters.MultipleChoiceFilter):
+class MultipleChoiceFilter(NoDistinctAcrossMany, django_filters.MultipleChoiceFilter):
     """Choices combined with OR (?kind=a&kind=b), at most MAX_FACET_VALUES."""
 
     field_class = LimitedMultipleChoiceField
 
 
-class ModelMultipleChoiceFilter(DistinctOnlyAcrossMany, django_filters.ModelMultipleChoiceFilter):
+class ModelMultipleChoiceFilter(NoDistinctAcrossMany, django_filters.ModelMultipleChoiceFilter):
     """Records by slug combined with OR, at most MAX_FACET_VALUES."""
 
     field_class = LimitedModelMultipleChoiceField
@@ -257,9 +277,12 @@ class SearchField(django_filters.CharFilter):
         if not value:
             return qs
         condition = Q()
-        for name in self.fields_in_every_language(qs.model):
+        names = self.fields_in_every_language(qs.model)
+        for name in names:
             condition |= Q(**{f"{name}__icontains": value})
-        return qs.filter(condition).distinct()
+        if any(crosses_many(qs.model, name) for name in names):
+            return rows_matching(qs, condition)  # a source's authors
+        return qs.filter(condition)
 
     def fields_in_every_language(self, model) -> list[str]:
         """The fields, each translated one in every language's column: a lookup on `name`

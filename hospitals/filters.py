@@ -12,6 +12,7 @@ from genetx.listing import (
     SearchField,
     SortFilter,
     TextValuesFilter,
+    rows_matching,
 )
 from genetx.models import Status
 from therapies.models import Condition, Therapy
@@ -75,7 +76,7 @@ class InstitutionFilter(FacetedFilterSet):
     def filter_therapy(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(_PUBLIC_PROGRAMME, programmes__therapy__in=value).distinct()
+        return rows_matching(queryset, _PUBLIC_PROGRAMME & Q(programmes__therapy__in=value))
 
     def filter_condition(self, queryset, name, conditions):
         """Institutions with a public programme of a therapy for any of these conditions

@@ -15,6 +15,7 @@ from genetx.listing import (
     SortFilter,
     TextValuesField,
     TextValuesFilter,
+    rows_matching,
 )
 from genetx.models import EARLIEST_DATE, LATEST_DATE, Status
 from genetx.text import is_integer
@@ -137,9 +138,10 @@ class ClaimFilter(FacetedFilterSet):
         fields = []
 
     def filter_source(self, queryset, name, value):
-        return queryset.filter(
-            citations__source__key=value, citations__source__status=Status.PUBLISHED
-        ).distinct()
+        return rows_matching(
+            queryset,
+            Q(citations__source__key=value, citations__source__status=Status.PUBLISHED),
+        )
 
     def filter_figures(self, queryset, name, value):
         return queryset.filter(value__isnull=value != "yes")

@@ -11,6 +11,7 @@ from genetx.listing import (
     SearchField,
     SortFilter,
     TextValuesFilter,
+    rows_matching,
 )
 from genetx.models import Status
 from hospitals.models import Institution, Programme, country_name
@@ -148,7 +149,7 @@ class TherapyFilter(FacetedFilterSet):
         place = Q()
         for value in values:
             place |= Q(**{f"programmes__institution__{name}__iexact": value})
-        return queryset.filter(_PUBLIC_PROGRAMME & place).distinct()
+        return rows_matching(queryset, _PUBLIC_PROGRAMME & place)
 
 
 class ConditionFilter(FacetedFilterSet):
@@ -298,4 +299,4 @@ class TrialFilter(FacetedFilterSet):
         place = Q()
         for value in values:
             place |= Q(sites__institution__country__iexact=value)
-        return queryset.filter(_PUBLIC_SITE & place).distinct()
+        return rows_matching(queryset, _PUBLIC_SITE & place)
