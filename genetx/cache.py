@@ -389,6 +389,51 @@ def per_version(name: str, parts, compute):
     return value
 
 
+def per_record(name: str, pks: list, render) -> list:
+    """The value of each record in `pks`, in order, computed once per content version and
+    kept in the cache one record at a time: a list's row, drawn once and then shared by
+    every page, filter combination and sort that shows the record.
+
+    render(missing_pks) gives {pk: value} for the records the cache does not hold, in one
+    go (one query for all of them). One cache round trip reads them all. As with
+    per_version, a content change makes new keys; with the cache down, all are rendered.
+    """
+    known = changes.current() if not _bump_pending else None
+    if known is None:
+        values = render(pks)
+        return [values[pk] for pk in pks if pk in values]
+    prefix = f"genetx:pr:{name}|{known.seq}|{get_language()}|"
+    cache = _cache()
+    shown = _shown.get()
+    stored = cache.get_many([f"{prefix}{pk}" for pk in pks])
+    values, rows = {}, set()
+    for pk in pks:
+        if (pair := stored.get(f"{prefix}{pk}")) is not None:
+            values[pk] = pair[0]
+            rows |= pair[1]
+    missing = [pk for pk in pks if pk not in values]
+    if missing:
+        # As in per_version: the content rows read to render are kept with the values
+        # (all of them with each, since they are rendered together).
+        read = set()
+        token = _shown.set(read)
+        try:
+            rendered = render(missing)
+        finally:
+            _shown.reset(token)
+        read = frozenset(read)
+        cache.set_many(
+            {f"{prefix}{pk}": (value, read) for pk, value in rendered.items()},
+            getattr(settings, "PAGE_CACHE_SECONDS", 600),
+        )
+        values.update(rendered)
+        rows |= read
+    if shown is not None:
+        shown.update(rows)
+    # A record gone between the two reads (unpublished meanwhile) is left out.
+    return [values[pk] for pk in pks if pk in values]
+
+
 def retry_pending_bump() -> None:
     """Store a content change an earlier outage kept from the cache (cheap when none is
     pending, and while the cache is still failing)."""

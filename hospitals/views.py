@@ -25,6 +25,7 @@ _SCHEMA_TYPES = {
 class InstitutionListView(FacetedListView):
     filterset_class = InstitutionFilter
     template_name = "hospitals/institution_list.html"
+    row_template, row_name = "hospitals/includes/institution_row.html", "institution"
     export_name = "institutions"
     export_columns = [
         ("name", lambda i: i.name),

@@ -31,6 +31,7 @@ _SCHEMA_TYPES = {
 class SourceListView(FacetedListView):
     filterset_class = SourceFilter
     template_name = "sources/source_list.html"
+    row_template, row_name = "sources/includes/source_row.html", "source"
     export_name = "sources"
     export_columns = [
         ("key", lambda s: s.key),

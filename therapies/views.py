@@ -18,6 +18,7 @@ _SCHEMA = "https://schema.org"
 class TherapyListView(FacetedListView):
     filterset_class = TherapyFilter
     template_name = "therapies/therapy_list.html"
+    row_template, row_name = "therapies/includes/therapy_row.html", "therapy"
     export_name = "therapies"
     export_columns = [
         ("name", lambda t: t.name),
@@ -89,6 +90,7 @@ class TherapyDetailView(PageReferencesMixin, EvidenceMixin, TrialsMixin, Preview
 class ConditionListView(FacetedListView):
     filterset_class = ConditionFilter
     template_name = "therapies/condition_list.html"
+    row_template, row_name = "therapies/includes/condition_row.html", "condition"
     export_name = "conditions"
     export_columns = [
         ("name", lambda c: c.name),
@@ -228,6 +230,7 @@ def _names(records) -> str:
 class TrialListView(FacetedListView):
     filterset_class = TrialFilter
     template_name = "therapies/trial_list.html"
+    row_template, row_name = "therapies/includes/trial_row.html", "trial"
     export_name = "trials"
     export_columns = [
         ("acronym", lambda t: t.acronym),

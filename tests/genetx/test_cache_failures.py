@@ -81,9 +81,10 @@ def test_pages_are_served_uncached_while_redis_is_stopped(client, redis_server):
 
 
 def test_pages_drawn_once_per_version_draw_themselves_while_redis_is_stopped(client, redis_server):
-    """The home page's lists, the institution list's map, a source page's citing claims and
-    the timeline come from per-version fragments and kept HTML; with Redis gone they are
-    drawn from the database on each request, whole, and a save made meanwhile shows."""
+    """The home page's lists, the institution list's map, a source page's citing claims,
+    the timeline and list rows come from per-version fragments and kept HTML; with Redis
+    gone they are drawn from the database on each request, whole, and a save made
+    meanwhile shows."""
     from decimal import Decimal
 
     source = make_source(title="Kept source")
@@ -94,7 +95,9 @@ def test_pages_drawn_once_per_version_draw_themselves_while_redis_is_stopped(cli
         event_date_precision="day",
     )
     make_institution(name="Mapped hospital", latitude=Decimal("40.4"), longitude=Decimal("-3.7"))
+    therapy = make_therapy(name="Listed therapy")
     pages = {
+        "/therapies/": b"Listed therapy",
         "/": b"A figure citing it.",
         "/institutions/": b"Mapped hospital",
         source.get_absolute_url(): b"A figure citing it.",
@@ -111,6 +114,9 @@ def test_pages_drawn_once_per_version_draw_themselves_while_redis_is_stopped(cli
         assert response.status_code == 200
         assert expected in response.content
     assert b"Hospital added while down" in timed_get(client, "/institutions/").content
+    therapy.name = "Renamed while down"
+    therapy.save()
+    assert b"Renamed while down" in timed_get(client, "/therapies/").content
 
 
 def test_pages_are_served_when_redis_refuses_connections_from_the_start(client, settings):

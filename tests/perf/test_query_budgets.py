@@ -116,29 +116,30 @@ class World:
             make_therapy(approach=self.therapy, modality=self.modality)
 
 
-# Page: (its URL in the world, the queries it may run). A list runs the count, the page of
-# rows, its prefetches, and one aggregate per facet; a filtered list also checks the
+# Page: (its URL in the world, the queries it may run). A list runs the count, the ids of
+# the page's rows, then (its rows not yet drawn in this content version, as here) the rows
+# and their prefetches, and one aggregate per facet; a filtered list also checks the
 # chosen related value (modality) exists, once. A detail page runs the record,
 # its prefetches and one query per section.
 PAGES = {
     # Lists with charts add one aggregate per chart: therapies by modality and by status,
     # claims' sources by kind.
-    "therapy-list": (lambda w: reverse("therapies:therapy-list"), 13),
+    "therapy-list": (lambda w: reverse("therapies:therapy-list"), 14),
     "therapy-list-filtered": (
         lambda w: reverse("therapies:therapy-list") + "?modality=car-t&country=ES&sort=name",
-        14,
+        15,
     ),
     "therapy-detail": (lambda w: w.therapy.get_absolute_url(), 12),
     # Each row keeps its therapy count (genetx.counts): no count is made for the page.
-    "condition-list": (lambda w: reverse("therapies:condition-list"), 4),
+    "condition-list": (lambda w: reverse("therapies:condition-list"), 5),
     # Its therapies are one-line mentions (for_mentions): no conditions prefetched for them.
     # Its therapies and programmes are more than the page lists (CAPPED): a count of each.
     "condition-detail": (lambda w: w.condition.get_absolute_url(), 11),
     # The map adds two: the filtered institutions' places, then their roles.
-    "institution-list": (lambda w: reverse("hospitals:institution-list"), 9),
+    "institution-list": (lambda w: reverse("hospitals:institution-list"), 10),
     # Its programmes are more than it lists (CAPPED): their count, and every role for the map.
     "institution-detail": (lambda w: w.institution.get_absolute_url(), 12),
-    "source-list": (lambda w: reverse("sources:source-list"), 8),
+    "source-list": (lambda w: reverse("sources:source-list"), 9),
     # The first citing claims and, since only the first are listed, a count of all of them;
     # the first trials citing it.
     "source-detail": (lambda w: w.source.get_absolute_url(), 10),
@@ -154,14 +155,14 @@ PAGES = {
     "claim-detail": (lambda w: w.claim.get_absolute_url(), 7),
     # Trials: count, page, therapies, conditions, and the six facets; a filtered list checks
     # the chosen therapy and condition exist.
-    "trial-list": (lambda w: reverse("therapies:trial-list"), 10),
+    "trial-list": (lambda w: reverse("therapies:trial-list"), 11),
     "trial-list-filtered": (
         lambda w: (
             reverse("therapies:trial-list")
             + "?phase=phase_3&phase=phase_1_2&country=ES&country=FR&therapy=focus-therapy"
             + "&condition=focus-condition&status=recruiting"
         ),
-        12,
+        13,
     ),
     "trial-detail": (lambda w: w.trial.get_absolute_url(), 6),
     "trial-csv": (lambda w: reverse("therapies:trial-list") + "?format=csv", 4),
