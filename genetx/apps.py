@@ -25,6 +25,10 @@ class GenetxConfig(AppConfig):
                     note_shown, sender=model, dispatch_uid=f"genetx-shown-{model._meta.label}"
                 )
 
+        from .translation_sync import reuse_multilingual_queryset_classes
+
+        reuse_multilingual_queryset_classes()
+
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_web_session_settings, dispatch_uid="genetx-web-jit-off")

@@ -6,10 +6,12 @@ English when the Spanish one is empty. The original `name` column stays, and alw
 the English text: the database's search triggers, the history tables and the API read it.
 """
 
+import functools
 import types
 
 from django.conf import settings
 from django.db.models.signals import pre_save
+from modeltranslation import manager as modeltranslation_manager
 from modeltranslation.translator import TranslationOptions, translator
 from modeltranslation.utils import build_localized_fieldname
 
@@ -167,3 +169,36 @@ def with_languages(search_fields, model, codes) -> list[str]:
             localized = "__".join([*path[:-1], build_localized_fieldname(path[-1], code)])
             out.append(prefix + localized)
     return list(dict.fromkeys(out))
+
+
+# django-modeltranslation's own factory, which builds a class on every call.
+_build_multilingual = modeltranslation_manager.multilingual_queryset_factory
+
+
+@functools.cache
+def _multilingual_class(old_cls):
+    return _build_multilingual(old_cls, instantiate=False)
+
+
+def multilingual_queryset_factory(old_cls, instantiate=True):
+    """django-modeltranslation's factory, with one class per queryset class (see
+    reuse_multilingual_queryset_classes). At module level, since a pickled queryset names
+    it to be rebuilt."""
+    new_cls = _multilingual_class(old_cls)
+    return new_cls() if instantiate else new_cls
+
+
+def reuse_multilingual_queryset_classes() -> None:
+    """Make django-modeltranslation build its queryset class for a model once, not on
+    every query.
+
+    Its manager turns each new queryset of a translated model with a custom QuerySet
+    (ours all have one) into a "Multilingual" subclass built on the spot
+    (`multilingual_queryset_factory`): a new class per `Model.objects...` call, a dozen per
+    page. Each costs the class creation, leaves a reference cycle for the garbage
+    collector, and starts with a cold method cache, so every QuerySet method looked up on
+    it walks the whole MRO. The subclass depends only on the class it extends, so one per
+    class is the same behaviour. The manager looks the factory up in its module at each
+    call, which is where this one goes.
+    """
+    modeltranslation_manager.multilingual_queryset_factory = multilingual_queryset_factory
