@@ -375,9 +375,12 @@ def test_sorted_lists_are_read_from_their_index(client, url, table, index):
     make_institution(slug="newest")
     make_claim()
     sql = statements(client, url)
-    # The page's rows are model instances ("id", "version", ...); a map's values() query
-    # reads "id" AS "pk" among columns in no fixed order, so it is told apart by the comma.
-    (page,) = [s for s in sql if s.startswith(f'SELECT "{table}"."id", ') and " LIMIT " in s]
+    # The page is cut by the query of its rows as model instances ("id", "version", ...:
+    # the API) or of their ids alone (a list page, which draws its rows once per content
+    # version and record, then reads them by id). A map's values() query also reads "id"
+    # AS "pk", among other columns, so it is told apart by what follows.
+    starts = (f'SELECT "{table}"."id", ', f'SELECT "{table}"."id" AS "pk" FROM ')
+    (page,) = [s for s in sql if s.startswith(starts) and " LIMIT " in s]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + page)
