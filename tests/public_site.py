@@ -161,14 +161,14 @@ def _sitemap_and_feed_links(body: str) -> list[str]:
     return re.findall(r"<loc>([^<]+)</loc>|<link[^>]+href=\"([^\"]+)\"", body)
 
 
-def crawl(client, start: list[str], limit: int = 600, only: str = "/"):
+def crawl(client, start: list[str], limit: int = 600, only: str = "/", leave: tuple[str, ...] = ()):
     """Fetch start and every same-site URL reachable from it; yield (url, response).
 
     Follows links in HTML, sitemap and feed, the choices of GET forms (one parameter at a
     time, on top of the page's own query), and the URLs named in CSV and JSON exports.
     Stops after `limit` URLs so a bug producing endless links cannot hang the suite.
     Only paths starting with `only` are followed; under the API prefix, only when `only`
-    names it.
+    names it; never paths starting with one of `leave` (a part another crawl covers).
     """
     queue = list(dict.fromkeys(start))
     seen = set(queue)
@@ -183,7 +183,7 @@ def crawl(client, start: list[str], limit: int = 600, only: str = "/"):
         else:
             found = _discover(url, response)
         for link in found:
-            skip = tuple(p for p in NOT_PUBLIC if not only.startswith(p) or p == "/")
+            skip = tuple(p for p in NOT_PUBLIC if not only.startswith(p) or p == "/") + leave
             target = _same_site(urljoin(f"http://testserver{url}", link), skip, only)
             if target and target not in seen:
                 seen.add(target)

@@ -11,7 +11,10 @@ import itertools
 
 import django_filters
 import pytest
+from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from genetx.content_types import CONTENT_TYPES
 from genetx.models import Status
@@ -218,9 +221,16 @@ def _search_types():
     return list(search.TYPES)
 
 
-@pytest.fixture
-def world():
-    return HiddenWorld()
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The hidden records, built once for the module (about a second and a half each time)
+    rather than once per test: every test only reads them. They are written inside a
+    transaction that stays open for the module, each test runs in a savepoint within it (its
+    staff login is rolled back with it), and the whole world is rolled back after the
+    module, as tests/conftest.py's demo_content does."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield HiddenWorld()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(params=["anonymous", "staff without change permission"])
@@ -233,12 +243,21 @@ def reader(request, client):
 
 def test_no_public_url_names_or_links_a_hidden_record(reader, world, language):
     """In each language: the fixed URLs, links and paths are that language's (/es/...)."""
-    hidden_paths = world.hidden_paths()
+    # A page may link to the other language's version of a page (the language switch), so
+    # every page is searched for the hidden records' paths in both languages.
+    hidden_paths = []
+    for code, _ in settings.LANGUAGES:
+        with translation.override(code):
+            hidden_paths += world.hidden_paths()
     assert len(world.titles) >= 6 * len(HIDDEN)
     fetched, leaks = [], []
-    # Spanish pages are crawled among themselves; English ones (no prefix) reach both.
+    # Each language's pages are crawled among themselves. The English crawl used to follow
+    # the language switch into /es/ too, and fetched about 270 Spanish pages, every one of
+    # which the Spanish crawl of the same reader fetches and checks as well: half of the
+    # English crawl's time spent on pages checked twice.
     only = "/es/" if language == "es" else "/"
-    for url, response in crawl(reader, start_urls(world), only=only):
+    leave = () if language == "es" else ("/es/",)
+    for url, response in crawl(reader, start_urls(world), only=only, leave=leave):
         assert response.status_code < 500, url
         fetched.append(url)
         body = response.getvalue().decode("utf-8", errors="replace")
