@@ -11,6 +11,7 @@ from urllib.parse import quote, quote_from_bytes
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -84,9 +85,21 @@ def assert_answered(client, url: str):
     return response
 
 
-@pytest.fixture
-def small_world():
-    """A few published records of each type, so lists have facets and pages have rows."""
+@pytest.fixture(scope="module")
+def small_world(django_db_setup, django_db_blocker):
+    """A few published records of each type, so lists have facets and pages have rows.
+
+    Built once for the module, not once for each of its 200-odd tests (about a third of a
+    second each time): the tests only send requests. The records are written inside a
+    transaction that stays open for the module, each test runs in a savepoint within it,
+    and the whole world is rolled back after the module, as demo_content does
+    (tests/conftest.py)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_small_world()
+        transaction.set_rollback(True)
+
+
+def build_small_world():
     condition = make_condition(orpha_code="ORPHA:98896", icd10_code="G71.0", is_rare=True)
     therapy = make_therapy(conditions=[condition], development_status="approved")
     institution = make_institution()
