@@ -30,6 +30,7 @@ from genetx.text import MAX_QUERY_LENGTH, is_integer
 
 from . import throttle
 from .cache import per_record, per_version
+from .translation_sync import in_shown_language
 
 # A search box longer than this is cut: no reader types more, and long patterns cost the
 # database time for nothing.
@@ -339,13 +340,18 @@ class FacetedFilterSet(django_filters.FilterSet):
             return []
         views = []
         for facet in self.facets:
-            lookups = [facet.value] + ([facet.label] if facet.label else [])
+            # A label across a relation (a condition's name) in the page's language.
+            label = (
+                {"facet_label": in_shown_language(base_queryset.model, facet.label)}
+                if facet.label
+                else {}
+            )
             selected = self.selected_values(facet.param)
             grouped = (
                 self._filtered(base_queryset, without=facet.param)
                 .filter(facet.only)
                 .order_by()
-                .values(*lookups)
+                .values(facet.value, **label)
             )
             # COUNT(DISTINCT) sorts every row of each group: only where a join can repeat
             # a row. Otherwise COUNT(*), which reads no column, so an index on the
@@ -354,17 +360,17 @@ class FacetedFilterSet(django_filters.FilterSet):
             rows = grouped.annotate(
                 count=Count("pk", distinct=True) if distinct else Count("*"),
                 is_selected=self._selected_first(facet, selected),
-            ).order_by("is_selected", "-count", *lookups)[: facet.limit + len(selected)]
+            ).order_by("is_selected", "-count", facet.value, *label)[: facet.limit + len(selected)]
             counts: dict[str, tuple[str, int]] = {}
             for row in rows:
                 value = _as_param(row[facet.value])
                 if value == "":
                     continue
-                label = row[facet.label] if facet.label else facet.choices.get(row[facet.value])
+                name = row["facet_label"] if label else facet.choices.get(row[facet.value])
                 if facet.display is not None:
-                    label = facet.display(row[facet.value])
+                    name = facet.display(row[facet.value])
                 # A value without a label of its own (a measure with no name) shows itself.
-                counts[value] = (str(label if label not in (None, "") else value), row["count"])
+                counts[value] = (str(name if name not in (None, "") else value), row["count"])
             chosen = {value.casefold() for value in selected}
             if facet.choices:
                 order = [_as_param(key) for key in facet.choices]

@@ -202,3 +202,28 @@ def reuse_multilingual_queryset_classes() -> None:
     call, which is where this one goes.
     """
     modeltranslation_manager.multilingual_queryset_factory = multilingual_queryset_factory
+
+
+def in_shown_language(model, lookup: str):
+    """An expression reading `lookup` from `model` (a field here or across relations:
+    "conditions__name") in the active language, falling back to English where it is empty.
+
+    django-modeltranslation does this for a model's own fields, in its rows and in
+    values(); across a relation values() reads the original column, which holds English,
+    so a Spanish page listed its facets' condition and modality names in English.
+    """
+    from django.db.models import F, TextField, Value
+    from django.db.models.functions import Coalesce, NullIf
+    from django.utils.translation import get_language
+
+    *path, name = lookup.split("__")
+    related = model
+    for part in path:
+        related = related._meta.get_field(part).related_model
+    if name not in translated_fields(related):
+        return F(lookup)
+    shown = (get_language() or DEFAULT).split("-")[0]
+    codes = dict.fromkeys([shown, DEFAULT])
+    columns = [NullIf(F(f"{lookup}_{code}"), Value("")) for code in codes]
+    # Each language's column is a field of its own class: say what the value is.
+    return Coalesce(*columns, output_field=TextField()) if len(columns) > 1 else columns[0]

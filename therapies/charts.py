@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 
 from genetx.charts import Chart, bar_chart, stacked_chart
 from genetx.models import Status
+from genetx.translation_sync import in_shown_language
 
 from .models import RegulatoryDecision, TherapyDevelopment
 
@@ -19,9 +20,12 @@ def therapies_by_modality(therapies) -> Chart:
     """How many of these therapies use each modality (most first)."""
     rows = (
         therapies.order_by()
-        .values("modality__slug", "modality__name")
+        .values(
+            "modality__slug",
+            modality_label=in_shown_language(therapies.model, "modality__name"),
+        )
         .annotate(count=Count("pk", distinct=True))
-        .order_by("-count", "modality__name")
+        .order_by("-count", "modality_label")
     )
     return bar_chart(
         "modality",
@@ -29,7 +33,7 @@ def therapies_by_modality(therapies) -> Chart:
         gettext("therapies"),
         [
             (
-                row["modality__name"] or gettext("Modality not stated"),
+                row["modality_label"] or gettext("Modality not stated"),
                 row["count"],
                 _list_url(modality=row["modality__slug"]) if row["modality__slug"] else "",
             )
