@@ -350,6 +350,18 @@ def forget_local_state() -> None:
     local_pages.clear()
 
 
+def _computed_with_rows(compute) -> tuple:
+    """compute()'s result and the content rows it read (see note_shown). A value kept per
+    content version is kept with them, so a detail page built from it still depends on
+    them (see AnonymousPageCacheMiddleware)."""
+    rows = set()
+    token = _shown.set(rows)
+    try:
+        return compute(), frozenset(rows)
+    finally:
+        _shown.reset(token)
+
+
 def per_version(name: str, parts, compute):
     """compute()'s result, computed once per content version and kept in the cache: the
     facet counts of a list, the home page's figures, a search's counts.
@@ -370,16 +382,9 @@ def per_version(name: str, parts, compute):
     if stored is not None:
         value, rows = stored
     else:
-        # The content rows compute() reads are remembered with the value, so a detail page
-        # built from it still depends on them (see AnonymousPageCacheMiddleware).
-        rows = set()
-        token = _shown.set(rows)
+        value, rows = _computed_with_rows(compute)
         try:
-            value = compute()
-        finally:
-            _shown.reset(token)
-        try:
-            cache.set(key, (value, frozenset(rows)), getattr(settings, "PAGE_CACHE_SECONDS", 600))
+            cache.set(key, (value, rows), getattr(settings, "PAGE_CACHE_SECONDS", 600))
         except (pickle.PicklingError, TypeError, AttributeError):
             # A value that cannot be stored (a lazy translation inside, say) costs speed,
             # never the page.
@@ -413,15 +418,8 @@ def per_record(name: str, pks: list, render) -> list:
             rows |= pair[1]
     missing = [pk for pk in pks if pk not in values]
     if missing:
-        # As in per_version: the content rows read to render are kept with the values
-        # (all of them with each, since they are rendered together).
-        read = set()
-        token = _shown.set(read)
-        try:
-            rendered = render(missing)
-        finally:
-            _shown.reset(token)
-        read = frozenset(read)
+        # Each value is kept with all the rows read to render the batch.
+        rendered, read = _computed_with_rows(lambda: render(missing))
         cache.set_many(
             {f"{prefix}{pk}": (value, read) for pk, value in rendered.items()},
             getattr(settings, "PAGE_CACHE_SECONDS", 600),

@@ -10,7 +10,10 @@ import functools
 import types
 
 from django.conf import settings
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.db.models.signals import pre_save
+from django.utils.translation import get_language
 from modeltranslation import manager as modeltranslation_manager
 from modeltranslation.translator import TranslationOptions, translator
 from modeltranslation.utils import build_localized_fieldname
@@ -212,10 +215,6 @@ def in_shown_language(model, lookup: str):
     values(); across a relation values() reads the original column, which holds English,
     so a Spanish page listed its facets' condition and modality names in English.
     """
-    from django.db.models import F, TextField, Value
-    from django.db.models.functions import Coalesce, NullIf
-    from django.utils.translation import get_language
-
     *path, name = lookup.split("__")
     related = model
     for part in path:
